@@ -1,0 +1,187 @@
+package io.flowgres;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
+
+import io.flowgres.cluster.ClusterConfig;
+import io.flowgres.metrics.QueryMetrics;
+import io.flowgres.node.Node;
+import io.flowgres.node.NodeAcquireException;
+import io.flowgres.resilience.RetryPolicy;
+import io.flowgres.resilience.SqlStates;
+import io.flowgres.routing.Route;
+import io.flowgres.routing.Router;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.r2dbc.spi.Connection;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The query pipeline: for each attempt a node is chosen afresh and the work runs there inside the
+ * node's breaker and the operation's remaining deadline; {@code retryWhen} outside decides, per
+ * error and per kind of operation, whether another attempt is safe; the error that finally escapes
+ * is translated once.
+ */
+final class QueryExecutor {
+
+    private final ClusterConfig config;
+    private final Router router;
+    private final QueryMetrics metrics;
+    private final Scheduler scheduler;
+    private final RandomGenerator random;
+
+    QueryExecutor(ClusterConfig config, Router router, QueryMetrics metrics, Scheduler scheduler,
+            RandomGenerator random) {
+        this.config = config;
+        this.router = router;
+        this.metrics = metrics;
+        this.scheduler = scheduler;
+        this.random = random;
+    }
+
+    <T> Flux<T> execute(OperationKind kind, Query query, Function<? super Connection, ? extends Publisher<T>> work) {
+        Route route = routeOf(kind, query);
+        RetryPolicy policy = switch (kind) {
+            case READ -> config.readRetry();
+            case WRITE -> config.writeRetry();
+            case TRANSACTION -> config.transactionRetry();
+        };
+        Duration timeout = query.timeout() != null ? query.timeout() : config.queryTimeout();
+        return Flux.defer(() -> {
+            Operation operation = new Operation(kind, query, route, now() + timeout.toNanos());
+            return Flux.defer(() -> attempt(operation, work))
+                    .retryWhen(policy.toRetry(error -> isRetryable(operation, error),
+                            signal -> metrics.recordRetry(query.name(), reason(signal.failure())), scheduler, random))
+                    .onErrorMap(error -> ErrorTranslator.translate(error, query.name(), operation.nodeName, timeout,
+                            config.breaker().openDuration()));
+        });
+    }
+
+    private static Route routeOf(OperationKind kind, Query query) {
+        if (kind != OperationKind.READ) {
+            return Route.PRIMARY;
+        }
+        Route route = query.route();
+        return route != null ? route : Route.REPLICA_PREFERRED;
+    }
+
+    private <T> Flux<T> attempt(Operation operation, Function<? super Connection, ? extends Publisher<T>> work) {
+        long remaining = operation.deadlineNanos - now();
+        if (remaining <= 0) {
+            return Flux.error(new TimeoutException("deadline exceeded before attempt " + (operation.attempts + 1)));
+        }
+        Node node = router.select(operation.route, operation.query.name());
+        operation.attempts++;
+        operation.nodeName = node.name();
+        Function<? super Connection, ? extends Publisher<T>> body = operation.kind == OperationKind.TRANSACTION
+                ? inTransaction(work, operation.query, node)
+                : work;
+        long started = System.nanoTime();
+        String role = node.role().name().toLowerCase(Locale.ROOT);
+        return node.run(body, Duration.ofNanos(remaining))
+                .doOnNext(item -> operation.emitted = true)
+                .onErrorMap(error -> mayHaveApplied(operation, error),
+                        error -> new OutcomeUnknownException(operation.query.name() + " on " + node.name()
+                                + ": connection lost after the write was sent; it may or may not have been applied",
+                                operation.query.name(), node.name(), error))
+                .doFinally(signal -> metrics.recordAttempt(operation.query.name(), node.name(), role,
+                        outcome(signal), Duration.ofNanos(System.nanoTime() - started)));
+    }
+
+    /** A single write that lost its connection after it was sent may have committed. */
+    private static boolean mayHaveApplied(Operation operation, Throwable error) {
+        return operation.kind == OperationKind.WRITE && !operation.query.isIdempotent()
+                && !(error instanceof NodeAcquireException) && !(error instanceof CallNotPermittedException)
+                && SqlStates.sqlState(error) == null && SqlStates.isConnectionFailure(error);
+    }
+
+    private boolean isRetryable(Operation operation, Throwable error) {
+        if (operation.emitted || error instanceof FlowgresException || operation.deadlineNanos - now() <= 0) {
+            // Rows already went out, or the outcome/route is settled, or no time is left.
+            return false;
+        }
+        if (error instanceof CallNotPermittedException) {
+            return true; // never reached the server; the next attempt re-selects a node
+        }
+        if (!SqlStates.isTransient(error, false)) {
+            return false;
+        }
+        return switch (operation.kind) {
+            case READ, TRANSACTION -> true;
+            case WRITE -> error instanceof NodeAcquireException || operation.query.isIdempotent();
+        };
+    }
+
+    private <T> Function<Connection, Publisher<T>> inTransaction(
+            Function<? super Connection, ? extends Publisher<T>> work, Query query, Node node) {
+        // Results are held back until COMMIT succeeds: nobody sees rows of a transaction that
+        // then fails, and a rolled-back transaction can be re-run whole without duplicates.
+        return connection -> Mono.from(connection.beginTransaction())
+                .thenMany(Flux.defer(() -> work.apply(connection)))
+                .collectList()
+                .flatMap(results -> Mono.from(connection.commitTransaction())
+                        .onErrorMap(error -> SqlStates.isConnectionFailure(error)
+                                && !SqlStates.isTransactionRollback(error),
+                                error -> new OutcomeUnknownException(query.name() + " on " + node.name()
+                                        + ": connection lost during COMMIT; the transaction may or may not have committed",
+                                        query.name(), node.name(), error))
+                        .thenReturn(results))
+                .flatMapIterable(Function.<List<T>>identity());
+    }
+
+    private static String outcome(SignalType signal) {
+        return switch (signal) {
+            case ON_COMPLETE -> "success";
+            case CANCEL -> "cancelled";
+            default -> "error";
+        };
+    }
+
+    private static String reason(Throwable error) {
+        if (error instanceof NodeAcquireException) {
+            return "acquire";
+        }
+        if (error instanceof CallNotPermittedException) {
+            return "breaker";
+        }
+        if (SqlStates.isTransactionRollback(error)) {
+            return "rollback";
+        }
+        if (SqlStates.isTimeout(error)) {
+            return "timeout";
+        }
+        return SqlStates.isConnectionFailure(error) ? "connection" : "other";
+    }
+
+    private long now() {
+        return scheduler.now(TimeUnit.NANOSECONDS);
+    }
+
+    /** The mutable state of one operation across its attempts; confined to its subscription. */
+    private static final class Operation {
+
+        final OperationKind kind;
+        final Query query;
+        final Route route;
+        final long deadlineNanos;
+        int attempts;
+        volatile boolean emitted;
+        volatile @Nullable String nodeName;
+
+        Operation(OperationKind kind, Query query, Route route, long deadlineNanos) {
+            this.kind = kind;
+            this.query = query;
+            this.route = route;
+            this.deadlineNanos = deadlineNanos;
+        }
+    }
+}

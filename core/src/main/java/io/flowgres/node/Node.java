@@ -1,0 +1,217 @@
+package io.flowgres.node;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+import io.flowgres.cluster.ClusterConfig;
+import io.flowgres.cluster.NodeConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
+import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.pool.ConnectionPoolConfiguration;
+import io.r2dbc.pool.PoolMetrics;
+import io.r2dbc.postgresql.PostgresqlConnectionFactoryProvider;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactories;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.ConnectionFactoryOptions;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * One PostgreSQL endpoint: its configuration, its role, its own R2DBC pool and circuit breaker,
+ * and the live load figures routing decisions read.
+ *
+ * <p>Nodes are created and closed by {@code Flowgres}; applications see them through the topology
+ * and never run work on them directly.
+ */
+public final class Node {
+
+    private final NodeConfig config;
+    private final NodeRole role;
+    private final ConnectionPool pool;
+    private final CircuitBreaker breaker;
+    private final PoolPolicy poolPolicy;
+    private final Scheduler clock;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicLong openedAtNanos = new AtomicLong();
+
+    private Node(NodeConfig config, NodeRole role, ConnectionPool pool, CircuitBreaker breaker, PoolPolicy poolPolicy,
+            Scheduler clock) {
+        this.config = config;
+        this.role = role;
+        this.pool = pool;
+        this.breaker = breaker;
+        this.poolPolicy = poolPolicy;
+        this.clock = clock;
+        breaker.getEventPublisher().onStateTransition(event -> {
+            if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
+                openedAtNanos.set(clock.now(TimeUnit.NANOSECONDS));
+            }
+        });
+    }
+
+    /**
+     * Opens a node: builds its connection factory and pool (connections are opened lazily, on the
+     * first acquire, so this never blocks).
+     *
+     * @param config the node's configuration
+     * @param role its role in the cluster
+     * @param cluster the cluster configuration, for credentials and shared policies
+     * @param breaker the node's circuit breaker
+     * @param clock the scheduler whose clock times breaker hints (virtual in tests)
+     * @return the node
+     */
+    public static Node open(NodeConfig config, NodeRole role, ClusterConfig cluster, CircuitBreaker breaker,
+            Scheduler clock) {
+        PoolPolicy policy = cluster.poolFor(config);
+        ConnectionFactoryOptions.Builder options = ConnectionFactoryOptions.parse(config.url()).mutate()
+                .option(ConnectionFactoryOptions.USER, cluster.username())
+                .option(ConnectionFactoryOptions.CONNECT_TIMEOUT, policy.maxCreateConnectionTime())
+                .option(PostgresqlConnectionFactoryProvider.APPLICATION_NAME, cluster.applicationName())
+                .option(PostgresqlConnectionFactoryProvider.PREPARED_STATEMENT_CACHE_QUERIES,
+                        cluster.statementCacheSize());
+        String password = cluster.password();
+        if (password != null) {
+            options.option(ConnectionFactoryOptions.PASSWORD, password);
+        }
+        ConnectionFactory factory = ConnectionFactories.get(options.build());
+        ConnectionPoolConfiguration poolConfiguration = ConnectionPoolConfiguration.builder(factory)
+                .name("flowgres-" + config.name())
+                .initialSize(policy.initialSize())
+                .maxSize(policy.maxSize())
+                .maxIdleTime(policy.maxIdleTime())
+                .maxLifeTime(policy.maxLifeTime())
+                .maxAcquireTime(policy.maxAcquireTime())
+                .maxCreateConnectionTime(policy.maxCreateConnectionTime())
+                // Retries are ours: the pool's own acquire retry would multiply with them.
+                .acquireRetry(0)
+                .customizer(builder -> builder.maxPendingAcquire(policy.maxPendingAcquires()))
+                .build();
+        return new Node(config, role, new ConnectionPool(poolConfiguration), breaker, policy, clock);
+    }
+
+    /** The node's name, as configured. */
+    public String name() {
+        return config.name();
+    }
+
+    /** The node's configuration. */
+    public NodeConfig config() {
+        return config;
+    }
+
+    /** The node's role. */
+    public NodeRole role() {
+        return role;
+    }
+
+    /** The node's static balancing weight. */
+    public double weight() {
+        return config.weight();
+    }
+
+    /** The node's pool policy. */
+    public PoolPolicy poolPolicy() {
+        return poolPolicy;
+    }
+
+    /** The node's circuit breaker. */
+    public CircuitBreaker breaker() {
+        return breaker;
+    }
+
+    /** Live pool figures (acquired, idle, pending), when the pool exposes them. */
+    public Optional<PoolMetrics> poolMetrics() {
+        return pool.getMetrics();
+    }
+
+    /** Operations running on this node right now. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Whether the breaker lets calls through (closed or half-open). */
+    public boolean isAvailable() {
+        CircuitBreaker.State state = breaker.getState();
+        return state != CircuitBreaker.State.OPEN && state != CircuitBreaker.State.FORCED_OPEN;
+    }
+
+    /**
+     * How long until an open breaker lets trial calls through; zero when it is not open.
+     *
+     * @param openDuration the breaker's configured open time
+     * @return the remaining open time
+     */
+    public Duration retryAfter(Duration openDuration) {
+        if (isAvailable()) {
+            return Duration.ZERO;
+        }
+        long elapsed = clock.now(TimeUnit.NANOSECONDS) - openedAtNanos.get();
+        Duration left = openDuration.minusNanos(elapsed);
+        return left.isNegative() ? Duration.ZERO : left;
+    }
+
+    /**
+     * Obtains a pooled connection; a failure is wrapped in a {@link NodeAcquireException} so that the
+     * pipeline knows nothing reached the server.
+     *
+     * @return the connection, to be closed (released) by the caller
+     */
+    public Mono<Connection> acquire() {
+        return Mono.defer(pool::create).onErrorMap(e -> new NodeAcquireException(name(), e));
+    }
+
+    /**
+     * Runs one attempt of some work on a pooled connection, inside this node's circuit breaker: the
+     * connection is released on completion, error and cancellation, and {@code deadline} (when
+     * given) bounds the whole attempt, so a timeout counts against the node.
+     *
+     * @param work what to do with the connection; subscribed once per call
+     * @param deadline the bound on the attempt, or {@code null} for none
+     * @param <T> the type of the results
+     * @return the results
+     */
+    public <T> Flux<T> run(Function<? super Connection, ? extends Publisher<T>> work, @Nullable Duration deadline) {
+        Flux<T> attempt = Flux.usingWhen(acquire(), work, Connection::close, (connection, error) -> release(connection),
+                Node::release);
+        if (deadline != null) {
+            // One shared timer bounds the whole stream, not the gap between two items.
+            Mono<Long> expiry = Mono.delay(deadline, clock).cache();
+            attempt = attempt.timeout(expiry, item -> expiry);
+        }
+        return attempt
+                .transformDeferred(CircuitBreakerOperator.of(breaker))
+                .doOnSubscribe(subscription -> inFlight.incrementAndGet())
+                .doFinally(signal -> inFlight.decrementAndGet());
+    }
+
+    /** Releases a connection after an error or cancellation, rolling back a transaction left open. */
+    private static Mono<Void> release(Connection connection) {
+        return Mono.defer(() -> connection.isAutoCommit()
+                        ? Mono.<Void>empty()
+                        : Mono.from(connection.rollbackTransaction()).onErrorResume(error -> Mono.empty()))
+                .then(Mono.from(connection.close()));
+    }
+
+    /**
+     * Closes the pool: idle connections at once, busy ones as they are released.
+     *
+     * @return completes when the pool is disposed
+     */
+    public Mono<Void> close() {
+        return pool.disposeLater();
+    }
+
+    @Override
+    public String toString() {
+        return "Node{" + name() + ", " + role + ", " + config.displayUrl() + "}";
+    }
+}
