@@ -1,6 +1,7 @@
 package io.flowgres;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -8,6 +9,7 @@ import java.util.random.RandomGenerator;
 
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.NodeConfig;
+import io.flowgres.health.HealthReport;
 import io.flowgres.internal.Checks;
 import io.flowgres.metrics.QueryMetrics;
 import io.flowgres.node.Node;
@@ -145,6 +147,21 @@ public final class Flowgres implements AutoCloseable {
      */
     public <T> Flux<T> transaction(Query query, Function<? super Connection, ? extends Publisher<T>> work) {
         return executor.execute(OperationKind.TRANSACTION, query, work);
+    }
+
+    /**
+     * Checks every node now, in parallel: a {@code SELECT 1} on a pooled connection, bounded by
+     * {@code timeout} per node, bypassing retries so that the report tells the truth.
+     *
+     * @param timeout the bound on each node's check
+     * @return the report; never fails
+     */
+    public Mono<HealthReport> checkHealth(Duration timeout) {
+        Checks.positive(timeout, "timeout");
+        return Flux.fromIterable(nodes())
+                .flatMapSequential(node -> HealthCheck.probe(node, timeout))
+                .collectList()
+                .map(reports -> new HealthReport(HealthReport.overall(reports), Instant.now(), reports));
     }
 
     /** The configuration this facade was built from. */

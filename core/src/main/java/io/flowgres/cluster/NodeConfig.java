@@ -21,6 +21,7 @@ public final class NodeConfig {
     /** Default balancing weight. */
     public static final double DEFAULT_WEIGHT = 1.0;
 
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._-]+|\\[[0-9A-Fa-f:.]+]");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
 
     private final String name;
@@ -68,6 +69,8 @@ public final class NodeConfig {
         }
         Object host = options.getValue(ConnectionFactoryOptions.HOST);
         Checks.argument(host != null && !host.toString().isBlank(), "%s url must name a host, was '%s'", name, shown);
+        Checks.argument(HOST.matcher(host.toString()).matches(), "%s url has a malformed host or port, was '%s'", name,
+                shown);
         Object port = options.getValue(ConnectionFactoryOptions.PORT);
         int portNumber = port == null ? 5432 : Integer.parseInt(port.toString());
         Checks.argument(portNumber > 0 && portNumber < 65536, "%s url port must be 1-65535, was %s", name, portNumber);
