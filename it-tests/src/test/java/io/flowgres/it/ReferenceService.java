@@ -1,0 +1,63 @@
+package io.flowgres.it;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.flowgres.local.LocalCluster;
+import io.flowgres.local.LocalNode;
+import io.flowgres.web.FlowgresApplication;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/**
+ * The reference service started in-process against a local cluster, on a random port, with a small
+ * demo dataset. Close it to stop the service; the cluster belongs to the test's extension.
+ */
+final class ReferenceService implements AutoCloseable {
+
+    private final ConfigurableApplicationContext context;
+    private final int port;
+
+    private ReferenceService(ConfigurableApplicationContext context) {
+        this.context = context;
+        this.port = ((WebServerApplicationContext) context).getWebServer().getPort();
+    }
+
+    static ReferenceService start(LocalCluster cluster, long pitches, String... extraProperties) {
+        List<String> args = new ArrayList<>(List.of(
+                "--server.port=0",
+                "--flowgres.primary.url=" + cluster.primary().r2dbcUrl(),
+                "--flowgres.username=" + cluster.user(),
+                "--flowgres.password=" + cluster.password(),
+                "--flowgres.pool.preset=test",
+                "--flowgres.demo.users=100",
+                "--flowgres.demo.pitches=" + pitches,
+                "--flowgres.demo.cursor-secret=integration-test-cursor-secret"));
+        for (int i = 0; i < cluster.replicas().size(); i++) {
+            LocalNode replica = cluster.replicas().get(i);
+            args.add("--flowgres.replicas[" + i + "].name=" + replica.name());
+            args.add("--flowgres.replicas[" + i + "].url=" + replica.r2dbcUrl());
+        }
+        args.addAll(List.of(extraProperties));
+        ConfigurableApplicationContext context = SpringApplication.run(FlowgresApplication.class,
+                args.toArray(String[]::new));
+        // External clusters are not awaited by the service; the test's data must reach the replicas.
+        cluster.awaitReplication(java.time.Duration.ofSeconds(60));
+        return new ReferenceService(context);
+    }
+
+    WebTestClient client() {
+        return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build();
+    }
+
+    <T> T bean(Class<T> type) {
+        return context.getBean(type);
+    }
+
+    @Override
+    public void close() {
+        context.close();
+    }
+}

@@ -1,0 +1,85 @@
+package io.flowgres.web.autoconfigure;
+
+import java.util.List;
+import java.util.function.Supplier;
+
+import io.flowgres.cluster.ClusterConfig;
+import io.flowgres.cluster.NodeConfig;
+import io.flowgres.local.LocalCluster;
+import io.flowgres.local.LocalNode;
+import io.flowgres.node.PoolPolicy;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Builds a validated {@link ClusterConfig} from {@code flowgres.*} properties, or from a running
+ * local cluster. Every validation failure is rethrown naming the property it came from, so a
+ * service with a bad setting fails at start-up with a message an operator can act on; passwords
+ * never appear in it.
+ */
+final class ClusterConfigFactory {
+
+    private ClusterConfigFactory() {
+    }
+
+    static ClusterConfig from(FlowgresProperties properties, @Nullable LocalCluster local) {
+        ClusterConfig.Builder builder = ClusterConfig.builder();
+        String primaryUrl = properties.getPrimary().getUrl();
+        if (primaryUrl != null && !primaryUrl.isBlank()) {
+            builder.primary(property("flowgres.primary", () -> node(properties.getPrimary(), "primary")));
+            List<FlowgresProperties.Node> replicas = properties.getReplicas();
+            for (int i = 0; i < replicas.size(); i++) {
+                FlowgresProperties.Node replica = replicas.get(i);
+                String defaultName = "replica-" + (i + 1);
+                builder.replica(property("flowgres.replicas[" + i + "]", () -> node(replica, defaultName)));
+            }
+            String username = properties.getUsername();
+            if (username == null || username.isBlank()) {
+                throw new IllegalStateException("flowgres.username must be set when flowgres.primary.url is set");
+            }
+            builder.credentials(username, properties.getPassword());
+        } else if (local != null) {
+            builder.primary(NodeConfig.of(local.primary().name(), local.primary().r2dbcUrl()));
+            for (LocalNode replica : local.replicas()) {
+                builder.replica(NodeConfig.of(replica.name(), replica.r2dbcUrl()));
+            }
+            builder.credentials(local.user(), local.password());
+        } else {
+            throw new IllegalStateException(
+                    "flowgres.primary.url must be set, or flowgres.embedded.enabled=true to start a local cluster");
+        }
+        builder.pool(property("flowgres.pool", () -> pool(properties.getPool())));
+        property("flowgres.query-timeout", () -> builder.queryTimeout(properties.getQueryTimeout()));
+        return property("flowgres", builder::build);
+    }
+
+    private static NodeConfig node(FlowgresProperties.Node node, String defaultName) {
+        String name = node.getName() != null ? node.getName() : defaultName;
+        String url = node.getUrl();
+        if (url == null || url.isBlank()) {
+            throw new IllegalArgumentException("url must be set");
+        }
+        return NodeConfig.of(name, url).withWeight(node.getWeight());
+    }
+
+    private static PoolPolicy pool(FlowgresProperties.Pool pool) {
+        PoolPolicy.Builder builder = PoolPolicy.preset(pool.getPreset()).toBuilder();
+        if (pool.getInitialSize() != null) {
+            builder.initialSize(pool.getInitialSize());
+        }
+        if (pool.getMaxSize() != null) {
+            builder.maxSize(pool.getMaxSize());
+        }
+        if (pool.getMaxAcquireTime() != null) {
+            builder.maxAcquireTime(pool.getMaxAcquireTime());
+        }
+        return builder.build();
+    }
+
+    private static <T> T property(String prefix, Supplier<T> step) {
+        try {
+            return step.get();
+        } catch (IllegalArgumentException | IllegalStateException | NullPointerException e) {
+            throw new InvalidFlowgresPropertyException(prefix, e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.flowgres.web.demo;
+
+import java.net.URI;
+
+import io.flowgres.BadRequestException;
+import io.flowgres.ConflictException;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ResponseStatusException;
+import reactor.core.publisher.Mono;
+
+/** The pitch endpoints of the reference service. */
+public final class PitchHandler {
+
+    /** Default page size of the browse endpoint. */
+    public static final int DEFAULT_LIMIT = 24;
+    /** Largest page size of the browse endpoint. */
+    public static final int MAX_LIMIT = 200;
+
+    private final PitchRepository pitches;
+
+    /**
+     * Creates the handler.
+     *
+     * @param pitches the repository
+     */
+    public PitchHandler(PitchRepository pitches) {
+        this.pitches = pitches;
+    }
+
+    /**
+     * {@code GET /api/pitches/{id}}: one pitch, or 404.
+     *
+     * @param request the request
+     * @return the response
+     */
+    public Mono<ServerResponse> byId(ServerRequest request) {
+        return Mono.defer(() -> {
+            long id = Params.positiveId("id", request.pathVariable("id"));
+            return pitches.findById(id)
+                    .switchIfEmpty(Mono.error(() -> new ResponseStatusException(HttpStatus.NOT_FOUND,
+                            "pitch " + id + " does not exist")))
+                    .flatMap(pitch -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(pitch));
+        });
+    }
+
+    /**
+     * {@code GET /api/pitches?genre=&status=&limit=&cursor=}: one keyset page, newest first.
+     *
+     * @param request the request
+     * @return the page as {@code {items, nextCursor}}
+     */
+    public Mono<ServerResponse> browse(ServerRequest request) {
+        return Mono.defer(() -> {
+            Genre genre = Params.optionalEnum(request, "genre", Genre.class);
+            PitchStatus status = Params.optionalEnum(request, "status", PitchStatus.class);
+            int limit = Params.intInRange(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+            String cursor = request.queryParam("cursor").filter(value -> !value.isEmpty()).orElse(null);
+            return pitches.browse(genre, status, limit, cursor)
+                    .flatMap(page -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(page));
+        });
+    }
+
+    /**
+     * {@code POST /api/pitches}: creates a pitch; 201 with its location.
+     *
+     * @param request the request with a JSON body
+     * @return the created pitch
+     */
+    public Mono<ServerResponse> create(ServerRequest request) {
+        return request.bodyToMono(PitchRequest.class)
+                .switchIfEmpty(Mono.error(() -> BadRequestException.forParameter("body", "a JSON body is required")))
+                .map(PitchRequest::validate)
+                .flatMap(draft -> pitches.create(draft)
+                        .onErrorMap(ConflictException.class, error -> "23503".equals(error.sqlState())
+                                ? BadRequestException.forParameter("ownerId", "ownerId " + draft.ownerId()
+                                        + " does not exist")
+                                : error))
+                .flatMap(pitch -> ServerResponse.created(URI.create("/api/pitches/" + pitch.id()))
+                        .contentType(MediaType.APPLICATION_JSON).bodyValue(pitch));
+    }
+}

@@ -1,0 +1,38 @@
+package io.flowgres.web.demo;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The JSON body of {@code POST /api/pitches}, as sent; {@link #validate()} turns it into a
+ * {@link PitchDraft} or a 400 naming the first bad field.
+ *
+ * @param ownerId the owning user's id
+ * @param title the title
+ * @param logline the one-sentence story
+ * @param genre the genre
+ * @param format the format
+ * @param productionStage the production stage
+ * @param status the status; defaults to {@code draft}
+ */
+public record PitchRequest(@Nullable Long ownerId, @Nullable String title, @Nullable String logline,
+        @Nullable String genre, @Nullable String format, @Nullable String productionStage, @Nullable String status) {
+
+    /**
+     * Validates every field.
+     *
+     * @return the draft
+     * @throws io.flowgres.BadRequestException naming the first bad field
+     */
+    public PitchDraft validate() {
+        if (ownerId == null || ownerId <= 0) {
+            throw io.flowgres.BadRequestException.forParameter("ownerId", "ownerId must be a positive integer");
+        }
+        return new PitchDraft(ownerId,
+                Params.text("title", title, 200),
+                Params.text("logline", logline, 1000),
+                Params.parseEnum("genre", genre, Genre.class),
+                Params.parseEnum("format", format, Format.class),
+                Params.parseEnum("productionStage", productionStage, ProductionStage.class),
+                status == null ? PitchStatus.DRAFT : Params.parseEnum("status", status, PitchStatus.class));
+    }
+}

@@ -1,0 +1,7 @@
+/**
+ * Spring WebFlux integration of Flowgres and the runnable reference service.
+ */
+@NullMarked
+package io.flowgres.web;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,112 @@
+package io.flowgres.web.problem;
+
+import java.time.Duration;
+
+import io.flowgres.BadRequestException;
+import io.flowgres.ConflictException;
+import io.flowgres.FlowgresException;
+import io.flowgres.OutcomeUnknownException;
+import io.flowgres.QueryTimeoutException;
+import io.flowgres.UnavailableException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.codec.DecodingException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.reactive.function.server.HandlerFilterFunction;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ResponseStatusException;
+import org.springframework.web.server.ServerWebInputException;
+import reactor.core.publisher.Mono;
+
+/**
+ * The one mapper from errors to RFC 9457 problem responses: 400 for bad input (naming the
+ * parameter), 404, 409 for conflicts, 503 with {@code Retry-After} when the cluster cannot take
+ * the request, 504 for timeouts, 500 for everything else. Bodies never carry stack traces, host
+ * names, users or passwords; unexpected errors are logged server-side and answered generically.
+ */
+public final class ProblemResponses {
+
+    private static final Logger log = LoggerFactory.getLogger(ProblemResponses.class);
+
+    private ProblemResponses() {
+    }
+
+    /**
+     * A filter that turns any error of the routes it wraps into a problem response.
+     *
+     * @return the filter
+     */
+    public static HandlerFilterFunction<ServerResponse, ServerResponse> filter() {
+        return (request, next) -> next.handle(request).onErrorResume(ProblemResponses::toResponse);
+    }
+
+    /**
+     * Maps one error.
+     *
+     * @param error the error
+     * @return the problem response
+     */
+    public static Mono<ServerResponse> toResponse(Throwable error) {
+        if (error instanceof BadRequestException bad) {
+            ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "Bad request", bad.getMessage());
+            if (bad.parameter() != null) {
+                problem.setProperty("parameter", bad.parameter());
+            }
+            return respond(problem, null);
+        }
+        if (error instanceof UnavailableException unavailable) {
+            return respond(problem(HttpStatus.SERVICE_UNAVAILABLE, "Database unavailable",
+                    "The database cannot take this request right now; retry later."), unavailable.retryAfter());
+        }
+        if (error instanceof QueryTimeoutException) {
+            return respond(problem(HttpStatus.GATEWAY_TIMEOUT, "Database timeout",
+                    "The database did not answer in time."), null);
+        }
+        if (error instanceof ConflictException conflict) {
+            return respond(problem(HttpStatus.CONFLICT, "Conflict",
+                    conflict.sqlState() != null && conflict.sqlState().startsWith("23")
+                            ? "The request conflicts with existing data."
+                            : "The request conflicted with concurrent changes; retry it."), null);
+        }
+        if (error instanceof OutcomeUnknownException) {
+            log.warn("Outcome unknown: {}", error.getMessage());
+            return respond(problem(HttpStatus.INTERNAL_SERVER_ERROR, "Outcome unknown",
+                    "The connection was lost while the change was being committed; check before retrying."), null);
+        }
+        if (error instanceof ServerWebInputException || error instanceof DecodingException) {
+            return respond(problem(HttpStatus.BAD_REQUEST, "Bad request", "The request body is not valid JSON "
+                    + "of the expected shape."), null);
+        }
+        if (error instanceof ResponseStatusException status) {
+            HttpStatusCode code = status.getStatusCode();
+            return respond(problem(code, HttpStatus.valueOf(code.value()).getReasonPhrase(), status.getReason()),
+                    null);
+        }
+        if (error instanceof FlowgresException) {
+            log.error("Database error: {}", error.getMessage());
+        } else {
+            log.error("Unexpected error", error);
+        }
+        return respond(problem(HttpStatus.INTERNAL_SERVER_ERROR, "Internal error", "The request failed."), null);
+    }
+
+    private static ProblemDetail problem(HttpStatusCode status, String title, String detail) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail == null ? title : detail);
+        problem.setTitle(title);
+        return problem;
+    }
+
+    private static Mono<ServerResponse> respond(ProblemDetail problem, Duration retryAfter) {
+        ServerResponse.BodyBuilder builder = ServerResponse.status(problem.getStatus())
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON);
+        if (retryAfter != null) {
+            long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
+            builder.header(HttpHeaders.RETRY_AFTER, Long.toString(seconds));
+        }
+        return builder.bodyValue(problem);
+    }
+}
