@@ -377,6 +377,7 @@ public final class LocalCluster implements AutoCloseable {
         private @Nullable Path workDirectory;
         private boolean keepWorkDirectory;
         private @Nullable Path binDirectory;
+        private @Nullable PostgresBinaries binaries;
         private final Map<String, String> serverSettings = new LinkedHashMap<>();
         private Duration startupTimeout = Duration.ofSeconds(60);
         private String osUser = defaultOsUser();
@@ -468,6 +469,18 @@ public final class LocalCluster implements AutoCloseable {
         }
 
         /**
+         * Uses this PostgreSQL installation instead of searching, e.g.
+         * {@link PostgresBinaries#fromClasspathArtifact()}.
+         *
+         * @param binaries the installation
+         * @return this builder
+         */
+        public Builder binaries(PostgresBinaries binaries) {
+            this.binaries = java.util.Objects.requireNonNull(binaries, "binaries must not be null");
+            return this;
+        }
+
+        /**
          * Adds a {@code postgresql.conf} setting for every node.
          *
          * @param name the setting, e.g. {@code max_connections}
@@ -520,7 +533,7 @@ public final class LocalCluster implements AutoCloseable {
          */
         public LocalCluster start() {
             ProcessRunner runner = ProcessRunner.forCurrentUser(osUser);
-            PostgresBinaries binaries = PostgresBinaries.locate(binDirectory);
+            PostgresBinaries binaries = this.binaries != null ? this.binaries : PostgresBinaries.locate(binDirectory);
             Path directory;
             try {
                 directory = workDirectory != null ? Files.createDirectories(workDirectory)
