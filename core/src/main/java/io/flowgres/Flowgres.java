@@ -11,7 +11,10 @@ import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.NodeConfig;
 import io.flowgres.health.HealthReport;
 import io.flowgres.internal.Checks;
+import io.flowgres.metrics.PoolMeters;
 import io.flowgres.metrics.QueryMetrics;
+import io.flowgres.metrics.QueryStats;
+import io.flowgres.metrics.SlowQueryLog;
 import io.flowgres.node.Node;
 import io.flowgres.node.NodeRole;
 import io.flowgres.resilience.SqlStates;
@@ -66,6 +69,7 @@ public final class Flowgres implements AutoCloseable {
     private final List<Node> replicas;
     private final MeterRegistry meterRegistry;
     private final QueryExecutor executor;
+    private final QueryMetrics metrics;
 
     private Flowgres(Builder builder) {
         this.config = builder.config;
@@ -80,12 +84,15 @@ public final class Flowgres implements AutoCloseable {
         }
         this.replicas = List.copyOf(opened);
         Router router = new Router(primary, replicas, builder.balancer, config.breaker().openDuration());
-        this.executor = new QueryExecutor(config, router, new QueryMetrics(meterRegistry), builder.scheduler,
-                builder.random);
+        this.metrics = new QueryMetrics(meterRegistry, builder.slowQueries);
+        this.executor = new QueryExecutor(config, router, metrics, builder.scheduler, builder.random);
     }
 
     private Node open(NodeConfig node, NodeRole role, CircuitBreakerRegistry breakers, Scheduler scheduler) {
-        return Node.open(node, role, config, breakers.circuitBreaker(node.name()), scheduler);
+        PoolMeters meters = new PoolMeters(meterRegistry, node.name(), role);
+        Node opened = Node.open(node, role, config, breakers.circuitBreaker(node.name()), scheduler, meters);
+        meters.bind(opened);
+        return opened;
     }
 
     /**
@@ -187,6 +194,33 @@ public final class Flowgres implements AutoCloseable {
         return List.copyOf(all);
     }
 
+    /**
+     * Finds a node by name.
+     *
+     * @param name the node's configured name
+     * @return the node
+     * @throws IllegalArgumentException when no node has that name
+     */
+    public Node node(String name) {
+        for (Node node : nodes()) {
+            if (node.name().equals(name)) {
+                return node;
+            }
+        }
+        throw new IllegalArgumentException("node must be one of " + nodes().stream().map(Node::name).toList()
+                + ", was '" + name + "'");
+    }
+
+    /** Totals of every query attempt since start: count, failures, time; cheap to read. */
+    public QueryStats queryStats() {
+        return metrics.stats();
+    }
+
+    /** The slow-query log: attempts over its threshold, logged and counted per query name. */
+    public SlowQueryLog slowQueries() {
+        return metrics.slowQueries();
+    }
+
     /** The registry Flowgres records its meters in. */
     public MeterRegistry meterRegistry() {
         return meterRegistry;
@@ -215,6 +249,7 @@ public final class Flowgres implements AutoCloseable {
         private Scheduler scheduler = Schedulers.parallel();
         private RandomGenerator random = RandomGenerator.getDefault();
         private Balancer balancer = new RoundRobinBalancer();
+        private SlowQueryLog slowQueries = SlowQueryLog.defaults();
 
         private Builder(ClusterConfig config) {
             this.config = Checks.notNull(config, "config");
@@ -262,6 +297,17 @@ public final class Flowgres implements AutoCloseable {
          */
         public Builder balancer(Balancer balancer) {
             this.balancer = Checks.notNull(balancer, "balancer");
+            return this;
+        }
+
+        /**
+         * Sets the slow-query log (default {@link SlowQueryLog#defaults()}: 200 ms).
+         *
+         * @param slowQueries the log
+         * @return this builder
+         */
+        public Builder slowQueryLog(SlowQueryLog slowQueries) {
+            this.slowQueries = Checks.notNull(slowQueries, "slowQueries");
             return this;
         }
 

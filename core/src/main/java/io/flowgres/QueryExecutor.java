@@ -93,6 +93,7 @@ final class QueryExecutor {
                         error -> new OutcomeUnknownException(operation.query.name() + " on " + node.name()
                                 + ": connection lost after the write was sent; it may or may not have been applied",
                                 operation.query.name(), node.name(), error))
+                .doOnError(error -> metrics.recordError(operation.query.name(), error))
                 .doFinally(signal -> metrics.recordAttempt(operation.query.name(), node.name(), role,
                         outcome(signal), Duration.ofNanos(System.nanoTime() - started)));
     }

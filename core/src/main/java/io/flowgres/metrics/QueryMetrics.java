@@ -1,7 +1,9 @@
 package io.flowgres.metrics;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.LongAdder;
 
+import io.flowgres.resilience.SqlStates;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -9,8 +11,11 @@ import io.micrometer.core.instrument.Timer;
 /**
  * Records what the query pipeline does: one timer sample per attempt ({@code flowgres.query},
  * tagged {@code query}, {@code node}, {@code role}, {@code outcome}) and one count per retry
- * ({@code flowgres.retries}, tagged {@code query} and {@code reason}). Tags are low-cardinality:
- * query names are a fixed vocabulary, never SQL text.
+ * ({@code flowgres.retries}, tagged {@code query} and {@code reason}), one count per failed attempt
+ * ({@code flowgres.errors}, tagged {@code query} and {@code sqlstate_class}: the SQLSTATE's first
+ * two characters, or {@code none}). Tags are low-cardinality: query names are a fixed vocabulary,
+ * never SQL text. Every attempt also goes to the {@link SlowQueryLog} and into running totals
+ * ({@link #stats()}).
  */
 public final class QueryMetrics {
 
@@ -18,16 +23,43 @@ public final class QueryMetrics {
     public static final String QUERY_TIMER = "flowgres.query";
     /** Name of the retry counter. */
     public static final String RETRY_COUNTER = "flowgres.retries";
+    /** Name of the failed-attempt counter. */
+    public static final String ERROR_COUNTER = "flowgres.errors";
 
     private final MeterRegistry registry;
+    private final SlowQueryLog slowQueries;
+    private final LongAdder attempts = new LongAdder();
+    private final LongAdder errors = new LongAdder();
+    private final LongAdder totalNanos = new LongAdder();
+
+    /**
+     * Creates the recorder with a default {@link SlowQueryLog}.
+     *
+     * @param registry where meters are registered
+     */
+    public QueryMetrics(MeterRegistry registry) {
+        this(registry, SlowQueryLog.defaults());
+    }
 
     /**
      * Creates the recorder.
      *
      * @param registry where meters are registered
+     * @param slowQueries where slow attempts go
      */
-    public QueryMetrics(MeterRegistry registry) {
+    public QueryMetrics(MeterRegistry registry, SlowQueryLog slowQueries) {
         this.registry = registry;
+        this.slowQueries = slowQueries;
+    }
+
+    /** The slow-query log attempts are reported to. */
+    public SlowQueryLog slowQueries() {
+        return slowQueries;
+    }
+
+    /** Totals of every attempt recorded so far. */
+    public QueryStats stats() {
+        return new QueryStats(attempts.sum(), errors.sum(), Duration.ofNanos(totalNanos.sum()));
     }
 
     /** The registry meters go to. */
@@ -52,8 +84,31 @@ public final class QueryMetrics {
                 .tag("role", role)
                 .tag("outcome", outcome)
                 .publishPercentileHistogram()
+                .publishPercentiles(0.5, 0.95, 0.99)
                 .register(registry)
                 .record(duration);
+        attempts.increment();
+        totalNanos.add(duration.toNanos());
+        if ("error".equals(outcome)) {
+            errors.increment();
+        }
+        slowQueries.record(query, node, outcome, duration);
+    }
+
+    /**
+     * Counts one failed attempt by the class of its SQLSTATE.
+     *
+     * @param query the query name
+     * @param error what it failed with
+     */
+    public void recordError(String query, Throwable error) {
+        String state = SqlStates.sqlState(error);
+        Counter.builder(ERROR_COUNTER)
+                .description("Failed attempts of Flowgres operations, by SQLSTATE class")
+                .tag("query", query)
+                .tag("sqlstate_class", state == null || state.length() < 2 ? "none" : state.substring(0, 2))
+                .register(registry)
+                .increment();
     }
 
     /**

@@ -42,15 +42,18 @@ public final class Node {
     private final Scheduler clock;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong openedAtNanos = new AtomicLong();
+    private final PoolObserver observer;
+    private volatile boolean drained;
 
     private Node(NodeConfig config, NodeRole role, ConnectionPool pool, CircuitBreaker breaker, PoolPolicy poolPolicy,
-            Scheduler clock) {
+            Scheduler clock, PoolObserver observer) {
         this.config = config;
         this.role = role;
         this.pool = pool;
         this.breaker = breaker;
         this.poolPolicy = poolPolicy;
         this.clock = clock;
+        this.observer = observer;
         breaker.getEventPublisher().onStateTransition(event -> {
             if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
                 openedAtNanos.set(clock.now(TimeUnit.NANOSECONDS));
@@ -71,6 +74,22 @@ public final class Node {
      */
     public static Node open(NodeConfig config, NodeRole role, ClusterConfig cluster, CircuitBreaker breaker,
             Scheduler clock) {
+        return open(config, role, cluster, breaker, clock, PoolObserver.NONE);
+    }
+
+    /**
+     * Opens a node whose pool reports its events and acquires to an observer (for metrics).
+     *
+     * @param config the node's configuration
+     * @param role its role in the cluster
+     * @param cluster the cluster configuration, for credentials and shared policies
+     * @param breaker the node's circuit breaker
+     * @param clock the scheduler whose clock times breaker hints (virtual in tests)
+     * @param observer hears pool events and acquires
+     * @return the node
+     */
+    public static Node open(NodeConfig config, NodeRole role, ClusterConfig cluster, CircuitBreaker breaker,
+            Scheduler clock, PoolObserver observer) {
         PoolPolicy policy = cluster.poolFor(config);
         ConnectionFactoryOptions.Builder options = ConnectionFactoryOptions.parse(config.url()).mutate()
                 .option(ConnectionFactoryOptions.USER, cluster.username())
@@ -93,9 +112,10 @@ public final class Node {
                 .maxCreateConnectionTime(policy.maxCreateConnectionTime())
                 // Retries are ours: the pool's own acquire retry would multiply with them.
                 .acquireRetry(0)
+                .metricsRecorder(observer)
                 .customizer(builder -> builder.maxPendingAcquire(policy.maxPendingAcquires()))
                 .build();
-        return new Node(config, role, new ConnectionPool(poolConfiguration), breaker, policy, clock);
+        return new Node(config, role, new ConnectionPool(poolConfiguration), breaker, policy, clock, observer);
     }
 
     /** The node's name, as configured. */
@@ -166,7 +186,35 @@ public final class Node {
      * @return the connection, to be closed (released) by the caller
      */
     public Mono<Connection> acquire() {
-        return Mono.defer(pool::create).onErrorMap(e -> new NodeAcquireException(name(), e));
+        return Mono.defer(() -> {
+            long started = System.nanoTime();
+            return pool.create()
+                    .doOnSuccess(connection -> observer.recordAcquire(System.nanoTime() - started, true))
+                    .doOnError(error -> observer.recordAcquire(System.nanoTime() - started, false));
+        }).onErrorMap(e -> new NodeAcquireException(name(), e));
+    }
+
+    /**
+     * Takes this node out of rotation for maintenance: the router sends it no new work while
+     * operations already running finish. Only replicas can be drained; the primary has no stand-in.
+     *
+     * @throws IllegalStateException for the primary
+     */
+    public void drain() {
+        if (role == NodeRole.PRIMARY) {
+            throw new IllegalStateException("the primary cannot be drained, was " + name());
+        }
+        drained = true;
+    }
+
+    /** Puts a drained node back into rotation; does nothing to a node that is not drained. */
+    public void undrain() {
+        drained = false;
+    }
+
+    /** Whether the node is drained, so routing must not choose it. */
+    public boolean isDrained() {
+        return drained;
     }
 
     /**

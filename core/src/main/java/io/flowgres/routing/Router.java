@@ -9,7 +9,8 @@ import io.flowgres.node.Node;
 
 /**
  * Resolves a {@link Route} to one node, afresh for every attempt: a replica chosen by the
- * {@link Balancer} among those whose breaker lets calls through, or the primary.
+ * {@link Balancer} among those whose breaker lets calls through and that are not drained, or the
+ * primary.
  */
 public final class Router {
 
@@ -62,7 +63,7 @@ public final class Router {
     private List<Node> eligibleReplicas() {
         List<Node> eligible = new ArrayList<>(replicas.size());
         for (Node replica : replicas) {
-            if (replica.isAvailable()) {
+            if (replica.isAvailable() && !replica.isDrained()) {
                 eligible.add(replica);
             }
         }

@@ -23,14 +23,17 @@ final class ClusterConfigFactory {
 
     static ClusterConfig from(FlowgresProperties properties, @Nullable LocalCluster local) {
         ClusterConfig.Builder builder = ClusterConfig.builder();
+        PoolPolicy clusterPool = property("flowgres.pool", () -> pool(properties.getPool()));
         String primaryUrl = properties.getPrimary().getUrl();
         if (primaryUrl != null && !primaryUrl.isBlank()) {
-            builder.primary(property("flowgres.primary", () -> node(properties.getPrimary(), "primary")));
+            builder.primary(property("flowgres.primary",
+                    () -> node(properties.getPrimary(), "primary", clusterPool)));
             List<FlowgresProperties.Node> replicas = properties.getReplicas();
             for (int i = 0; i < replicas.size(); i++) {
                 FlowgresProperties.Node replica = replicas.get(i);
                 String defaultName = "replica-" + (i + 1);
-                builder.replica(property("flowgres.replicas[" + i + "]", () -> node(replica, defaultName)));
+                builder.replica(property("flowgres.replicas[" + i + "]",
+                        () -> node(replica, defaultName, clusterPool)));
             }
             String username = properties.getUsername();
             if (username == null || username.isBlank()) {
@@ -47,22 +50,27 @@ final class ClusterConfigFactory {
             throw new IllegalStateException(
                     "flowgres.primary.url must be set, or flowgres.embedded.enabled=true to start a local cluster");
         }
-        builder.pool(property("flowgres.pool", () -> pool(properties.getPool())));
+        builder.pool(clusterPool);
         property("flowgres.query-timeout", () -> builder.queryTimeout(properties.getQueryTimeout()));
         return property("flowgres", builder::build);
     }
 
-    private static NodeConfig node(FlowgresProperties.Node node, String defaultName) {
+    private static NodeConfig node(FlowgresProperties.Node node, String defaultName, PoolPolicy clusterPool) {
         String name = node.getName() != null ? node.getName() : defaultName;
         String url = node.getUrl();
         if (url == null || url.isBlank()) {
             throw new IllegalArgumentException("url must be set");
         }
-        return NodeConfig.of(name, url).withWeight(node.getWeight());
+        NodeConfig config = NodeConfig.of(name, url).withWeight(node.getWeight());
+        // A node's own pool starts from the cluster's effective policy and changes only what it sets.
+        return node.getPool().isSet() ? config.withPool(overrides(clusterPool.toBuilder(), node.getPool())) : config;
     }
 
     private static PoolPolicy pool(FlowgresProperties.Pool pool) {
-        PoolPolicy.Builder builder = PoolPolicy.preset(pool.getPreset()).toBuilder();
+        return overrides(PoolPolicy.preset(pool.getPreset()).toBuilder(), pool);
+    }
+
+    private static PoolPolicy overrides(PoolPolicy.Builder builder, FlowgresProperties.PoolOverrides pool) {
         if (pool.getInitialSize() != null) {
             builder.initialSize(pool.getInitialSize());
         }
@@ -72,10 +80,13 @@ final class ClusterConfigFactory {
         if (pool.getMaxAcquireTime() != null) {
             builder.maxAcquireTime(pool.getMaxAcquireTime());
         }
+        if (pool.getMaxIdleTime() != null) {
+            builder.maxIdleTime(pool.getMaxIdleTime());
+        }
         return builder.build();
     }
 
-    private static <T> T property(String prefix, Supplier<T> step) {
+    static <T> T property(String prefix, Supplier<T> step) {
         try {
             return step.get();
         } catch (IllegalArgumentException | IllegalStateException | NullPointerException e) {

@@ -3,6 +3,7 @@ package io.flowgres.web.autoconfigure;
 import io.flowgres.Flowgres;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.local.LocalCluster;
+import io.flowgres.metrics.SlowQueryLog;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,12 +70,16 @@ public class FlowgresAutoConfiguration {
      *
      * @param config the cluster configuration
      * @param meterRegistry the application's registry, when there is one
+     * @param properties the Flowgres properties, for the slow-query threshold
      * @return the facade, closed with the context
      */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    public Flowgres flowgres(ClusterConfig config, ObjectProvider<MeterRegistry> meterRegistry) {
-        Flowgres.Builder builder = Flowgres.builder(config);
+    public Flowgres flowgres(ClusterConfig config, ObjectProvider<MeterRegistry> meterRegistry,
+            FlowgresProperties properties) {
+        Flowgres.Builder builder = Flowgres.builder(config).slowQueryLog(ClusterConfigFactory.property(
+                "flowgres.slow-query.threshold",
+                () -> SlowQueryLog.withThreshold(properties.getSlowQuery().getThreshold())));
         meterRegistry.ifAvailable(builder::meterRegistry);
         return builder.build();
     }

@@ -6,6 +6,7 @@ import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The {@code flowgres.*} configuration of a service that embeds Flowgres.
@@ -21,8 +22,12 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *
  * With no {@code flowgres.primary.url} and {@code flowgres.embedded.enabled=true}, a local cluster
  * (primary and replicas) is started instead; the reference service does that by default.
+ *
+ * <p>Unknown {@code flowgres.*} properties fail start-up ({@code ignoreUnknownFields = false}): a
+ * misspelt setting must not be silently ignored. A node may override the cluster's pool settings
+ * ({@code flowgres.replicas[0].pool.max-size=8}).
  */
-@ConfigurationProperties(prefix = "flowgres")
+@ConfigurationProperties(prefix = "flowgres", ignoreUnknownFields = false)
 public class FlowgresProperties {
 
     private final Node primary = new Node();
@@ -32,6 +37,12 @@ public class FlowgresProperties {
     private final Pool pool = new Pool();
     private Duration queryTimeout = Duration.ofSeconds(30);
     private final Embedded embedded = new Embedded();
+    private final Health health = new Health();
+    private final SlowQuery slowQuery = new SlowQuery();
+    private final Admin admin = new Admin();
+    private final Shutdown shutdown = new Shutdown();
+    private final Demo demo = new Demo();
+    private final Local local = new Local();
 
     /** The primary node. */
     public Node getPrimary() {
@@ -95,12 +106,48 @@ public class FlowgresProperties {
         return embedded;
     }
 
+    /** Health checks and their cache. */
+    public Health getHealth() {
+        return health;
+    }
+
+    /** Slow-query detection. */
+    public SlowQuery getSlowQuery() {
+        return slowQuery;
+    }
+
+    /** Access to admin operations. */
+    public Admin getAdmin() {
+        return admin;
+    }
+
+    /** Graceful shutdown. */
+    public Shutdown getShutdown() {
+        return shutdown;
+    }
+
+    /** The reference service's demo data (read by the demo, declared here so they are known). */
+    public Demo getDemo() {
+        return demo;
+    }
+
+    /** The local cluster launcher's settings, declared here so they are known. */
+    public Local getLocal() {
+        return local;
+    }
+
     /** One node's settings. */
     public static class Node {
 
         private @Nullable String name;
         private @Nullable String url;
         private double weight = 1.0;
+        private final PoolOverrides pool = new PoolOverrides();
+
+        /** This node's own pool settings, overriding the cluster's. */
+        public PoolOverrides getPool() {
+            return pool;
+        }
 
         /** The node's name; defaults to {@code primary} or {@code replica-N}. */
         public @Nullable String getName() {
@@ -146,12 +193,9 @@ public class FlowgresProperties {
     }
 
     /** Pool settings: a preset, optionally overridden. */
-    public static class Pool {
+    public static class Pool extends PoolOverrides {
 
         private String preset = "production";
-        private @Nullable Integer initialSize;
-        private @Nullable Integer maxSize;
-        private @Nullable Duration maxAcquireTime;
 
         /** The preset: development, test, staging, production or high-load. */
         public String getPreset() {
@@ -165,6 +209,34 @@ public class FlowgresProperties {
          */
         public void setPreset(String preset) {
             this.preset = preset;
+        }
+    }
+
+    /** Pool settings that override a preset; unset ones keep the preset's (or the cluster's) value. */
+    public static class PoolOverrides {
+
+        private @Nullable Integer initialSize;
+        private @Nullable Integer maxSize;
+        private @Nullable Duration maxAcquireTime;
+        private @Nullable Duration maxIdleTime;
+
+        /** Overrides the idle time after which a connection is closed. */
+        public @Nullable Duration getMaxIdleTime() {
+            return maxIdleTime;
+        }
+
+        /**
+         * Overrides the idle time after which a connection is closed.
+         *
+         * @param maxIdleTime positive
+         */
+        public void setMaxIdleTime(@Nullable Duration maxIdleTime) {
+            this.maxIdleTime = maxIdleTime;
+        }
+
+        /** Whether any setting is overridden. */
+        public boolean isSet() {
+            return initialSize != null || maxSize != null || maxAcquireTime != null || maxIdleTime != null;
         }
 
         /** Overrides the preset's initial size. */
@@ -242,6 +314,222 @@ public class FlowgresProperties {
          */
         public void setReplicas(int replicas) {
             this.replicas = replicas;
+        }
+    }
+
+    /** Health checks: background interval, cache TTL, per-node bound, replica lag threshold. */
+    public static class Health {
+
+        private Duration cacheTtl = Duration.ofSeconds(10);
+        private Duration refreshInterval = Duration.ofSeconds(5);
+        private Duration checkTimeout = Duration.ofSeconds(2);
+        private DataSize maxReplicaLag = DataSize.ofMegabytes(16);
+
+        /** Age after which a quick read triggers a re-check (default 10 s). */
+        public Duration getCacheTtl() {
+            return cacheTtl;
+        }
+
+        /**
+         * Sets the cache TTL.
+         *
+         * @param cacheTtl positive
+         */
+        public void setCacheTtl(Duration cacheTtl) {
+            this.cacheTtl = cacheTtl;
+        }
+
+        /** Interval of background checks (default 5 s). */
+        public Duration getRefreshInterval() {
+            return refreshInterval;
+        }
+
+        /**
+         * Sets the interval of background checks.
+         *
+         * @param refreshInterval positive, at most the TTL
+         */
+        public void setRefreshInterval(Duration refreshInterval) {
+            this.refreshInterval = refreshInterval;
+        }
+
+        /** Bound on one node's check (default 2 s). */
+        public Duration getCheckTimeout() {
+            return checkTimeout;
+        }
+
+        /**
+         * Sets the bound on one node's check.
+         *
+         * @param checkTimeout positive
+         */
+        public void setCheckTimeout(Duration checkTimeout) {
+            this.checkTimeout = checkTimeout;
+        }
+
+        /** Replication lag beyond which a replica is degraded (default 16MB of WAL). */
+        public DataSize getMaxReplicaLag() {
+            return maxReplicaLag;
+        }
+
+        /**
+         * Sets the replication lag beyond which a replica is degraded.
+         *
+         * @param maxReplicaLag zero or more
+         */
+        public void setMaxReplicaLag(DataSize maxReplicaLag) {
+            this.maxReplicaLag = maxReplicaLag;
+        }
+    }
+
+    /** Slow-query detection. */
+    public static class SlowQuery {
+
+        private Duration threshold = Duration.ofMillis(200);
+
+        /** Attempts slower than this are logged and reported (default 200 ms). */
+        public Duration getThreshold() {
+            return threshold;
+        }
+
+        /**
+         * Sets the slow-query threshold.
+         *
+         * @param threshold positive
+         */
+        public void setThreshold(Duration threshold) {
+            this.threshold = threshold;
+        }
+    }
+
+    /** Access to admin operations and node details. */
+    public static class Admin {
+
+        private @Nullable String token;
+        private boolean diagnosticsEnabled;
+
+        /**
+         * The token an authorised caller sends in the {@code X-Flowgres-Admin-Token} header; with no
+         * token, admin routes do not exist (404) and node details are never shown.
+         */
+        public @Nullable String getToken() {
+            return token;
+        }
+
+        /**
+         * Sets the admin token.
+         *
+         * @param token a secret
+         */
+        public void setToken(@Nullable String token) {
+            this.token = token;
+        }
+
+        /** Whether the diagnostic routes ({@code pg_sleep} queries, for drills and tests) exist. */
+        public boolean isDiagnosticsEnabled() {
+            return diagnosticsEnabled;
+        }
+
+        /**
+         * Enables the diagnostic routes.
+         *
+         * @param diagnosticsEnabled whether they exist
+         */
+        public void setDiagnosticsEnabled(boolean diagnosticsEnabled) {
+            this.diagnosticsEnabled = diagnosticsEnabled;
+        }
+    }
+
+    /** Graceful shutdown. */
+    public static class Shutdown {
+
+        private Duration timeout = Duration.ofSeconds(20);
+
+        /**
+         * How long, after the web server stopped taking requests, to wait for running database
+         * operations before the pools close (default 20 s).
+         */
+        public Duration getTimeout() {
+            return timeout;
+        }
+
+        /**
+         * Sets the in-flight wait.
+         *
+         * @param timeout zero or more
+         */
+        public void setTimeout(Duration timeout) {
+            this.timeout = timeout;
+        }
+    }
+
+    /** The reference service's demo data. */
+    public static class Demo {
+
+        private long users = 1000;
+        private long pitches = 100_000;
+        private String cursorSecret = "";
+
+        /** Users seeded into an empty database. */
+        public long getUsers() {
+            return users;
+        }
+
+        /**
+         * Sets the users to seed.
+         *
+         * @param users zero or more
+         */
+        public void setUsers(long users) {
+            this.users = users;
+        }
+
+        /** Pitches seeded into an empty database. */
+        public long getPitches() {
+            return pitches;
+        }
+
+        /**
+         * Sets the pitches to seed.
+         *
+         * @param pitches zero or more
+         */
+        public void setPitches(long pitches) {
+            this.pitches = pitches;
+        }
+
+        /** The secret that signs browse cursors; empty for a random one. */
+        public String getCursorSecret() {
+            return cursorSecret;
+        }
+
+        /**
+         * Sets the cursor secret.
+         *
+         * @param cursorSecret the secret
+         */
+        public void setCursorSecret(String cursorSecret) {
+            this.cursorSecret = cursorSecret;
+        }
+    }
+
+    /** The local cluster launcher, which reads {@code flowgres.local.osUser} as a system property. */
+    public static class Local {
+
+        private @Nullable String osUser;
+
+        /** The account the launcher runs PostgreSQL as when the JVM is root. */
+        public @Nullable String getOsUser() {
+            return osUser;
+        }
+
+        /**
+         * Sets the launcher's account (informational: the launcher reads the system property).
+         *
+         * @param osUser the account
+         */
+        public void setOsUser(@Nullable String osUser) {
+            this.osUser = osUser;
         }
     }
 }

@@ -7,7 +7,6 @@ import io.flowgres.Flowgres;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.local.LocalCluster;
 import io.flowgres.paging.CursorCodec;
-import io.flowgres.web.health.HealthHandler;
 import io.flowgres.web.problem.ProblemResponses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,12 +87,10 @@ public class DemoConfiguration {
     @Bean
     public RouterFunction<ServerResponse> demoRoutes(PitchRepository pitches, Flowgres flowgres) {
         PitchHandler pitchHandler = new PitchHandler(pitches);
-        HealthHandler healthHandler = new HealthHandler(flowgres);
         return RouterFunctions.route()
                 .GET("/api/pitches/{id}", pitchHandler::byId)
                 .GET("/api/pitches", pitchHandler::browse)
                 .POST("/api/pitches", pitchHandler::create)
-                .GET("/api/health", healthHandler::health)
                 .filter(ProblemResponses.filter())
                 .build();
     }

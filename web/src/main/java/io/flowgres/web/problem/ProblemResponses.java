@@ -52,7 +52,10 @@ public final class ProblemResponses {
      */
     public static Mono<ServerResponse> toResponse(Throwable error) {
         if (error instanceof BadRequestException bad) {
-            ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "Bad request", bad.getMessage());
+            // Our own validation messages name the parameter and are safe to show; a message from the
+            // server (a data exception) may quote values, so it stays in the log.
+            ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "Bad request", bad.parameter() != null
+                    ? bad.getMessage() : "The request has a value the database cannot accept.");
             if (bad.parameter() != null) {
                 problem.setProperty("parameter", bad.parameter());
             }

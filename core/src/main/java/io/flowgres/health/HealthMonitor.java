@@ -1,0 +1,212 @@
+package io.flowgres.health;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+import io.flowgres.Flowgres;
+import io.flowgres.internal.Checks;
+import io.flowgres.node.Node;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Keeps the cluster's health at hand so that a health endpoint answers at once, whatever the
+ * database is doing.
+ *
+ * <ul>
+ *   <li>{@link #quick()} returns the last report from memory: it never blocks and never touches
+ *       the network. When that report is older than the {@linkplain HealthPolicy#cacheTtl() TTL}
+ *       it also starts a re-check in the background, for the next caller.</li>
+ *   <li>{@link #deep()} checks every node now, in parallel: connectivity and round-trip latency,
+ *       pool usage, breaker state and, for replicas, replication lag in WAL bytes against the
+ *       primary. Each node is bounded by {@link HealthPolicy#checkTimeout()}, the whole check by
+ *       twice that; a node that does not answer in time is reported {@code DOWN}, never waited
+ *       for. The result also refreshes the cache.</li>
+ *   <li>{@link #start()} re-checks every {@link HealthPolicy#refreshInterval()} in the background,
+ *       one check at a time, until {@link #close()}.</li>
+ * </ul>
+ *
+ * <p>Overall status: {@code UP} when every node is up; {@code DEGRADED} when the primary is up but
+ * some replica is down, lagging or not in recovery (still ready: reads fall back to the primary);
+ * {@code DOWN} when the primary does not answer, its breaker is open, or it is in recovery. Before
+ * the first check finishes the report is {@code DOWN} with no nodes: not ready until proven so.
+ */
+public final class HealthMonitor implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(HealthMonitor.class);
+
+    private final Supplier<Mono<HealthReport>> check;
+    private final HealthPolicy policy;
+    private final Scheduler scheduler;
+    private final AtomicReference<Cached> last;
+    private final AtomicBoolean refreshing = new AtomicBoolean();
+    private final AtomicReference<@Nullable Disposable> loop = new AtomicReference<>();
+
+    HealthMonitor(Supplier<Mono<HealthReport>> check, HealthPolicy policy, Scheduler scheduler) {
+        this.check = check;
+        this.policy = policy;
+        this.scheduler = scheduler;
+        this.last = new AtomicReference<>(new Cached(new HealthReport(HealthStatus.DOWN, Instant.EPOCH, List.of()),
+                Long.MIN_VALUE));
+    }
+
+    /**
+     * A monitor of a Flowgres cluster on Reactor's parallel scheduler; call {@link #start()}.
+     *
+     * @param flowgres the facade whose nodes to check
+     * @param policy intervals, bounds and lag threshold
+     * @return the monitor, not yet started
+     */
+    public static HealthMonitor create(Flowgres flowgres, HealthPolicy policy) {
+        return create(flowgres, policy, Schedulers.parallel());
+    }
+
+    /**
+     * A monitor whose intervals and bounds run on the given scheduler; exists to facilitate testing.
+     *
+     * @param flowgres the facade whose nodes to check
+     * @param policy intervals, bounds and lag threshold
+     * @param scheduler times the refresh loop, the TTL and the overall bound
+     * @return the monitor, not yet started
+     */
+    public static HealthMonitor create(Flowgres flowgres, HealthPolicy policy, Scheduler scheduler) {
+        Checks.notNull(flowgres, "flowgres");
+        Checks.notNull(policy, "policy");
+        Checks.notNull(scheduler, "scheduler");
+        return new HealthMonitor(() -> checkNodes(flowgres.nodes(), policy, scheduler), policy, scheduler);
+    }
+
+    /** The policy this monitor follows. */
+    public HealthPolicy policy() {
+        return policy;
+    }
+
+    /**
+     * Starts the background checks, the first at once. Idempotent.
+     *
+     * @return this monitor
+     */
+    public HealthMonitor start() {
+        Disposable started = Flux.interval(Duration.ZERO, policy.refreshInterval(), scheduler)
+                .onBackpressureDrop()
+                .concatMap(tick -> refresh().onErrorResume(error -> {
+                    log.warn("Health check failed: {}", error.toString());
+                    return Mono.empty();
+                }), 0)
+                .subscribe();
+        if (!loop.compareAndSet(null, started)) {
+            started.dispose();
+        }
+        return this;
+    }
+
+    /**
+     * The last report, from memory; starts a background re-check when it is older than the TTL.
+     * Never blocks.
+     *
+     * @return the cached report ({@code DOWN} with no nodes before the first check)
+     */
+    public HealthReport quick() {
+        Cached cached = last.get();
+        boolean stale = cached.atNanos == Long.MIN_VALUE || now() - cached.atNanos > policy.cacheTtl().toNanos();
+        if (stale && refreshing.compareAndSet(false, true)) {
+            refresh().subscribe(report -> { }, error -> log.warn("Health check failed: {}", error.toString()));
+        }
+        return cached.report;
+    }
+
+    /**
+     * How old the cached report is.
+     *
+     * @return its age, or {@code null} before the first check
+     */
+    public @Nullable Duration age() {
+        Cached cached = last.get();
+        return cached.atNanos == Long.MIN_VALUE ? null : Duration.ofNanos(now() - cached.atNanos);
+    }
+
+    /**
+     * Checks every node now, bounded in time, and caches the result.
+     *
+     * @return the fresh report; never fails
+     */
+    public Mono<HealthReport> deep() {
+        return Mono.defer(check).doOnNext(this::store);
+    }
+
+    private Mono<HealthReport> refresh() {
+        refreshing.set(true);
+        return deep().doFinally(signal -> refreshing.set(false));
+    }
+
+    private void store(HealthReport report) {
+        HealthReport previous = last.getAndSet(new Cached(report, now())).report;
+        if (previous.status() != report.status()) {
+            log.info("Cluster health {} -> {}", previous.status(), report.status());
+        }
+    }
+
+    /** Stops the background checks. */
+    @Override
+    public void close() {
+        Disposable running = loop.getAndSet(null);
+        if (running != null) {
+            running.dispose();
+        }
+    }
+
+    private long now() {
+        return scheduler.now(TimeUnit.NANOSECONDS);
+    }
+
+    /** Checks the nodes in parallel, primary first, and derives lag and the overall status. */
+    static Mono<HealthReport> checkNodes(List<Node> nodes, HealthPolicy policy, Scheduler scheduler) {
+        Mono<HealthReport> all = Flux.fromIterable(nodes)
+                .flatMapSequential(node -> NodeProbe.probe(node, policy.checkTimeout()))
+                .collectList()
+                .map(results -> withLag(results, policy.maxReplicaLagBytes()));
+        // Each probe is bounded; this is the backstop that keeps the whole check bounded whatever
+        // a driver does with a cancelled query.
+        return all.timeout(policy.checkTimeout().multipliedBy(2),
+                Mono.fromSupplier(() -> report(nodes.stream().map(NodeProbe::timedOut).toList())), scheduler);
+    }
+
+    private static HealthReport withLag(List<NodeProbe.Result> results, long maxLagBytes) {
+        Long primaryLsn = null;
+        List<NodeReport> reports = new ArrayList<>(results.size());
+        for (NodeProbe.Result result : results) {
+            NodeReport report = result.report();
+            if (report.role().equals("primary")) {
+                primaryLsn = report.status() == HealthStatus.UP ? result.lsn() : null;
+                reports.add(report);
+            } else if (primaryLsn != null && result.lsn() != null && report.status() == HealthStatus.UP) {
+                long lag = Math.max(0, primaryLsn - result.lsn());
+                reports.add(lag > maxLagBytes
+                        ? report.with(HealthStatus.DEGRADED, "lagging " + lag + " bytes", lag)
+                        : report.with(HealthStatus.UP, null, lag));
+            } else {
+                reports.add(report);
+            }
+        }
+        return report(reports);
+    }
+
+    private static HealthReport report(List<NodeReport> reports) {
+        return new HealthReport(HealthReport.overall(reports), Instant.now(), reports);
+    }
+
+    private record Cached(HealthReport report, long atNanos) {
+    }
+}

@@ -1,0 +1,62 @@
+package io.flowgres.web.problem;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.function.Supplier;
+
+import io.flowgres.BadRequestException;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import reactor.core.publisher.Mono;
+
+final class ProblemResponsesTest {
+
+    @Test
+    void errorWithCyclicCausesStillBecomesAProblem() {
+        IllegalStateException first = new IllegalStateException("first");
+        RuntimeException second = new RuntimeException("second", first);
+        first.initCause(second);
+
+        String body = failWith(() -> first).expectStatus().isEqualTo(500)
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody(String.class).returnResult().getResponseBody();
+
+        assertThat(body).contains("\"status\":500").contains("The request failed.");
+    }
+
+    @Test
+    void bodiesNeverCarryStackTracesHostsUsersOrPasswords() {
+        RuntimeException leaky = new RuntimeException("connect to db-1.internal:5432 as app password=hunter2 failed");
+
+        String body = failWith(() -> leaky).expectStatus().isEqualTo(500).expectBody(String.class).returnResult()
+                .getResponseBody();
+
+        assertThat(body).doesNotContain("db-1", "hunter2", "app ", "at io.", "RuntimeException", "trace");
+    }
+
+    @Test
+    void serverDataErrorsAreNotEchoedButOurValidationIs() {
+        BadRequestException fromServer = new BadRequestException(
+                "pitches.byId on replica-1: invalid input syntax for type integer: \"secret-value\" [22P02]", null,
+                "pitches.byId", "22P02", null);
+
+        String body = failWith(() -> fromServer).expectStatus().isBadRequest().expectBody(String.class)
+                .returnResult().getResponseBody();
+        assertThat(body).doesNotContain("secret-value", "replica-1").contains("cannot accept");
+
+        failWith(() -> BadRequestException.forParameter("limit", "limit must be from 1 to 200"))
+                .expectStatus().isBadRequest().expectBody()
+                .jsonPath("$.parameter").isEqualTo("limit")
+                .jsonPath("$.detail").isEqualTo("limit must be from 1 to 200");
+    }
+
+    private static WebTestClient.ResponseSpec failWith(Supplier<Throwable> error) {
+        WebTestClient client = WebTestClient.bindToRouterFunction(RouterFunctions.route()
+                .GET("/fail", request -> Mono.error(error.get()))
+                .filter(ProblemResponses.filter())
+                .build()).build();
+        return client.get().uri("/fail").exchange();
+    }
+}
