@@ -27,7 +27,6 @@ import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.SignalType;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -80,11 +79,7 @@ final class QueryExecutor {
     private <R> Flux<R> run(OperationKind kind, Query query,
             Function<Operation, Function<? super Connection, ? extends Publisher<R>>> bodies) {
         Route route = routeOf(kind, query);
-        RetryPolicy policy = switch (kind) {
-            case READ -> config.readRetry();
-            case WRITE -> config.writeRetry();
-            case TRANSACTION -> config.transactionRetry();
-        };
+        RetryPolicy policy = policyOf(kind);
         Duration timeout = query.timeout() != null ? query.timeout() : config.queryTimeout();
         return Flux.defer(() -> {
             Operation operation = new Operation(kind, query, route, now() + timeout.toNanos());
@@ -95,6 +90,14 @@ final class QueryExecutor {
                     .onErrorMap(error -> ErrorTranslator.translate(error, query.name(), operation.nodeName, timeout,
                             config.breaker().openDuration()));
         });
+    }
+
+    private RetryPolicy policyOf(OperationKind kind) {
+        return switch (kind) {
+            case READ -> config.readRetry();
+            case WRITE -> config.writeRetry();
+            case TRANSACTION -> config.transactionRetry();
+        };
     }
 
     private Route routeOf(OperationKind kind, Query query) {
@@ -114,6 +117,9 @@ final class QueryExecutor {
         if (remaining <= 0) {
             return Flux.error(new TimeoutException("deadline exceeded before attempt " + (operation.attempts + 1)));
         }
+        // A hung node (frozen, partitioned) answers nothing, not an error: each attempt gets its share
+        // of the remaining time, so that a read still has time to be retried elsewhere.
+        long attemptBudget = remaining / Math.max(1, operation.attemptsLeft(policyOf(operation.kind)));
         Node node = router.select(operation.route, operation.query.name(), operation.query.consistency(), staleness,
                 operation.failedNodes);
         operation.attempts++;
@@ -121,11 +127,11 @@ final class QueryExecutor {
         Function<? super Connection, ? extends Publisher<T>> body = work;
         long started = System.nanoTime();
         String role = node.role().name().toLowerCase(Locale.ROOT);
-        return node.run(body, Duration.ofNanos(remaining))
+        return node.run(body, Duration.ofNanos(attemptBudget))
                 .doOnNext(item -> operation.emitted = true)
                 .onErrorMap(error -> mayHaveApplied(operation, error),
                         error -> new OutcomeUnknownException(operation.query.name() + " on " + node.name()
-                                + ": connection lost after the write was sent; it may or may not have been applied",
+                                + ": connection lost or no answer after the write was sent; it may or may not have been applied",
                                 operation.query.name(), node.name(), error))
                 .doOnError(error -> metrics.recordError(operation.query.name(), error))
                 .doOnComplete(() -> {
@@ -139,15 +145,22 @@ final class QueryExecutor {
                         operation.failedNodes.add(node.name());
                     }
                 })
-                .doFinally(signal -> metrics.recordAttempt(operation.query.name(), node.name(), role,
-                        outcome(signal), Duration.ofNanos(System.nanoTime() - started)));
+                // Recorded before the terminal signal travels on, so a caller that saw the result also
+                // sees the attempt in the metrics (doFinally would run only afterwards).
+                .doOnComplete(() -> metrics.recordAttempt(operation.query.name(), node.name(), role, "success",
+                        Duration.ofNanos(System.nanoTime() - started)))
+                .doOnError(error -> metrics.recordAttempt(operation.query.name(), node.name(), role, "error",
+                        Duration.ofNanos(System.nanoTime() - started)))
+                .doOnCancel(() -> metrics.recordAttempt(operation.query.name(), node.name(), role, "cancelled",
+                        Duration.ofNanos(System.nanoTime() - started)));
     }
 
     /** A single write that lost its connection after it was sent may have committed. */
     private static boolean mayHaveApplied(Operation operation, Throwable error) {
         return operation.kind == OperationKind.WRITE && !operation.query.isIdempotent()
                 && !(error instanceof NodeAcquireException) && !(error instanceof CallNotPermittedException)
-                && SqlStates.sqlState(error) == null && SqlStates.isConnectionFailure(error);
+                && SqlStates.sqlState(error) == null
+                && (SqlStates.isConnectionFailure(error) || SqlStates.isTimeout(error));
     }
 
     private boolean isRetryable(Operation operation, Throwable error) {
@@ -185,14 +198,6 @@ final class QueryExecutor {
                 .flatMapIterable(Function.<List<T>>identity());
     }
 
-    private static String outcome(SignalType signal) {
-        return switch (signal) {
-            case ON_COMPLETE -> "success";
-            case CANCEL -> "cancelled";
-            default -> "error";
-        };
-    }
-
     private static String reason(Throwable error) {
         if (error instanceof NodeAcquireException) {
             return "acquire";
@@ -224,6 +229,10 @@ final class QueryExecutor {
         volatile boolean emitted;
         volatile @Nullable String nodeName;
         final Set<String> failedNodes = ConcurrentHashMap.newKeySet();
+
+        int attemptsLeft(RetryPolicy policy) {
+            return policy.maxAttempts() - attempts;
+        }
 
         Operation(OperationKind kind, Query query, Route route, long deadlineNanos) {
             this.kind = kind;
