@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
@@ -87,15 +89,27 @@ final class QueryExecutor {
                 : work;
         long started = System.nanoTime();
         String role = node.role().name().toLowerCase(Locale.ROOT);
+        AtomicBoolean recorded = new AtomicBoolean();
+        Consumer<SignalType> record = signal -> {
+            if (recorded.compareAndSet(false, true)) {
+                metrics.recordAttempt(operation.query.name(), node.name(), role, outcome(signal),
+                        Duration.ofNanos(System.nanoTime() - started));
+            }
+        };
         return node.run(body, Duration.ofNanos(remaining))
                 .doOnNext(item -> operation.emitted = true)
                 .onErrorMap(error -> mayHaveApplied(operation, error),
                         error -> new OutcomeUnknownException(operation.query.name() + " on " + node.name()
                                 + ": connection lost after the write was sent; it may or may not have been applied",
                                 operation.query.name(), node.name(), error))
-                .doOnError(error -> metrics.recordError(operation.query.name(), error))
-                .doFinally(signal -> metrics.recordAttempt(operation.query.name(), node.name(), role,
-                        outcome(signal), Duration.ofNanos(System.nanoTime() - started)));
+                // Recorded before the terminal signal travels on (not in doFinally, which runs after it),
+                // so that whoever sees the result also sees its metrics and slow-query entry.
+                .doOnComplete(() -> record.accept(SignalType.ON_COMPLETE))
+                .doOnError(error -> {
+                    metrics.recordError(operation.query.name(), error);
+                    record.accept(SignalType.ON_ERROR);
+                })
+                .doOnCancel(() -> record.accept(SignalType.CANCEL));
     }
 
     /** A single write that lost its connection after it was sent may have committed. */
