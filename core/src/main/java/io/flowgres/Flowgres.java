@@ -13,19 +13,24 @@ import io.flowgres.health.HealthReport;
 import io.flowgres.internal.Checks;
 import io.flowgres.metrics.PoolMeters;
 import io.flowgres.metrics.QueryMetrics;
+import io.flowgres.metrics.NodeGauges;
 import io.flowgres.metrics.QueryStats;
 import io.flowgres.metrics.SlowQueryLog;
 import io.flowgres.node.Node;
 import io.flowgres.node.NodeRole;
 import io.flowgres.resilience.SqlStates;
 import io.flowgres.routing.Balancer;
-import io.flowgres.routing.RoundRobinBalancer;
+import io.flowgres.routing.NodeView;
+import io.flowgres.routing.PowerOfTwoChoicesBalancer;
+import io.flowgres.routing.Prober;
+import io.flowgres.routing.Topology;
 import io.flowgres.routing.Router;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.r2dbc.spi.Connection;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -70,6 +75,9 @@ public final class Flowgres implements AutoCloseable {
     private final MeterRegistry meterRegistry;
     private final QueryExecutor executor;
     private final QueryMetrics metrics;
+    private final Router router;
+    private final Prober prober;
+    private final Scheduler scheduler;
 
     private Flowgres(Builder builder) {
         this.config = builder.config;
@@ -83,7 +91,16 @@ public final class Flowgres implements AutoCloseable {
             opened.add(open(replica, NodeRole.REPLICA, breakers, builder.scheduler));
         }
         this.replicas = List.copyOf(opened);
-        Router router = new Router(primary, replicas, builder.balancer, config.breaker().openDuration());
+        this.scheduler = builder.scheduler;
+        Balancer balancer = builder.balancer != null ? builder.balancer
+                : new PowerOfTwoChoicesBalancer(builder.random);
+        this.router = new Router(nodes(), balancer, config.routing(), config.breaker().openDuration(),
+                builder.scheduler, meterRegistry);
+        NodeGauges.bind(meterRegistry, nodes());
+        this.prober = new Prober(nodes(), config.routing(), builder.scheduler);
+        if (builder.probing) {
+            prober.start();
+        }
         this.metrics = new QueryMetrics(meterRegistry, builder.slowQueries);
         this.executor = new QueryExecutor(config, router, metrics, builder.scheduler, builder.random);
     }
@@ -97,7 +114,7 @@ public final class Flowgres implements AutoCloseable {
 
     /**
      * Connects to a cluster with default collaborators: a private meter registry, Reactor's parallel
-     * scheduler for delays and deadlines, and round-robin balancing. Connections open lazily.
+     * scheduler for delays and deadlines, health-weighted balancing and probes every second. Connections open lazily.
      *
      * @param config the validated cluster configuration
      * @return the facade; {@link #close()} it when done
@@ -171,6 +188,58 @@ public final class Flowgres implements AutoCloseable {
                 .map(reports -> new HealthReport(HealthReport.overall(reports), Instant.now(), reports));
     }
 
+    /**
+     * Writes on the primary like {@link #write}, and returns the results with a consistency token
+     * taken after the commit, so that a later read with {@link Query#withConsistency} sees the write.
+     *
+     * @param query the named query
+     * @param work what to do with the connection of one attempt
+     * @param <T> the type of the results
+     * @return the results and the token
+     */
+    public <T> Mono<Committed<T>> writeCommitted(Query query,
+            Function<? super Connection, ? extends Publisher<T>> work) {
+        return executor.executeCommitted(OperationKind.WRITE, query, work);
+    }
+
+    /**
+     * Runs a transaction like {@link #transaction}, and returns the results with a consistency token
+     * taken after {@code COMMIT} returned.
+     *
+     * @param query the named query
+     * @param work what to do inside the transaction
+     * @param <T> the type of the results
+     * @return the results and the token
+     */
+    public <T> Mono<Committed<T>> transactionCommitted(Query query,
+            Function<? super Connection, ? extends Publisher<T>> work) {
+        return executor.executeCommitted(OperationKind.TRANSACTION, query, work);
+    }
+
+    /**
+     * The cluster as routing sees it now: each node's configured and observed role, status, lag,
+     * latency average, in-flight count, weight and pool usage.
+     *
+     * @return the snapshot
+     */
+    public Topology topology() {
+        long now = scheduler.now(java.util.concurrent.TimeUnit.NANOSECONDS);
+        List<NodeView> views = new ArrayList<>();
+        for (Node node : nodes()) {
+            views.add(NodeView.of(node, router, now));
+        }
+        return new Topology(router.primary().name(), views);
+    }
+
+    /**
+     * Probes every node now instead of waiting for the next interval; for tests and operators.
+     *
+     * @return completes when every node's state is updated
+     */
+    public Mono<Void> probeNow() {
+        return prober.probeAll();
+    }
+
     /** The configuration this facade was built from. */
     public ClusterConfig config() {
         return config;
@@ -232,7 +301,7 @@ public final class Flowgres implements AutoCloseable {
      * @return completes when all pools are disposed
      */
     public Mono<Void> closeAsync() {
-        return Flux.fromIterable(nodes()).flatMap(Node::close).then();
+        return Mono.fromRunnable(prober::close).then(Flux.fromIterable(nodes()).flatMap(Node::close).then());
     }
 
     /** Closes every node's pool and waits up to 10 s; for {@code main}, tests and container shutdown. */
@@ -248,7 +317,8 @@ public final class Flowgres implements AutoCloseable {
         private MeterRegistry meterRegistry = new SimpleMeterRegistry();
         private Scheduler scheduler = Schedulers.parallel();
         private RandomGenerator random = RandomGenerator.getDefault();
-        private Balancer balancer = new RoundRobinBalancer();
+        private @Nullable Balancer balancer;
+        private boolean probing = true;
         private SlowQueryLog slowQueries = SlowQueryLog.defaults();
 
         private Builder(ClusterConfig config) {
@@ -290,7 +360,7 @@ public final class Flowgres implements AutoCloseable {
         }
 
         /**
-         * Sets how a replica is chosen for a read (default round robin).
+         * Sets how a replica is chosen for a read (default: health-weighted power of two choices).
          *
          * @param balancer the strategy
          * @return this builder
@@ -308,6 +378,18 @@ public final class Flowgres implements AutoCloseable {
          */
         public Builder slowQueryLog(SlowQueryLog slowQueries) {
             this.slowQueries = Checks.notNull(slowQueries, "slowQueries");
+            return this;
+        }
+
+        /**
+         * Turns the background probes off; routing then knows only what real queries teach it. Exists
+         * to facilitate testing with a hand-driven {@link Flowgres#probeNow()}.
+         *
+         * @param probing whether probes run on their interval (default true)
+         * @return this builder
+         */
+        public Builder probing(boolean probing) {
+            this.probing = probing;
             return this;
         }
 

@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 import io.flowgres.internal.Checks;
+import io.flowgres.routing.ConsistencyToken;
 import io.flowgres.routing.Route;
 import org.jspecify.annotations.Nullable;
 
@@ -24,12 +25,15 @@ public final class Query {
     private final @Nullable Route route;
     private final @Nullable Duration timeout;
     private final boolean idempotent;
+    private final @Nullable ConsistencyToken consistency;
 
-    private Query(String name, @Nullable Route route, @Nullable Duration timeout, boolean idempotent) {
+    private Query(String name, @Nullable Route route, @Nullable Duration timeout, boolean idempotent,
+            @Nullable ConsistencyToken consistency) {
         this.name = name;
         this.route = route;
         this.timeout = timeout;
         this.idempotent = idempotent;
+        this.consistency = consistency;
     }
 
     /**
@@ -43,7 +47,7 @@ public final class Query {
         Checks.notNull(name, "query name");
         Checks.argument(NAME.matcher(name).matches(),
                 "query name must be 1-100 letters, digits, '_', '.', ':' or '-', was '%s'", name);
-        return new Query(name, null, null, false);
+        return new Query(name, null, null, false, null);
     }
 
     /**
@@ -53,7 +57,7 @@ public final class Query {
      * @return the copy
      */
     public Query withRoute(Route route) {
-        return new Query(name, Checks.notNull(route, "route"), timeout, idempotent);
+        return new Query(name, Checks.notNull(route, "route"), timeout, idempotent, consistency);
     }
 
     /**
@@ -63,7 +67,7 @@ public final class Query {
      * @return the copy
      */
     public Query withTimeout(Duration timeout) {
-        return new Query(name, route, Checks.positive(timeout, "timeout"), idempotent);
+        return new Query(name, route, Checks.positive(timeout, "timeout"), idempotent, consistency);
     }
 
     /**
@@ -74,7 +78,23 @@ public final class Query {
      * @return the copy
      */
     public Query idempotent() {
-        return new Query(name, route, timeout, true);
+        return new Query(name, route, timeout, true, consistency);
+    }
+
+    /**
+     * A copy that reads its caller's own write: it runs only on a replica that has replayed the
+     * write the token came from, else on the primary.
+     *
+     * @param token the token a write returned, or {@code null} for none
+     * @return the copy
+     */
+    public Query withConsistency(@Nullable ConsistencyToken token) {
+        return new Query(name, route, timeout, idempotent, token);
+    }
+
+    /** The token a read must be consistent with, or {@code null}. */
+    public @Nullable ConsistencyToken consistency() {
+        return consistency;
     }
 
     /** The query's name. */
@@ -100,17 +120,18 @@ public final class Query {
     @Override
     public boolean equals(Object other) {
         return other instanceof Query that && name.equals(that.name) && route == that.route
-                && Objects.equals(timeout, that.timeout) && idempotent == that.idempotent;
+                && Objects.equals(timeout, that.timeout) && idempotent == that.idempotent
+                && Objects.equals(consistency, that.consistency);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, route, timeout, idempotent);
+        return Objects.hash(name, route, timeout, idempotent, consistency);
     }
 
     @Override
     public String toString() {
         return "Query{" + name + (route == null ? "" : ", " + route) + (timeout == null ? "" : ", timeout=" + timeout)
-                + (idempotent ? ", idempotent" : "") + "}";
+                + (idempotent ? ", idempotent" : "") + (consistency == null ? "" : ", after " + consistency) + "}";
     }
 }

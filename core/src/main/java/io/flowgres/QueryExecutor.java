@@ -3,6 +3,8 @@ package io.flowgres;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -12,12 +14,15 @@ import java.util.random.RandomGenerator;
 
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.metrics.QueryMetrics;
+import io.flowgres.node.Lsn;
 import io.flowgres.node.Node;
 import io.flowgres.node.NodeAcquireException;
 import io.flowgres.resilience.RetryPolicy;
 import io.flowgres.resilience.SqlStates;
 import io.flowgres.routing.Route;
+import io.flowgres.routing.ConsistencyToken;
 import io.flowgres.routing.Router;
+import io.flowgres.routing.Staleness;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.r2dbc.spi.Connection;
 import org.jspecify.annotations.Nullable;
@@ -51,6 +56,31 @@ final class QueryExecutor {
     }
 
     <T> Flux<T> execute(OperationKind kind, Query query, Function<? super Connection, ? extends Publisher<T>> work) {
+        return run(kind, query, operation -> kind == OperationKind.TRANSACTION ? inTransaction(work, operation) : work);
+    }
+
+    /**
+     * Runs a write or transaction and, on the same connection once it has committed, reads the
+     * primary's WAL insert position: a consistency token at or past the commit record.
+     */
+    <T> Mono<Committed<T>> executeCommitted(OperationKind kind, Query query,
+            Function<? super Connection, ? extends Publisher<T>> work) {
+        return run(kind, query, operation -> {
+            Function<? super Connection, ? extends Publisher<T>> body = kind == OperationKind.TRANSACTION
+                    ? inTransaction(work, operation)
+                    : work;
+            return connection -> Flux.from(body.apply(connection))
+                    .collectList()
+                    .flatMap(results -> Flux.from(connection.createStatement(
+                                    "SELECT pg_current_wal_insert_lsn()::text").execute())
+                            .flatMap(result -> result.map(row -> String.valueOf(row.get(0))))
+                            .next()
+                            .map(lsn -> new Committed<>(results, new ConsistencyToken(Lsn.parse(lsn)))));
+        }).next();
+    }
+
+    private <R> Flux<R> run(OperationKind kind, Query query,
+            Function<Operation, Function<? super Connection, ? extends Publisher<R>>> bodies) {
         Route route = routeOf(kind, query);
         RetryPolicy policy = switch (kind) {
             case READ -> config.readRetry();
@@ -60,7 +90,8 @@ final class QueryExecutor {
         Duration timeout = query.timeout() != null ? query.timeout() : config.queryTimeout();
         return Flux.defer(() -> {
             Operation operation = new Operation(kind, query, route, now() + timeout.toNanos());
-            return Flux.defer(() -> attempt(operation, work))
+            Function<? super Connection, ? extends Publisher<R>> body = bodies.apply(operation);
+            return Flux.deferContextual(context -> attempt(operation, body, Staleness.of(context).orElse(null)))
                     .retryWhen(policy.toRetry(error -> isRetryable(operation, error),
                             signal -> metrics.recordRetry(query.name(), reason(signal.failure())), scheduler, random))
                     .onErrorMap(error -> ErrorTranslator.translate(error, query.name(), operation.nodeName, timeout,
@@ -68,25 +99,28 @@ final class QueryExecutor {
         });
     }
 
-    private static Route routeOf(OperationKind kind, Query query) {
+    private Route routeOf(OperationKind kind, Query query) {
         if (kind != OperationKind.READ) {
             return Route.PRIMARY;
         }
         Route route = query.route();
+        if (route == null) {
+            route = config.routing().ruleFor(query.name());
+        }
         return route != null ? route : Route.REPLICA_PREFERRED;
     }
 
-    private <T> Flux<T> attempt(Operation operation, Function<? super Connection, ? extends Publisher<T>> work) {
+    private <T> Flux<T> attempt(Operation operation, Function<? super Connection, ? extends Publisher<T>> work,
+            @Nullable Duration staleness) {
         long remaining = operation.deadlineNanos - now();
         if (remaining <= 0) {
             return Flux.error(new TimeoutException("deadline exceeded before attempt " + (operation.attempts + 1)));
         }
-        Node node = router.select(operation.route, operation.query.name());
+        Node node = router.select(operation.route, operation.query.name(), operation.query.consistency(), staleness,
+                operation.failedNodes);
         operation.attempts++;
         operation.nodeName = node.name();
-        Function<? super Connection, ? extends Publisher<T>> body = operation.kind == OperationKind.TRANSACTION
-                ? inTransaction(work, operation.query, node)
-                : work;
+        Function<? super Connection, ? extends Publisher<T>> body = work;
         long started = System.nanoTime();
         String role = node.role().name().toLowerCase(Locale.ROOT);
         AtomicBoolean recorded = new AtomicBoolean();
@@ -102,6 +136,17 @@ final class QueryExecutor {
                         error -> new OutcomeUnknownException(operation.query.name() + " on " + node.name()
                                 + ": connection lost after the write was sent; it may or may not have been applied",
                                 operation.query.name(), node.name(), error))
+                .doOnComplete(() -> {
+                    node.state().recordLatency(System.nanoTime() - started, now());
+                    node.state().recordSuccess(now());
+                })
+                .doOnError(error -> {
+                    if (SqlStates.isInfrastructureFailure(error) || error instanceof NodeAcquireException) {
+                        // The node, not the query, failed: steer this operation's retries elsewhere.
+                        node.state().recordFailure(now());
+                        operation.failedNodes.add(node.name());
+                    }
+                })
                 // Recorded before the terminal signal travels on (not in doFinally, which runs after it),
                 // so that whoever sees the result also sees its metrics and slow-query entry.
                 .doOnComplete(() -> record.accept(SignalType.ON_COMPLETE))
@@ -136,8 +181,9 @@ final class QueryExecutor {
         };
     }
 
-    private <T> Function<Connection, Publisher<T>> inTransaction(
-            Function<? super Connection, ? extends Publisher<T>> work, Query query, Node node) {
+    private static <T> Function<Connection, Publisher<T>> inTransaction(
+            Function<? super Connection, ? extends Publisher<T>> work, Operation operation) {
+        Query query = operation.query;
         // Results are held back until COMMIT succeeds: nobody sees rows of a transaction that
         // then fails, and a rolled-back transaction can be re-run whole without duplicates.
         return connection -> Mono.from(connection.beginTransaction())
@@ -146,9 +192,9 @@ final class QueryExecutor {
                 .flatMap(results -> Mono.from(connection.commitTransaction())
                         .onErrorMap(error -> SqlStates.isConnectionFailure(error)
                                 && !SqlStates.isTransactionRollback(error),
-                                error -> new OutcomeUnknownException(query.name() + " on " + node.name()
+                                error -> new OutcomeUnknownException(query.name() + " on " + operation.nodeName
                                         + ": connection lost during COMMIT; the transaction may or may not have committed",
-                                        query.name(), node.name(), error))
+                                        query.name(), operation.nodeName, error))
                         .thenReturn(results))
                 .flatMapIterable(Function.<List<T>>identity());
     }
@@ -191,6 +237,7 @@ final class QueryExecutor {
         int attempts;
         volatile boolean emitted;
         volatile @Nullable String nodeName;
+        final Set<String> failedNodes = ConcurrentHashMap.newKeySet();
 
         Operation(OperationKind kind, Query query, Route route, long deadlineNanos) {
             this.kind = kind;

@@ -11,6 +11,7 @@ import io.flowgres.local.LocalCluster;
 import io.flowgres.local.LocalNode;
 import io.flowgres.metrics.QueryMetrics;
 import io.flowgres.node.PoolPolicy;
+import io.flowgres.routing.RoundRobinBalancer;
 import io.flowgres.routing.Route;
 import io.micrometer.core.instrument.Timer;
 import io.r2dbc.spi.Connection;
@@ -38,7 +39,7 @@ final class FlowgresFacadeIT {
         for (LocalNode replica : cluster.replicas()) {
             config.replica(NodeConfig.of(replica.name(), replica.r2dbcUrl()));
         }
-        flowgres = Flowgres.create(config.build());
+        flowgres = Flowgres.builder(config.build()).balancer(new RoundRobinBalancer()).build();
         flowgres.write(Query.named("setup"), connection -> execute(connection,
                 "CREATE TABLE skeleton (id int PRIMARY KEY, note text NOT NULL)")).blockLast(Duration.ofSeconds(10));
         cluster.awaitReplication(Duration.ofSeconds(30));

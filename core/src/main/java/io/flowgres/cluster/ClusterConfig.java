@@ -10,6 +10,7 @@ import io.flowgres.internal.Checks;
 import io.flowgres.node.PoolPolicy;
 import io.flowgres.resilience.BreakerPolicy;
 import io.flowgres.resilience.RetryPolicy;
+import io.flowgres.routing.RoutingPolicy;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,6 +39,7 @@ public final class ClusterConfig {
     private final RetryPolicy writeRetry;
     private final RetryPolicy transactionRetry;
     private final BreakerPolicy breaker;
+    private final RoutingPolicy routing;
     private final Duration queryTimeout;
     private final int statementCacheSize;
     private final String applicationName;
@@ -52,6 +54,7 @@ public final class ClusterConfig {
         this.writeRetry = builder.writeRetry;
         this.transactionRetry = builder.transactionRetry;
         this.breaker = builder.breaker;
+        this.routing = builder.routing;
         this.queryTimeout = builder.queryTimeout;
         this.statementCacheSize = builder.statementCacheSize;
         this.applicationName = builder.applicationName;
@@ -126,6 +129,11 @@ public final class ClusterConfig {
         return breaker;
     }
 
+    /** How replicas are probed, judged for lag and chosen. */
+    public RoutingPolicy routing() {
+        return routing;
+    }
+
     /** Default deadline of one operation, all attempts included; a query may set its own. */
     public Duration queryTimeout() {
         return queryTimeout;
@@ -145,7 +153,7 @@ public final class ClusterConfig {
     public String toString() {
         return "ClusterConfig{primary=" + primary + ", replicas=" + replicas + ", username=" + username
                 + ", password=" + (password == null ? "none" : "****") + ", pool=" + pool + ", readRetry=" + readRetry
-                + ", writeRetry=" + writeRetry + ", transactionRetry=" + transactionRetry + ", breaker=" + breaker
+                + ", writeRetry=" + writeRetry + ", transactionRetry=" + transactionRetry + ", breaker=" + breaker + ", routing=" + routing
                 + ", queryTimeout=" + queryTimeout + ", statementCacheSize=" + statementCacheSize + "}";
     }
 
@@ -161,6 +169,7 @@ public final class ClusterConfig {
         private RetryPolicy writeRetry = RetryPolicy.writes();
         private RetryPolicy transactionRetry = RetryPolicy.transactions();
         private BreakerPolicy breaker = BreakerPolicy.defaults();
+        private RoutingPolicy routing = RoutingPolicy.defaults();
         private Duration queryTimeout = DEFAULT_QUERY_TIMEOUT;
         private int statementCacheSize = DEFAULT_STATEMENT_CACHE_SIZE;
         private String applicationName = DEFAULT_APPLICATION_NAME;
@@ -281,6 +290,17 @@ public final class ClusterConfig {
          */
         public Builder breaker(BreakerPolicy breaker) {
             this.breaker = Checks.notNull(breaker, "breaker");
+            return this;
+        }
+
+        /**
+         * Sets how replicas are probed, judged for lag and chosen.
+         *
+         * @param routing the policy
+         * @return this builder
+         */
+        public Builder routing(RoutingPolicy routing) {
+            this.routing = Checks.notNull(routing, "routing");
             return this;
         }
 

@@ -154,7 +154,7 @@ public final class LocalCluster implements AutoCloseable {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException(replica.name() + " has not replayed " + lsn + " within " + timeout);
                 }
-                pause(50);
+                LocalNode.sleep(50);
             }
         }
     }
@@ -319,7 +319,7 @@ public final class LocalCluster implements AutoCloseable {
                 throw new IllegalStateException("replicas not streaming within " + settings.startupTimeout
                         + "; streaming: " + streaming);
             }
-            pause(20);
+            LocalNode.sleep(20);
         }
     }
 
@@ -355,15 +355,6 @@ public final class LocalCluster implements AutoCloseable {
             }
         } catch (IOException | java.io.UncheckedIOException e) {
             log.warn("Could not delete {}: {}", root, e.getMessage());
-        }
-    }
-
-    private static void pause(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
         }
     }
 

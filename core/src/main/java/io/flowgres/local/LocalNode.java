@@ -248,7 +248,8 @@ public final class LocalNode {
         }
     }
 
-    private static void sleep(long millis) {
+    /** Waits between polls of a server's state; the launcher is a blocking utility by design. */
+    static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {

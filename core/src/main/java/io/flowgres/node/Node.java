@@ -43,10 +43,12 @@ public final class Node {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong openedAtNanos = new AtomicLong();
     private final PoolObserver observer;
+    private final ConnectionPool probePool;
+    private final NodeState state;
     private volatile boolean drained;
 
     private Node(NodeConfig config, NodeRole role, ConnectionPool pool, CircuitBreaker breaker, PoolPolicy poolPolicy,
-            Scheduler clock, PoolObserver observer) {
+            Scheduler clock, PoolObserver observer, ConnectionPool probePool, NodeState state) {
         this.config = config;
         this.role = role;
         this.pool = pool;
@@ -54,6 +56,8 @@ public final class Node {
         this.poolPolicy = poolPolicy;
         this.clock = clock;
         this.observer = observer;
+        this.probePool = probePool;
+        this.state = state;
         breaker.getEventPublisher().onStateTransition(event -> {
             if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
                 openedAtNanos.set(clock.now(TimeUnit.NANOSECONDS));
@@ -115,7 +119,18 @@ public final class Node {
                 .metricsRecorder(observer)
                 .customizer(builder -> builder.maxPendingAcquire(policy.maxPendingAcquires()))
                 .build();
-        return new Node(config, role, new ConnectionPool(poolConfiguration), breaker, policy, clock, observer);
+        // Probes get their own single connection, so that a saturated pool cannot blind them.
+        ConnectionPool probePool = new ConnectionPool(ConnectionPoolConfiguration.builder(factory)
+                .name("flowgres-probe-" + config.name())
+                .initialSize(0)
+                .maxSize(1)
+                .maxAcquireTime(cluster.routing().probeTimeout())
+                .maxCreateConnectionTime(cluster.routing().probeTimeout())
+                .acquireRetry(0)
+                .build());
+        NodeState state = new NodeState(cluster.routing(), clock.now(TimeUnit.NANOSECONDS));
+        return new Node(config, role, new ConnectionPool(poolConfiguration), breaker, policy, clock, observer,
+                probePool, state);
     }
 
     /** The node's name, as configured. */
@@ -151,6 +166,46 @@ public final class Node {
     /** Live pool figures (acquired, idle, pending), when the pool exposes them. */
     public Optional<PoolMetrics> poolMetrics() {
         return pool.getMetrics();
+    }
+
+    /** The node's live routing state: latency average, failures, ejection, last probe, lag. */
+    public NodeState state() {
+        return state;
+    }
+
+    /**
+     * The role the last probe observed: a configured replica that left recovery (promoted) is a
+     * primary now, and a configured primary in recovery is a replica. Before the first probe, the
+     * configured role.
+     *
+     * @return the observed role
+     */
+    public NodeRole observedRole() {
+        Boolean recovery = state.inRecovery();
+        if (recovery == null) {
+            return role;
+        }
+        return recovery ? NodeRole.REPLICA : NodeRole.PRIMARY;
+    }
+
+    /** In-flight operations plus callers waiting for a connection: the load that raises the node's cost. */
+    public int load() {
+        return inFlight.get() + pool.getMetrics().map(PoolMetrics::pendingAcquireSize).orElse(0);
+    }
+
+    /**
+     * Runs a probe on the node's own probe connection, outside the breaker (a probe is how an
+     * unhealthy node is found healthy again) and outside the in-flight count.
+     *
+     * @param work the probe's statements
+     * @param timeout the bound on the whole probe
+     * @param <T> the result type
+     * @return the probe's results
+     */
+    public <T> Flux<T> probe(Function<? super Connection, ? extends Publisher<T>> work, Duration timeout) {
+        return Flux.<T, Connection>usingWhen(probePool.create(), work, Connection::close,
+                        (connection, error) -> connection.close(), Connection::close)
+                .timeout(timeout, clock);
     }
 
     /** Operations running on this node right now. */
@@ -255,7 +310,7 @@ public final class Node {
      * @return completes when the pool is disposed
      */
     public Mono<Void> close() {
-        return pool.disposeLater();
+        return Mono.when(pool.disposeLater(), probePool.disposeLater());
     }
 
     @Override

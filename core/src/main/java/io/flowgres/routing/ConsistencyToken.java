@@ -1,0 +1,48 @@
+package io.flowgres.routing;
+
+import io.flowgres.node.Lsn;
+
+/**
+ * Proof of a write, for reading it back: the primary's WAL position taken after the write
+ * committed. A read carrying it runs only on a replica that has replayed at least that far, else
+ * on the primary, so its caller always sees its own write. Its text form ({@link #toString()}, e.g.
+ * {@code 0/16B3748}) is what travels between client and server; {@link #parse} reads it back.
+ *
+ * @param lsn the WAL byte position
+ */
+public record ConsistencyToken(long lsn) {
+
+    /**
+     * Reads a token's text form.
+     *
+     * @param text e.g. {@code 0/16B3748}
+     * @return the token
+     * @throws IllegalArgumentException when the text is not a token
+     */
+    public static ConsistencyToken parse(String text) {
+        if (text == null || text.length() > 17) {
+            throw new IllegalArgumentException("consistency token must look like 0/16B3748, was '"
+                    + (text == null ? null : text.substring(0, Math.min(text.length(), 20))) + "'");
+        }
+        try {
+            return new ConsistencyToken(Lsn.parse(text.trim()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("consistency token must look like 0/16B3748, was '" + text + "'");
+        }
+    }
+
+    /**
+     * Whether a replica that has replayed up to {@code replayLsn} has seen this write.
+     *
+     * @param replayLsn the replica's replay position
+     * @return {@code true} when it has
+     */
+    public boolean isSatisfiedBy(long replayLsn) {
+        return replayLsn >= lsn;
+    }
+
+    @Override
+    public String toString() {
+        return Lsn.format(lsn);
+    }
+}

@@ -1,0 +1,22 @@
+package io.flowgres.it;
+
+import reactor.blockhound.BlockHound;
+import reactor.blockhound.integration.BlockHoundIntegration;
+
+/**
+ * The blocking calls BlockHound may let through on event-loop threads, each with its reason. Any
+ * other blocking call fails the test that made it.
+ */
+public final class KnownBlockingCalls implements BlockHoundIntegration {
+
+    /** Created by the service loader. */
+    public KnownBlockingCalls() {
+    }
+
+    @Override
+    public void applyTo(BlockHound.Builder builder) {
+        // SCRAM authentication draws its nonce from SecureRandom (/dev/urandom): a read that never
+        // waits in practice, inside the driver's connection handshake.
+        builder.allowBlockingCallsInside("com.ongres.scram.common.ScramFunctions", "nonce");
+    }
+}

@@ -1,0 +1,53 @@
+package io.flowgres.load.bench;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Collects request latencies of one benchmark phase and summarises them as percentiles. */
+final class LatencyRecorder {
+
+    private final long[] nanos;
+    private final AtomicInteger count = new AtomicInteger();
+    private final AtomicLong failures = new AtomicLong();
+
+    LatencyRecorder(int capacity) {
+        this.nanos = new long[capacity];
+    }
+
+    void record(long latencyNanos) {
+        int index = count.getAndIncrement();
+        if (index < nanos.length) {
+            nanos[index] = latencyNanos;
+        }
+    }
+
+    void fail() {
+        failures.incrementAndGet();
+    }
+
+    Summary summarise(double seconds) {
+        int n = Math.min(count.get(), nanos.length);
+        long[] sorted = Arrays.copyOf(nanos, n);
+        Arrays.sort(sorted);
+        return new Summary(n, failures.get(), percentile(sorted, 0.50), percentile(sorted, 0.99), n / seconds);
+    }
+
+    private static double percentile(long[] sorted, double quantile) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        int index = (int) Math.ceil(quantile * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(index, sorted.length - 1))] / 1e6;
+    }
+
+    /** One phase's figures; latencies in milliseconds. */
+    record Summary(int requests, long failures, double p50, double p99, double throughput) {
+
+        @Override
+        public String toString() {
+            return String.format("%,8d requests, %d failed, p50 %7.2f ms, p99 %8.2f ms, %8.1f req/s", requests,
+                    failures, p50, p99, throughput);
+        }
+    }
+}
