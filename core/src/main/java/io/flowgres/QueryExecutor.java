@@ -7,6 +7,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
@@ -27,6 +29,7 @@ import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -127,13 +130,19 @@ final class QueryExecutor {
         Function<? super Connection, ? extends Publisher<T>> body = work;
         long started = System.nanoTime();
         String role = node.role().name().toLowerCase(Locale.ROOT);
+        AtomicBoolean recorded = new AtomicBoolean();
+        Consumer<SignalType> record = signal -> {
+            if (recorded.compareAndSet(false, true)) {
+                metrics.recordAttempt(operation.query.name(), node.name(), role, outcome(signal),
+                        Duration.ofNanos(System.nanoTime() - started));
+            }
+        };
         return node.run(body, Duration.ofNanos(attemptBudget))
                 .doOnNext(item -> operation.emitted = true)
                 .onErrorMap(error -> mayHaveApplied(operation, error),
                         error -> new OutcomeUnknownException(operation.query.name() + " on " + node.name()
                                 + ": connection lost or no answer after the write was sent; it may or may not have been applied",
                                 operation.query.name(), node.name(), error))
-                .doOnError(error -> metrics.recordError(operation.query.name(), error))
                 .doOnComplete(() -> {
                     node.state().recordLatency(System.nanoTime() - started, now());
                     node.state().recordSuccess(now());
@@ -145,14 +154,14 @@ final class QueryExecutor {
                         operation.failedNodes.add(node.name());
                     }
                 })
-                // Recorded before the terminal signal travels on, so a caller that saw the result also
-                // sees the attempt in the metrics (doFinally would run only afterwards).
-                .doOnComplete(() -> metrics.recordAttempt(operation.query.name(), node.name(), role, "success",
-                        Duration.ofNanos(System.nanoTime() - started)))
-                .doOnError(error -> metrics.recordAttempt(operation.query.name(), node.name(), role, "error",
-                        Duration.ofNanos(System.nanoTime() - started)))
-                .doOnCancel(() -> metrics.recordAttempt(operation.query.name(), node.name(), role, "cancelled",
-                        Duration.ofNanos(System.nanoTime() - started)));
+                // Recorded before the terminal signal travels on (not in doFinally, which runs after it),
+                // so that whoever sees the result also sees its metrics and slow-query entry.
+                .doOnComplete(() -> record.accept(SignalType.ON_COMPLETE))
+                .doOnError(error -> {
+                    metrics.recordError(operation.query.name(), error);
+                    record.accept(SignalType.ON_ERROR);
+                })
+                .doOnCancel(() -> record.accept(SignalType.CANCEL));
     }
 
     /** A single write that lost its connection after it was sent may have committed. */
@@ -196,6 +205,14 @@ final class QueryExecutor {
                                         query.name(), operation.nodeName, error))
                         .thenReturn(results))
                 .flatMapIterable(Function.<List<T>>identity());
+    }
+
+    private static String outcome(SignalType signal) {
+        return switch (signal) {
+            case ON_COMPLETE -> "success";
+            case CANCEL -> "cancelled";
+            default -> "error";
+        };
     }
 
     private static String reason(Throwable error) {

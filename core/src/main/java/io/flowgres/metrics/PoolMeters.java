@@ -14,8 +14,10 @@ import io.micrometer.core.instrument.Timer;
 
 /**
  * The meters of one node's pool, tagged {@code node} and {@code role}: an acquire timer
- * ({@code flowgres.pool.acquire}, tagged {@code outcome}), event counters
- * ({@code flowgres.pool.connections.created}, {@code .destroyed}, {@code .create.failed}) and, once
+ * ({@code flowgres.pool.acquire}, tagged {@code outcome}), an event counter ({@code flowgres.pool.events},
+ * tagged {@code event}: {@code created}, {@code destroyed}, {@code create_failed},
+ * {@code acquire_failed}; one counter with a tag, because OpenMetrics reserves the {@code _created}
+ * suffix) and, once
  * {@link #bind(Node)} is called, gauges read from the live pool ({@code flowgres.pool.acquired},
  * {@code .idle}, {@code .pending}, {@code .max}, {@code .utilisation} and {@code .health}: 0 healthy,
  * 1 degraded, 2 critical).
@@ -29,6 +31,8 @@ public final class PoolMeters implements PoolObserver {
     public static final String ACQUIRE_TIMER = "flowgres.pool.acquire";
     /** Prefix of the pool gauges and counters. */
     public static final String PREFIX = "flowgres.pool.";
+    /** Pool event counter name. */
+    public static final String EVENTS = "flowgres.pool.events";
 
     private final MeterRegistry registry;
     private final Tags tags;
@@ -37,6 +41,7 @@ public final class PoolMeters implements PoolObserver {
     private final Counter created;
     private final Counter destroyed;
     private final Counter createFailed;
+    private final Counter acquireFailures;
 
     /**
      * Creates the meters of one node.
@@ -50,9 +55,10 @@ public final class PoolMeters implements PoolObserver {
         this.tags = Tags.of("node", node, "role", role.name().toLowerCase(Locale.ROOT));
         this.acquired = acquireTimer("success");
         this.acquireFailed = acquireTimer("failure");
-        this.created = counter("connections.created", "Connections the pool opened");
-        this.destroyed = counter("connections.destroyed", "Connections the pool closed");
-        this.createFailed = counter("connections.create.failed", "Attempts to open a connection that failed");
+        this.created = counter("created");
+        this.destroyed = counter("destroyed");
+        this.createFailed = counter("create_failed");
+        this.acquireFailures = counter("acquire_failed");
     }
 
     /**
@@ -74,6 +80,9 @@ public final class PoolMeters implements PoolObserver {
     @Override
     public void recordAcquire(long nanos, boolean success) {
         (success ? acquired : acquireFailed).record(nanos, TimeUnit.NANOSECONDS);
+        if (!success) {
+            acquireFailures.increment();
+        }
     }
 
     @Override
@@ -100,8 +109,12 @@ public final class PoolMeters implements PoolObserver {
                 .register(registry);
     }
 
-    private Counter counter(String name, String description) {
-        return Counter.builder(PREFIX + name).description(description).tags(tags).register(registry);
+    private Counter counter(String event) {
+        return Counter.builder(EVENTS)
+                .description("Pool events: connections created, destroyed, failed to create; acquires failed")
+                .tags(tags)
+                .tag("event", event)
+                .register(registry);
     }
 
     private void gauge(String name, String description, Node node, java.util.function.ToDoubleFunction<Node> value) {

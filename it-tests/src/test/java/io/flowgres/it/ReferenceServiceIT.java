@@ -144,7 +144,8 @@ final class ReferenceServiceIT {
     @Test
     void healthReportsEveryNodeUp() {
         client.get().uri("/api/health").exchange().expectStatus().isOk().expectBody()
-                .jsonPath("$.status").isEqualTo("UP");
+                .jsonPath("$.status").isEqualTo("UP")
+                .jsonPath("$.nodes").doesNotExist();
         client.get().uri("/actuator/health").exchange().expectStatus().isOk();
         client.get().uri("/actuator/prometheus").exchange().expectStatus().isOk().expectBody(String.class)
                 .value(body -> assertThat(body).contains("flowgres_query_seconds_count"));
