@@ -8,6 +8,7 @@ import io.flowgres.cluster.NodeConfig;
 import io.flowgres.local.LocalCluster;
 import io.flowgres.local.LocalNode;
 import io.flowgres.node.PoolPolicy;
+import io.flowgres.routing.RoutingPolicy;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -52,7 +53,18 @@ final class ClusterConfigFactory {
         }
         builder.pool(clusterPool);
         property("flowgres.query-timeout", () -> builder.queryTimeout(properties.getQueryTimeout()));
+        builder.routing(property("flowgres.routing", () -> routing(properties.getRouting())));
         return property("flowgres", builder::build);
+    }
+
+    private static RoutingPolicy routing(FlowgresProperties.Routing routing) {
+        RoutingPolicy.Builder builder = RoutingPolicy.builder()
+                .probeInterval(routing.getProbeInterval())
+                .probeTimeout(routing.getProbeTimeout())
+                .maxLag(routing.getMaxLag())
+                .maxLagBytes(routing.getMaxLagBytes().toBytes());
+        routing.getRules().forEach(builder::rule);
+        return builder.build();
     }
 
     private static NodeConfig node(FlowgresProperties.Node node, String defaultName, PoolPolicy clusterPool) {

@@ -1,9 +1,12 @@
 package io.flowgres.web.autoconfigure;
 
+import java.util.random.RandomGenerator;
+
 import io.flowgres.Flowgres;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.local.LocalCluster;
 import io.flowgres.metrics.SlowQueryLog;
+import io.flowgres.routing.Balancers;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,6 +84,8 @@ public class FlowgresAutoConfiguration {
                 "flowgres.slow-query.threshold",
                 () -> SlowQueryLog.withThreshold(properties.getSlowQuery().getThreshold())));
         meterRegistry.ifAvailable(builder::meterRegistry);
+        builder.balancer(ClusterConfigFactory.property("flowgres.routing.balancer",
+                () -> Balancers.named(properties.getRouting().getBalancer(), RandomGenerator.getDefault())));
         return builder.build();
     }
 }

@@ -2,8 +2,12 @@ package io.flowgres.web.autoconfigure;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
+import io.flowgres.routing.Route;
+import io.flowgres.routing.RoutingPolicy;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
@@ -39,6 +43,7 @@ public class FlowgresProperties {
     private final Embedded embedded = new Embedded();
     private final Health health = new Health();
     private final SlowQuery slowQuery = new SlowQuery();
+    private final Routing routing = new Routing();
     private final Admin admin = new Admin();
     private final Shutdown shutdown = new Shutdown();
     private final Demo demo = new Demo();
@@ -111,7 +116,12 @@ public class FlowgresProperties {
         return health;
     }
 
-    /** Slow-query detection. */
+    /** Replica routing: balancer, probes, lag bounds, per-query rules. */
+    public Routing getRouting() {
+        return routing;
+    }
+
+    /** Slow-query reporting. */
     public SlowQuery getSlowQuery() {
         return slowQuery;
     }
@@ -379,6 +389,92 @@ public class FlowgresProperties {
          */
         public void setMaxReplicaLag(DataSize maxReplicaLag) {
             this.maxReplicaLag = maxReplicaLag;
+        }
+    }
+
+    /** Replica routing settings. */
+    public static class Routing {
+
+        private String balancer = "health-weighted";
+        private Duration probeInterval = RoutingPolicy.DEFAULT_PROBE_INTERVAL;
+        private Duration probeTimeout = RoutingPolicy.DEFAULT_PROBE_TIMEOUT;
+        private Duration maxLag = RoutingPolicy.DEFAULT_MAX_LAG;
+        private DataSize maxLagBytes = DataSize.ofBytes(RoutingPolicy.DEFAULT_MAX_LAG_BYTES);
+        private final Map<String, Route> rules = new LinkedHashMap<>();
+
+        /** The balancer: health-weighted (default), round-robin or random. */
+        public String getBalancer() {
+            return balancer;
+        }
+
+        /**
+         * Sets the balancer.
+         *
+         * @param balancer its name
+         */
+        public void setBalancer(String balancer) {
+            this.balancer = balancer;
+        }
+
+        /** How often every node is probed (default 1 s). */
+        public Duration getProbeInterval() {
+            return probeInterval;
+        }
+
+        /**
+         * Sets the probe interval.
+         *
+         * @param probeInterval at least 10 ms
+         */
+        public void setProbeInterval(Duration probeInterval) {
+            this.probeInterval = probeInterval;
+        }
+
+        /** The bound on one probe (default 1 s). */
+        public Duration getProbeTimeout() {
+            return probeTimeout;
+        }
+
+        /**
+         * Sets the bound on one probe.
+         *
+         * @param probeTimeout positive
+         */
+        public void setProbeTimeout(Duration probeTimeout) {
+            this.probeTimeout = probeTimeout;
+        }
+
+        /** Time lag above which a replica leaves rotation (default 5 s). */
+        public Duration getMaxLag() {
+            return maxLag;
+        }
+
+        /**
+         * Sets the time lag bound.
+         *
+         * @param maxLag positive
+         */
+        public void setMaxLag(Duration maxLag) {
+            this.maxLag = maxLag;
+        }
+
+        /** Byte lag above which a replica leaves rotation (default 64 MB). */
+        public DataSize getMaxLagBytes() {
+            return maxLagBytes;
+        }
+
+        /**
+         * Sets the byte lag bound.
+         *
+         * @param maxLagBytes positive
+         */
+        public void setMaxLagBytes(DataSize maxLagBytes) {
+            this.maxLagBytes = maxLagBytes;
+        }
+
+        /** Routes pinned by query name, e.g. {@code flowgres.routing.rules.[reports.daily]=replica-only}. */
+        public Map<String, Route> getRules() {
+            return rules;
         }
     }
 

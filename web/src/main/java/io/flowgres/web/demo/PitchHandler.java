@@ -4,6 +4,7 @@ import java.net.URI;
 
 import io.flowgres.BadRequestException;
 import io.flowgres.ConflictException;
+import io.flowgres.web.routing.ConsistencyHeader;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -39,7 +40,7 @@ public final class PitchHandler {
     public Mono<ServerResponse> byId(ServerRequest request) {
         return Mono.defer(() -> {
             long id = Params.positiveId("id", request.pathVariable("id"));
-            return pitches.findById(id)
+            return pitches.findById(id, ConsistencyHeader.from(request))
                     .switchIfEmpty(Mono.error(() -> new ResponseStatusException(HttpStatus.NOT_FOUND,
                             "pitch " + id + " does not exist")))
                     .flatMap(pitch -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(pitch));
@@ -73,12 +74,16 @@ public final class PitchHandler {
         return request.bodyToMono(PitchRequest.class)
                 .switchIfEmpty(Mono.error(() -> BadRequestException.forParameter("body", "a JSON body is required")))
                 .map(PitchRequest::validate)
-                .flatMap(draft -> pitches.create(draft)
+                .flatMap(draft -> pitches.createCommitted(draft)
                         .onErrorMap(ConflictException.class, error -> "23503".equals(error.sqlState())
                                 ? BadRequestException.forParameter("ownerId", "ownerId " + draft.ownerId()
                                         + " does not exist")
                                 : error))
-                .flatMap(pitch -> ServerResponse.created(URI.create("/api/pitches/" + pitch.id()))
-                        .contentType(MediaType.APPLICATION_JSON).bodyValue(pitch));
+                .flatMap(committed -> {
+                    Pitch pitch = committed.results().get(0);
+                    return ConsistencyHeader.on(ServerResponse.created(URI.create("/api/pitches/" + pitch.id())),
+                                    committed.token())
+                            .contentType(MediaType.APPLICATION_JSON).bodyValue(pitch);
+                });
     }
 }

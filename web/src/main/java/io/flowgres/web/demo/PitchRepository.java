@@ -7,10 +7,12 @@ import java.util.List;
 import java.util.Locale;
 
 import io.flowgres.BadRequestException;
+import io.flowgres.Committed;
 import io.flowgres.Flowgres;
 import io.flowgres.Query;
 import io.flowgres.paging.CursorCodec;
 import io.flowgres.paging.Page;
+import io.flowgres.routing.ConsistencyToken;
 import io.r2dbc.spi.Readable;
 import io.r2dbc.spi.Statement;
 import org.jspecify.annotations.Nullable;
@@ -52,7 +54,18 @@ public final class PitchRepository {
      * @return the pitch, or empty
      */
     public Mono<Pitch> findById(long id) {
-        return flowgres.read(BY_ID, connection -> rows(connection
+        return findById(id, null);
+    }
+
+    /**
+     * Finds one pitch, on a node that has seen the caller's write when a token is given.
+     *
+     * @param id the pitch's id
+     * @param token the consistency token of the caller's last write, or {@code null}
+     * @return the pitch, or empty
+     */
+    public Mono<Pitch> findById(long id, @Nullable ConsistencyToken token) {
+        return flowgres.read(BY_ID.withConsistency(token), connection -> rows(connection
                         .createStatement("SELECT " + COLUMNS + " FROM pitch WHERE id = $1").bind("$1", id)))
                 .singleOrEmpty();
     }
@@ -115,7 +128,17 @@ public final class PitchRepository {
      * @return the stored pitch, with its id and creation time
      */
     public Mono<Pitch> create(PitchDraft draft) {
-        return flowgres.write(CREATE, connection -> rows(connection.createStatement(
+        return createCommitted(draft).map(committed -> committed.results().get(0));
+    }
+
+    /**
+     * Creates a pitch on the primary and returns it with the consistency token of the commit.
+     *
+     * @param draft the validated input
+     * @return the stored pitch and the token
+     */
+    public Mono<Committed<Pitch>> createCommitted(PitchDraft draft) {
+        return flowgres.writeCommitted(CREATE, connection -> rows(connection.createStatement(
                                 "INSERT INTO pitch (owner_id, title, logline, genre, format, production_stage, status) "
                                         + "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING " + COLUMNS)
                         .bind("$1", draft.ownerId())
@@ -124,8 +147,7 @@ public final class PitchRepository {
                         .bind("$4", draft.genre().name().toLowerCase(Locale.ROOT))
                         .bind("$5", draft.format().name().toLowerCase(Locale.ROOT))
                         .bind("$6", draft.productionStage().name().toLowerCase(Locale.ROOT))
-                        .bind("$7", draft.status().name().toLowerCase(Locale.ROOT))))
-                .singleOrEmpty();
+                        .bind("$7", draft.status().name().toLowerCase(Locale.ROOT))));
     }
 
     static Flux<Pitch> rows(Statement statement) {
