@@ -70,7 +70,7 @@ final class ErrorTranslator {
     }
 
     private static String serverMessage(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
+        for (Throwable t : SqlStates.causes(error)) {
             if (t instanceof R2dbcException r2dbc && r2dbc.getSqlState() != null) {
                 return String.valueOf(r2dbc.getMessage());
             }

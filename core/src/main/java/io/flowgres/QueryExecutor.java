@@ -17,6 +17,7 @@ import io.flowgres.metrics.QueryMetrics;
 import io.flowgres.node.Lsn;
 import io.flowgres.node.Node;
 import io.flowgres.node.NodeAcquireException;
+import io.flowgres.resilience.RetryBudget;
 import io.flowgres.resilience.RetryPolicy;
 import io.flowgres.resilience.SqlStates;
 import io.flowgres.routing.Route;
@@ -45,6 +46,7 @@ final class QueryExecutor {
     private final QueryMetrics metrics;
     private final Scheduler scheduler;
     private final RandomGenerator random;
+    private final RetryBudget budget;
 
     QueryExecutor(ClusterConfig config, Router router, QueryMetrics metrics, Scheduler scheduler,
             RandomGenerator random) {
@@ -53,6 +55,7 @@ final class QueryExecutor {
         this.metrics = metrics;
         this.scheduler = scheduler;
         this.random = random;
+        this.budget = new RetryBudget(config.retryBudget(), () -> scheduler.now(TimeUnit.NANOSECONDS));
     }
 
     <T> Flux<T> execute(OperationKind kind, Query query, Function<? super Connection, ? extends Publisher<T>> work) {
@@ -86,13 +89,23 @@ final class QueryExecutor {
         Duration timeout = query.timeout() != null ? query.timeout() : config.queryTimeout();
         return Flux.defer(() -> {
             Operation operation = new Operation(kind, query, route, now() + timeout.toNanos());
+            budget.recordOperation();
             Function<? super Connection, ? extends Publisher<R>> body = bodies.apply(operation);
             return Flux.deferContextual(context -> attempt(operation, body, Staleness.of(context).orElse(null)))
                     .retryWhen(policy.toRetry(error -> isRetryable(operation, error),
                             signal -> metrics.recordRetry(query.name(), reason(signal.failure())), scheduler, random))
                     .onErrorMap(error -> ErrorTranslator.translate(error, query.name(), operation.nodeName, timeout,
-                            config.breaker().openDuration()));
+                            config.breaker().openDuration()))
+                    .doOnError(this::countOutcome);
         });
+    }
+
+    private void countOutcome(Throwable error) {
+        if (error instanceof QueryTimeoutException timeout && timeout.queryName() != null) {
+            metrics.recordTimeout(timeout.queryName(), timeout.phase().name().toLowerCase(Locale.ROOT));
+        } else if (error instanceof OutcomeUnknownException unknown && unknown.queryName() != null) {
+            metrics.recordOutcomeUnknown(unknown.queryName());
+        }
     }
 
     private RetryPolicy policyOf(OperationKind kind) {
@@ -178,15 +191,24 @@ final class QueryExecutor {
             return false;
         }
         if (error instanceof CallNotPermittedException) {
-            return true; // never reached the server; the next attempt re-selects a node
+            return withinBudget(operation); // never reached the server; the next attempt re-selects a node
         }
-        if (!SqlStates.isTransient(error, false)) {
+        if (!SqlStates.isTransient(error, config.retryLockNotAvailable())) {
             return false;
         }
-        return switch (operation.kind) {
+        boolean safe = switch (operation.kind) {
             case READ, TRANSACTION -> true;
             case WRITE -> error instanceof NodeAcquireException || operation.query.isIdempotent();
         };
+        return safe && withinBudget(operation);
+    }
+
+    private boolean withinBudget(Operation operation) {
+        if (budget.tryRetry()) {
+            return true;
+        }
+        metrics.recordBudgetExhausted(operation.query.name());
+        return false;
     }
 
     private static <T> Function<Connection, Publisher<T>> inTransaction(

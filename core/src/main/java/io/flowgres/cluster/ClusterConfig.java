@@ -9,6 +9,7 @@ import java.util.Set;
 import io.flowgres.internal.Checks;
 import io.flowgres.node.PoolPolicy;
 import io.flowgres.resilience.BreakerPolicy;
+import io.flowgres.resilience.RetryBudgetPolicy;
 import io.flowgres.resilience.RetryPolicy;
 import io.flowgres.routing.RoutingPolicy;
 import org.jspecify.annotations.Nullable;
@@ -40,6 +41,8 @@ public final class ClusterConfig {
     private final RetryPolicy transactionRetry;
     private final BreakerPolicy breaker;
     private final RoutingPolicy routing;
+    private final RetryBudgetPolicy retryBudget;
+    private final boolean retryLockNotAvailable;
     private final Duration queryTimeout;
     private final int statementCacheSize;
     private final String applicationName;
@@ -55,6 +58,8 @@ public final class ClusterConfig {
         this.transactionRetry = builder.transactionRetry;
         this.breaker = builder.breaker;
         this.routing = builder.routing;
+        this.retryBudget = builder.retryBudget;
+        this.retryLockNotAvailable = builder.retryLockNotAvailable;
         this.queryTimeout = builder.queryTimeout;
         this.statementCacheSize = builder.statementCacheSize;
         this.applicationName = builder.applicationName;
@@ -134,6 +139,16 @@ public final class ClusterConfig {
         return routing;
     }
 
+    /** How many retries the cluster may see, whatever the policies of single operations allow. */
+    public RetryBudgetPolicy retryBudget() {
+        return retryBudget;
+    }
+
+    /** Whether {@code 55P03} (a {@code NOWAIT} or {@code lock_timeout} lock not taken) is retried. */
+    public boolean retryLockNotAvailable() {
+        return retryLockNotAvailable;
+    }
+
     /** Default deadline of one operation, all attempts included; a query may set its own. */
     public Duration queryTimeout() {
         return queryTimeout;
@@ -153,7 +168,7 @@ public final class ClusterConfig {
     public String toString() {
         return "ClusterConfig{primary=" + primary + ", replicas=" + replicas + ", username=" + username
                 + ", password=" + (password == null ? "none" : "****") + ", pool=" + pool + ", readRetry=" + readRetry
-                + ", writeRetry=" + writeRetry + ", transactionRetry=" + transactionRetry + ", breaker=" + breaker + ", routing=" + routing
+                + ", writeRetry=" + writeRetry + ", transactionRetry=" + transactionRetry + ", breaker=" + breaker + ", routing=" + routing + ", retryBudget=" + retryBudget
                 + ", queryTimeout=" + queryTimeout + ", statementCacheSize=" + statementCacheSize + "}";
     }
 
@@ -170,6 +185,8 @@ public final class ClusterConfig {
         private RetryPolicy transactionRetry = RetryPolicy.transactions();
         private BreakerPolicy breaker = BreakerPolicy.defaults();
         private RoutingPolicy routing = RoutingPolicy.defaults();
+        private RetryBudgetPolicy retryBudget = RetryBudgetPolicy.defaults();
+        private boolean retryLockNotAvailable;
         private Duration queryTimeout = DEFAULT_QUERY_TIMEOUT;
         private int statementCacheSize = DEFAULT_STATEMENT_CACHE_SIZE;
         private String applicationName = DEFAULT_APPLICATION_NAME;
@@ -301,6 +318,29 @@ public final class ClusterConfig {
          */
         public Builder routing(RoutingPolicy routing) {
             this.routing = Checks.notNull(routing, "routing");
+            return this;
+        }
+
+        /**
+         * Sets the cluster's retry budget.
+         *
+         * @param retryBudget the policy
+         * @return this builder
+         */
+        public Builder retryBudget(RetryBudgetPolicy retryBudget) {
+            this.retryBudget = Checks.notNull(retryBudget, "retryBudget");
+            return this;
+        }
+
+        /**
+         * Sets whether a lock that could not be taken ({@code 55P03}) is retried (default false: a
+         * {@code NOWAIT} caller usually wants to know at once).
+         *
+         * @param retry whether to retry it
+         * @return this builder
+         */
+        public Builder retryLockNotAvailable(boolean retry) {
+            this.retryLockNotAvailable = retry;
             return this;
         }
 

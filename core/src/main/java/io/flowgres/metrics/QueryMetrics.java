@@ -125,4 +125,48 @@ public final class QueryMetrics {
                 .register(registry)
                 .increment();
     }
+
+    /**
+     * Counts a retry refused because the cluster's retry budget was spent
+     * ({@code flowgres.retry.budget.exhausted}, tagged {@code query}).
+     *
+     * @param query the query name
+     */
+    public void recordBudgetExhausted(String query) {
+        Counter.builder("flowgres.retry.budget.exhausted")
+                .description("Retries refused because the retry budget was spent")
+                .tag("query", query)
+                .register(registry)
+                .increment();
+    }
+
+    /**
+     * Counts an operation that ran out of time ({@code flowgres.timeouts}, tagged {@code query} and
+     * {@code phase}: acquire or execute).
+     *
+     * @param query the query name
+     * @param phase where the time ran out, lower case
+     */
+    public void recordTimeout(String query, String phase) {
+        Counter.builder("flowgres.timeouts")
+                .description("Operations that ran out of time")
+                .tag("query", query)
+                .tag("phase", phase)
+                .register(registry)
+                .increment();
+    }
+
+    /**
+     * Counts a write whose outcome is unknown because the connection was lost while it was in flight
+     * ({@code flowgres.outcome.unknown}, tagged {@code query}).
+     *
+     * @param query the query name
+     */
+    public void recordOutcomeUnknown(String query) {
+        Counter.builder("flowgres.outcome.unknown")
+                .description("Writes whose outcome is unknown after a lost connection")
+                .tag("query", query)
+                .register(registry)
+                .increment();
+    }
 }

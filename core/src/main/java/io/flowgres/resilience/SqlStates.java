@@ -2,6 +2,10 @@ package io.flowgres.resilience;
 
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
 
@@ -49,12 +53,9 @@ public final class SqlStates {
      * @return the SQLSTATE, or {@code null} when no cause carries one
      */
     public static @Nullable String sqlState(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
+        for (Throwable t : causes(error)) {
             if (t instanceof R2dbcException r2dbc && r2dbc.getSqlState() != null) {
                 return r2dbc.getSqlState();
-            }
-            if (t.getCause() == t) {
-                break;
             }
         }
         return null;
@@ -73,15 +74,12 @@ public final class SqlStates {
         if (state != null) {
             return state.startsWith("08") || SHUTDOWN_STATES.contains(state);
         }
-        for (Throwable t = error; t != null; t = t.getCause()) {
+        for (Throwable t : causes(error)) {
             if (t instanceof ClosedChannelException || t instanceof IOException
                     || t instanceof R2dbcNonTransientResourceException
                     || t instanceof R2dbcTransientResourceException
                     || t.getClass().getName().endsWith("PostgresConnectionClosedException")) {
                 return true;
-            }
-            if (t.getCause() == t) {
-                break;
             }
         }
         return false;
@@ -147,14 +145,27 @@ public final class SqlStates {
      * @return {@code true} for timeouts
      */
     public static boolean isTimeout(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
+        for (Throwable t : causes(error)) {
             if (t instanceof TimeoutException || t instanceof R2dbcTimeoutException) {
                 return true;
             }
-            if (t.getCause() == t) {
-                break;
-            }
         }
         return false;
+    }
+
+    /**
+     * The error and its causes, outermost first, each once: a cause chain that loops back on itself
+     * (A caused by B caused by A) ends instead of spinning forever.
+     *
+     * @param error any error
+     * @return the distinct errors of the chain, at most 64
+     */
+    public static List<Throwable> causes(Throwable error) {
+        List<Throwable> chain = new ArrayList<>();
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Throwable t = error; t != null && chain.size() < 64 && seen.add(t); t = t.getCause()) {
+            chain.add(t);
+        }
+        return chain;
     }
 }

@@ -22,6 +22,17 @@ final class LatencyRecorder {
         }
     }
 
+    long countAbove(long thresholdNanos) {
+        int n = Math.min(count.get(), nanos.length);
+        long slow = 0;
+        for (int i = 0; i < n; i++) {
+            if (nanos[i] > thresholdNanos) {
+                slow++;
+            }
+        }
+        return slow;
+    }
+
     void fail() {
         failures.incrementAndGet();
     }

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 
 import io.flowgres.Flowgres;
 import io.flowgres.Query;
@@ -15,6 +16,7 @@ import io.flowgres.local.LocalCluster;
 import io.flowgres.local.LocalNode;
 import io.flowgres.node.PoolPolicy;
 import io.flowgres.routing.Balancer;
+import io.flowgres.routing.PowerOfTwoChoicesBalancer;
 import io.flowgres.routing.RoundRobinBalancer;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -71,6 +73,7 @@ public final class RoutingBenchmark {
     static Map<String, Supplier<Balancer>> strategies() {
         Map<String, Supplier<Balancer>> strategies = new LinkedHashMap<>();
         strategies.put("round-robin", RoundRobinBalancer::new);
+        strategies.put("health-weighted", () -> new PowerOfTwoChoicesBalancer(RandomGenerator.getDefault()));
         return strategies;
     }
 
@@ -93,7 +96,16 @@ public final class RoutingBenchmark {
             LatencyRecorder recorder = new LatencyRecorder(5_000_000);
             long started = System.nanoTime();
             load(flowgres, phase, rate, recorder);
-            return recorder.summarise((System.nanoTime() - started) / 1e9);
+            LatencyRecorder.Summary summary = recorder.summarise((System.nanoTime() - started) / 1e9);
+            StringBuilder share = new StringBuilder();
+            for (String node : new String[] {"replica-1", "replica-2", "primary"}) {
+                share.append(node).append("=").append(flowgres.meterRegistry().find("flowgres.query")
+                        .tag("node", node).timers().stream().mapToLong(io.micrometer.core.instrument.Timer::count)
+                        .sum()).append(' ');
+            }
+            System.out.println("attempts by node (with warm-up): " + share + "| slow (>50 ms): "
+                    + recorder.countAbove(50_000_000L));
+            return summary;
         } finally {
             running.set(false);
             if (freezer != null) {
