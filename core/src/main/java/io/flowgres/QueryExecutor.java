@@ -156,10 +156,7 @@ final class QueryExecutor {
                         error -> new OutcomeUnknownException(operation.query.name() + " on " + node.name()
                                 + ": connection lost or no answer after the write was sent; it may or may not have been applied",
                                 operation.query.name(), node.name(), error))
-                .doOnComplete(() -> {
-                    node.state().recordLatency(System.nanoTime() - started, now());
-                    node.state().recordSuccess(now());
-                })
+                .doOnComplete(() -> node.state().recordSuccess(now()))
                 .doOnError(error -> {
                     if (SqlStates.isInfrastructureFailure(error) || error instanceof NodeAcquireException) {
                         // The node, not the query, failed: steer this operation's retries elsewhere.

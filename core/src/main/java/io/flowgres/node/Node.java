@@ -15,10 +15,12 @@ import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
 import io.r2dbc.pool.PoolMetrics;
 import io.r2dbc.postgresql.PostgresqlConnectionFactoryProvider;
+import io.r2dbc.postgresql.api.PostgresqlConnection;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryOptions;
+import io.r2dbc.spi.Wrapped;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -41,10 +43,15 @@ public final class Node {
     private final PoolPolicy poolPolicy;
     private final Scheduler clock;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile long busySinceNanos = System.nanoTime();
+    private volatile long lastFinishNanos = System.nanoTime();
     private final AtomicLong openedAtNanos = new AtomicLong();
     private final PoolObserver observer;
     private final ConnectionPool probePool;
     private final NodeState state;
+
+    /** Bound on asking the server to cancel a statement; the release goes ahead either way. */
+    private static final Duration CANCEL_TIMEOUT = Duration.ofSeconds(2);
     private volatile boolean drained;
 
     private Node(NodeConfig config, NodeRole role, ConnectionPool pool, CircuitBreaker breaker, PoolPolicy poolPolicy,
@@ -188,6 +195,20 @@ public final class Node {
         return recovery ? NodeRole.REPLICA : NodeRole.PRIMARY;
     }
 
+    /**
+     * How long the node has had work in flight without finishing any of it: zero when idle or when
+     * work keeps finishing, growing by the millisecond when the node hangs. It reacts to a node that
+     * froze long before any slow answer can reach the latency average.
+     *
+     * @return the stall, in nanoseconds
+     */
+    public long stallNanos() {
+        if (inFlight.get() == 0) {
+            return 0;
+        }
+        return Math.max(0, System.nanoTime() - Math.max(busySinceNanos, lastFinishNanos));
+    }
+
     /** In-flight operations plus callers waiting for a connection: the load that raises the node's cost. */
     public int load() {
         return inFlight.get() + pool.getMetrics().map(PoolMetrics::pendingAcquireSize).orElse(0);
@@ -283,8 +304,15 @@ public final class Node {
      * @return the results
      */
     public <T> Flux<T> run(Function<? super Connection, ? extends Publisher<T>> work, @Nullable Duration deadline) {
-        Flux<T> attempt = Flux.usingWhen(acquire(), work, Connection::close, (connection, error) -> release(connection),
-                Node::release);
+        Flux<T> attempt = Flux.defer(() -> {
+            // The latency average measures the database's answer, from a held connection to the last
+            // row: opening a connection (TLS, SCRAM) would read as a slow node for many seconds.
+            long[] acquiredAt = {0};
+            return Flux.usingWhen(acquire().doOnNext(connection -> acquiredAt[0] = System.nanoTime()), work,
+                            Connection::close, (connection, error) -> release(connection), Node::cancelAndRelease)
+                    .doOnComplete(() -> state.recordLatency(System.nanoTime() - acquiredAt[0],
+                            clock.now(TimeUnit.NANOSECONDS)));
+        });
         if (deadline != null) {
             // One shared timer bounds the whole stream, not the gap between two items.
             Mono<Long> expiry = Mono.delay(deadline, clock).cache();
@@ -292,8 +320,15 @@ public final class Node {
         }
         return attempt
                 .transformDeferred(CircuitBreakerOperator.of(breaker))
-                .doOnSubscribe(subscription -> inFlight.incrementAndGet())
-                .doFinally(signal -> inFlight.decrementAndGet());
+                .doOnSubscribe(subscription -> {
+                    if (inFlight.getAndIncrement() == 0) {
+                        busySinceNanos = System.nanoTime();
+                    }
+                })
+                .doFinally(signal -> {
+                    lastFinishNanos = System.nanoTime();
+                    inFlight.decrementAndGet();
+                });
     }
 
     /** Releases a connection after an error or cancellation, rolling back a transaction left open. */
@@ -302,6 +337,23 @@ public final class Node {
                         ? Mono.<Void>empty()
                         : Mono.from(connection.rollbackTransaction()).onErrorResume(error -> Mono.empty()))
                 .then(Mono.from(connection.close()));
+    }
+
+    /**
+     * Releases a connection whose work was cancelled (by the subscriber, a deadline or a take): asks
+     * the server to cancel the statement that may still run, so that it stops consuming the server
+     * and the connection comes back clean instead of busy until the statement ends. The cancel is sent
+     * before the release, while nobody else can use the connection; a backend that had already
+     * finished ignores it.
+     */
+    private static Mono<Void> cancelAndRelease(Connection connection) {
+        Connection raw = connection instanceof Wrapped<?> wrapped && wrapped.unwrap() instanceof Connection inner
+                ? inner
+                : connection;
+        Mono<Void> cancel = raw instanceof PostgresqlConnection postgres
+                ? postgres.cancelRequest().timeout(CANCEL_TIMEOUT).onErrorResume(error -> Mono.empty())
+                : Mono.empty();
+        return cancel.then(release(connection));
     }
 
     /**

@@ -8,7 +8,9 @@ import io.flowgres.node.Node;
 
 /**
  * The default balancer: draws two eligible replicas at random and chooses between them with odds
- * inverse to their cost, {@code cost = EWMA latency × (in-flight + waiting acquires + 1) / weight}.
+ * inverse to their cost, {@code cost = EWMA latency × (in-flight + waiting acquires + 1) / weight}, where
+ * the latency is raised to the node's current stall when work on it stopped finishing (a frozen node
+ * is avoided within milliseconds, before its first slow answer reaches the average).
  *
  * <p>Two random choices avoid the herd that "always the cheapest" causes when every client sees the
  * same figures. Choosing by inverse cost rather than always the cheaper of the two keeps the static
@@ -52,9 +54,11 @@ public final class PowerOfTwoChoicesBalancer implements Balancer {
      * The cost of sending one more request to a node.
      *
      * @param node the node
-     * @return {@code ewma × (in-flight + pending + 1) / weight}
+     * @return {@code max(ewma, stall) × (in-flight + pending + 1) / weight}, where the stall is how long
+     *         work has been in flight on the node without any of it finishing
      */
     public static double cost(Node node) {
-        return node.state().ewmaNanos() * (node.load() + 1) / node.weight();
+        double latency = Math.max(node.state().ewmaNanos(), node.stallNanos());
+        return latency * (node.load() + 1) / node.weight();
     }
 }
