@@ -88,6 +88,7 @@ public class DemoConfiguration {
     public RouterFunction<ServerResponse> demoRoutes(PitchRepository pitches, Flowgres flowgres) {
         PitchHandler pitchHandler = new PitchHandler(pitches);
         return RouterFunctions.route()
+                .GET("/api/pitches/export", pitchHandler::export)
                 .GET("/api/pitches/{id}", pitchHandler::byId)
                 .GET("/api/pitches", pitchHandler::browse)
                 .POST("/api/pitches", pitchHandler::create)

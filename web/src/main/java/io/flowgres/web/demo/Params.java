@@ -1,5 +1,9 @@
 package io.flowgres.web.demo;
 
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -31,6 +35,23 @@ final class Params {
             }
             throw BadRequestException.forParameter(name, name + " must be one of " + allowed + ", was '"
                     + truncate(value) + "'");
+        }
+    }
+
+    static @Nullable OffsetDateTime optionalInstant(ServerRequest request, String name) {
+        Optional<String> value = request.queryParam(name);
+        if (value.isEmpty() || value.get().isEmpty()) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(value.get().trim());
+        } catch (DateTimeParseException e) {
+            try {
+                return LocalDate.parse(value.get().trim()).atStartOfDay().atOffset(ZoneOffset.UTC);
+            } catch (DateTimeParseException notADate) {
+                throw BadRequestException.forParameter(name, name + " must be an ISO-8601 date or date-time such as "
+                        + "2026-01-31 or 2026-01-31T12:00:00Z, was '" + truncate(value.get()) + "'");
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import java.net.URI;
 
 import io.flowgres.BadRequestException;
 import io.flowgres.ConflictException;
+import io.flowgres.paging.Sort;
 import io.flowgres.web.routing.ConsistencyHeader;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -55,13 +56,51 @@ public final class PitchHandler {
      */
     public Mono<ServerResponse> browse(ServerRequest request) {
         return Mono.defer(() -> {
-            Genre genre = Params.optionalEnum(request, "genre", Genre.class);
-            PitchStatus status = Params.optionalEnum(request, "status", PitchStatus.class);
+            PitchFilter filter = filter(request);
+            Sort sort = PitchSorts.named(request.queryParam("sort").orElse(null));
             int limit = Params.intInRange(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
             String cursor = request.queryParam("cursor").filter(value -> !value.isEmpty()).orElse(null);
-            return pitches.browse(genre, status, limit, cursor)
+            return pitches.browse(filter, sort, limit, cursor)
                     .flatMap(page -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(page));
         });
+    }
+
+    /**
+     * {@code GET /api/pitches/export}: every match, streamed as NDJSON ({@code application/x-ndjson},
+     * the default) or, with {@code Accept: text/event-stream}, as server-sent events; in constant
+     * memory, the database read only as fast as the client takes rows.
+     *
+     * @param request the request, with the browse filters and sort
+     * @return the stream
+     */
+    public Mono<ServerResponse> export(ServerRequest request) {
+        return Mono.defer(() -> {
+            PitchFilter filter = filter(request);
+            Sort sort = PitchSorts.named(request.queryParam("sort").orElse(null));
+            boolean events = request.headers().accept().stream()
+                    .anyMatch(type -> type.isCompatibleWith(MediaType.TEXT_EVENT_STREAM)
+                            && !type.isWildcardType());
+            MediaType type = events ? MediaType.TEXT_EVENT_STREAM : MediaType.APPLICATION_NDJSON;
+            return ServerResponse.ok().contentType(type).body(pitches.export(filter, sort), Pitch.class);
+        });
+    }
+
+    private static PitchFilter filter(ServerRequest request) {
+        String text = request.queryParam("q").filter(value -> !value.isBlank()).orElse(null);
+        if (text != null && text.length() > PitchFilter.MAX_TEXT) {
+            throw BadRequestException.forParameter("q", "q must be at most " + PitchFilter.MAX_TEXT
+                    + " characters, was " + text.length());
+        }
+        return new PitchFilter(
+                Params.optionalEnum(request, "status", PitchStatus.class),
+                Params.optionalEnum(request, "genre", Genre.class),
+                Params.optionalEnum(request, "format", Format.class),
+                Params.optionalEnum(request, "stage", ProductionStage.class),
+                request.queryParam("owner").filter(value -> !value.isEmpty())
+                        .map(value -> Params.positiveId("owner", value)).orElse(null),
+                Params.optionalInstant(request, "createdAfter"),
+                Params.optionalInstant(request, "createdBefore"),
+                text == null ? null : text.trim());
     }
 
     /**

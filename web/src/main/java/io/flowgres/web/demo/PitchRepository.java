@@ -1,7 +1,6 @@
 package io.flowgres.web.demo;
 
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -12,6 +11,7 @@ import io.flowgres.Flowgres;
 import io.flowgres.Query;
 import io.flowgres.paging.CursorCodec;
 import io.flowgres.paging.Page;
+import io.flowgres.paging.Sort;
 import io.flowgres.routing.ConsistencyToken;
 import io.r2dbc.spi.Readable;
 import io.r2dbc.spi.Statement;
@@ -27,10 +27,11 @@ public final class PitchRepository {
 
     static final String COLUMNS = "id, owner_id, title, logline, genre, format, production_stage, status, "
             + "view_count, created_at";
-    private static final String NEWEST = "newest";
 
     private static final Query BY_ID = Query.named("pitches.byId");
     private static final Query BROWSE = Query.named("pitches.browse");
+    private static final Query EXPORT = Query.named("pitches.export").withTimeout(java.time.Duration.ofMinutes(30));
+    private static final int EXPORT_FETCH_SIZE = 500;
     private static final Query CREATE = Query.named("pitches.create");
 
     private final Flowgres flowgres;
@@ -71,54 +72,79 @@ public final class PitchRepository {
     }
 
     /**
-     * Reads one page of pitches, newest first, with optional filters, by keyset: the next page
-     * starts strictly after the previous page's last {@code (created_at, id)}, never by OFFSET.
+     * Reads one page of pitches by keyset: the next page starts strictly after the previous page's
+     * last row in the sort's key order, never by OFFSET, so a page costs the same at any depth.
      *
-     * @param genre only this genre, if given
-     * @param status only this status, if given
+     * @param filter the filters
+     * @param sort the whitelisted sort
      * @param limit the page size
      * @param cursor where the previous page ended, if any
      * @return the page
      */
-    public Mono<Page<Pitch>> browse(@Nullable Genre genre, @Nullable PitchStatus status, int limit,
-            @Nullable String cursor) {
-        List<String> conditions = new ArrayList<>();
+    public Mono<Page<Pitch>> browse(PitchFilter filter, Sort sort, int limit, @Nullable String cursor) {
         List<Object> values = new ArrayList<>();
-        if (genre != null) {
-            values.add(genre.name().toLowerCase(Locale.ROOT));
-            conditions.add("genre = $" + values.size());
-        }
-        if (status != null) {
-            values.add(status.name().toLowerCase(Locale.ROOT));
-            conditions.add("status = $" + values.size());
-        }
+        List<String> conditions = filter.where(values);
         if (cursor != null) {
-            List<String> keys = cursors.decode(cursor, NEWEST, 2);
-            values.add(parseTimestamp(keys.get(0)));
-            values.add(parseId(keys.get(1)));
-            conditions.add("(created_at, id) < ($" + (values.size() - 1) + ", $" + values.size() + ")");
+            List<Object> after = sort.decode(cursors, cursor);
+            conditions.add(sort.after(values.size() + 1));
+            values.addAll(after);
         }
         values.add(limit + 1);
-        String sql = "SELECT " + COLUMNS + " FROM pitch"
-                + (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions))
-                + " ORDER BY created_at DESC, id DESC LIMIT $" + values.size();
-        return flowgres.read(BROWSE, connection -> {
-                    Statement statement = connection.createStatement(sql);
-                    for (int i = 0; i < values.size(); i++) {
-                        statement.bind(i, values.get(i));
-                    }
-                    return rows(statement);
-                })
+        String sql = select(conditions, sort) + " LIMIT $" + values.size();
+        return flowgres.read(BROWSE, connection -> rows(bindAll(connection.createStatement(sql), values)))
                 .collectList()
                 .map(rows -> {
                     if (rows.size() <= limit) {
                         return new Page<>(rows, null);
                     }
                     List<Pitch> items = rows.subList(0, limit);
-                    Pitch last = items.get(items.size() - 1);
-                    return new Page<>(items,
-                            cursors.encode(NEWEST, List.of(last.createdAt().toString(), Long.toString(last.id()))));
+                    return new Page<>(items, sort.encode(cursors, PitchSorts.keysOf(sort, items.get(items.size() - 1))));
                 });
+    }
+
+    /**
+     * Streams every matching pitch in sort order through a server-side cursor ({@code fetchSize}),
+     * with backpressure: the database is read as fast as the consumer takes rows, never faster, so
+     * memory stays flat whatever the result size; cancelling stops the query and frees the connection.
+     *
+     * @param filter the filters
+     * @param sort the sort
+     * @return the rows
+     */
+    public Flux<Pitch> export(PitchFilter filter, Sort sort) {
+        List<Object> values = new ArrayList<>();
+        String sql = select(filter.where(values), sort);
+        return flowgres.read(EXPORT, connection -> rows(bindAll(connection.createStatement(sql), values)
+                .fetchSize(EXPORT_FETCH_SIZE)));
+    }
+
+    /**
+     * The SQL of a browse: exposed for the query-plan tests.
+     *
+     * @param filter the filters
+     * @param sort the sort
+     * @param withCursor whether a cursor condition follows
+     * @param values the bind values, appended to (cursor values are the caller's to add)
+     * @return the statement
+     */
+    static String browseSql(PitchFilter filter, Sort sort, boolean withCursor, List<Object> values) {
+        List<String> conditions = filter.where(values);
+        if (withCursor) {
+            conditions.add(sort.after(values.size() + 1));
+        }
+        return select(conditions, sort);
+    }
+
+    private static String select(List<String> conditions, Sort sort) {
+        return "SELECT " + COLUMNS + " FROM pitch"
+                + (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions)) + " " + sort.orderBy();
+    }
+
+    private static Statement bindAll(Statement statement, List<Object> values) {
+        for (int i = 0; i < values.size(); i++) {
+            statement.bind(i, values.get(i));
+        }
+        return statement;
     }
 
     /**
@@ -173,21 +199,5 @@ public final class PitchRepository {
             throw new IllegalStateException("a NOT NULL column was null");
         }
         return value;
-    }
-
-    private static OffsetDateTime parseTimestamp(String text) {
-        try {
-            return OffsetDateTime.parse(text);
-        } catch (DateTimeParseException e) {
-            throw BadRequestException.forParameter(CursorCodec.PARAMETER, "cursor is malformed");
-        }
-    }
-
-    private static long parseId(String text) {
-        try {
-            return Long.parseLong(text);
-        } catch (NumberFormatException e) {
-            throw BadRequestException.forParameter(CursorCodec.PARAMETER, "cursor is malformed");
-        }
     }
 }
