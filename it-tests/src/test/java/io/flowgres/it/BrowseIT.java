@@ -10,7 +10,10 @@ import java.util.Map;
 
 import io.flowgres.Flowgres;
 import io.flowgres.Query;
+import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.local.LocalCluster;
+import io.flowgres.local.LocalNode;
+import io.flowgres.node.PoolPolicy;
 import io.flowgres.routing.Route;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,9 +39,11 @@ final class BrowseIT {
 
     private ReferenceService service;
     private WebTestClient client;
+    private LocalCluster cluster;
 
     @BeforeAll
     void startService(LocalCluster cluster) {
+        this.cluster = cluster;
         service = ReferenceService.start(cluster, PITCHES);
         client = service.client().mutate().responseTimeout(Duration.ofSeconds(60)).codecs(codecs -> codecs
                 .defaultCodecs().maxInMemorySize(64 * 1024 * 1024)).build();
@@ -127,6 +132,51 @@ final class BrowseIT {
                 .returnResult(String.class).getResponseBody().collectList().block(Duration.ofSeconds(60));
         assertThat(events).hasSizeGreaterThanOrEqualTo(idsOnPrimary(
                 "SELECT id FROM pitch WHERE genre = 'comedy' AND format = 'short' AND id <= " + PITCHES).size());
+    }
+
+    @Test
+    void aClientThatDisconnectsMidExportCancelsTheQueryAndFreesItsConnection() {
+        Flowgres flowgres = service.bean(Flowgres.class);
+        List<String> firstLines = client.get().uri("/api/pitches/export?sort=title")
+                .accept(MediaType.APPLICATION_NDJSON).exchange().expectStatus().isOk()
+                .returnResult(String.class).getResponseBody().take(5).collectList().block(Duration.ofSeconds(30));
+        assertThat(firstLines).hasSize(5);
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (exportsRunning() > 0 || acquiredConnections(flowgres) > 0) {
+            assertThat(System.nanoTime()).as("export query stopped and connection back in the pool")
+                    .isLessThan(deadline);
+            sleep(100);
+        }
+    }
+
+    private long exportsRunning() {
+        long running = 0;
+        for (LocalNode replica : cluster.replicas()) {
+            try (Flowgres direct = Flowgres.create(ClusterConfig.builder().primary(replica.r2dbcUrl())
+                    .credentials(cluster.user(), cluster.password()).applicationName("it-activity")
+                    .pool(PoolPolicy.test()).build())) {
+                running += direct.read(Query.named("it.activity").withRoute(Route.PRIMARY), connection -> Flux.from(
+                                connection.createStatement("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                                        + "AND query LIKE 'SELECT id, owner_id%ORDER BY title%'").execute())
+                                .flatMap(result -> result.map(row -> row.get(0, Long.class))))
+                        .blockFirst(Duration.ofSeconds(10));
+            }
+        }
+        return running;
+    }
+
+    private static int acquiredConnections(Flowgres flowgres) {
+        return flowgres.nodes().stream()
+                .mapToInt(node -> node.poolMetrics().map(metrics -> metrics.acquiredSize()).orElse(0)).sum();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test

@@ -64,21 +64,32 @@ final class ReadYourWritesIT {
                 client.get().uri("/api/pitches/{id}", id).header(ConsistencyHeader.NAME, token).exchange()
                         .expectStatus().isOk().expectBody().jsonPath("$.title").isEqualTo("Mine " + i);
             }
-            client.get().uri("/api/topology").exchange().expectStatus().isOk()
-                    .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { })
-                    .value(topology -> {
-                        @SuppressWarnings("unchecked")
-                        List<Map<String, Object>> nodes = (List<Map<String, Object>>) topology.get("nodes");
-                        assertThat(nodes).extracting(node -> node.get("name"))
-                                .containsExactly("primary", "replica-1", "replica-2");
-                        assertThat(topology.get("writer")).isEqualTo("primary");
-                        assertThat(nodes.get(1).get("status")).isEqualTo("lagging");
-                        assertThat(nodes.get(2).get("status")).isEqualTo("up");
-                        assertThat(nodes.get(0).get("observedRole")).isEqualTo("primary");
-                    });
+            // Keep writing until the delayed replica's lag passes the 1 s bound and routing takes it out.
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            List<Map<String, Object>> nodes = topology();
+            while (!"lagging".equals(nodes.get(1).get("status")) && System.nanoTime() < deadline) {
+                client.post().uri("/api/pitches").contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue(Map.of("ownerId", 1, "title", "More", "logline", "Keeps the WAL moving",
+                                "genre", "comedy", "format", "short", "productionStage", "idea"))
+                        .exchange().expectStatus().isCreated();
+                nodes = topology();
+            }
+            assertThat(nodes).extracting(node -> node.get("name")).containsExactly("primary", "replica-1", "replica-2");
+            assertThat(nodes.get(1).get("status")).isEqualTo("lagging");
+            assertThat(nodes.get(2).get("status")).isEqualTo("up");
+            assertThat(nodes.get(0).get("observedRole")).isEqualTo("primary");
         } finally {
             cluster.replicas().get(0).setApplyDelay(Duration.ZERO);
         }
+    }
+
+    private List<Map<String, Object>> topology() {
+        Map<String, Object> topology = client.get().uri("/api/topology").exchange().expectStatus().isOk()
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { }).returnResult().getResponseBody();
+        assertThat(topology.get("writer")).isEqualTo("primary");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> nodes = (List<Map<String, Object>>) topology.get("nodes");
+        return nodes;
     }
 
     @Test

@@ -2,9 +2,13 @@ package io.flowgres.web.problem;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.function.Supplier;
 
 import io.flowgres.BadRequestException;
+import io.flowgres.ConflictException;
+import io.flowgres.QueryTimeoutException;
+import io.flowgres.UnavailableException;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -50,6 +54,28 @@ final class ProblemResponsesTest {
                 .expectStatus().isBadRequest().expectBody()
                 .jsonPath("$.parameter").isEqualTo("limit")
                 .jsonPath("$.detail").isEqualTo("limit must be from 1 to 200");
+    }
+
+    @Test
+    void unavailableIsA503WithRetryAfterInWholeSeconds() {
+        failWith(() -> new UnavailableException("primary unavailable for q: circuit breaker open", "q", "primary", null,
+                        Duration.ofMillis(1200), null))
+                .expectStatus().isEqualTo(503)
+                .expectHeader().valueEquals("Retry-After", "2")
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.status").isEqualTo(503);
+    }
+
+    @Test
+    void timeoutsAre504AndConflictsAre409() {
+        failWith(() -> new QueryTimeoutException("q: no pooled connection", "q", "primary", null,
+                QueryTimeoutException.Phase.ACQUIRE, Duration.ofSeconds(2), null))
+                .expectStatus().isEqualTo(504).expectBody().jsonPath("$.status").isEqualTo(504);
+        failWith(() -> new ConflictException("q: duplicate key [23505]", "q", "primary", "23505", null))
+                .expectStatus().isEqualTo(409).expectBody().jsonPath("$.detail")
+                .isEqualTo("The request conflicts with existing data.");
+        failWith(() -> new ConflictException("q: could not serialize [40001]", "q", "primary", "40001", null))
+                .expectStatus().isEqualTo(409);
     }
 
     private static WebTestClient.ResponseSpec failWith(Supplier<Throwable> error) {
