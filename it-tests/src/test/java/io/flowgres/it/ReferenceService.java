@@ -48,6 +48,10 @@ final class ReferenceService implements AutoCloseable {
         return new ReferenceService(context);
     }
 
+    String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
     WebTestClient client() {
         return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build();
     }

@@ -44,7 +44,8 @@ final class ReferenceServiceIT {
 
     @BeforeAll
     void startService(LocalCluster cluster) {
-        service = ReferenceService.start(cluster, PITCHES);
+        // Uncached, so that routing is measured on the database path.
+        service = ReferenceService.start(cluster, PITCHES, "--flowgres.cache.enabled=false");
         client = service.client().mutate().responseTimeout(Duration.ofSeconds(30)).build();
     }
 
