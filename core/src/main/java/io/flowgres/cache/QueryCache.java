@@ -1,6 +1,7 @@
 package io.flowgres.cache;
 
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -75,7 +76,7 @@ public final class QueryCache {
                 built.put(query, new CacheRegion(query, policy, builder.ticker, builder.executor));
             }
         });
-        this.regions = Map.copyOf(built);
+        this.regions = Collections.unmodifiableMap(built);
         this.broadcaster = builder.broadcaster;
         this.meters = new CacheMeters(builder.meterRegistry, regions.values(), coherent);
     }
