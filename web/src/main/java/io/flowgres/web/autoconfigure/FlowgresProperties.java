@@ -8,6 +8,7 @@ import java.util.Map;
 
 import io.flowgres.routing.Route;
 import io.flowgres.routing.RoutingPolicy;
+import io.flowgres.web.cache.CacheProperties;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
@@ -48,6 +49,7 @@ public class FlowgresProperties {
     private final Shutdown shutdown = new Shutdown();
     private final Demo demo = new Demo();
     private final Local local = new Local();
+    private final CacheProperties cache = new CacheProperties();
 
     /** The primary node. */
     public Node getPrimary() {
@@ -144,6 +146,11 @@ public class FlowgresProperties {
     /** The local cluster launcher's settings, declared here so they are known. */
     public Local getLocal() {
         return local;
+    }
+
+    /** The query cache ({@code flowgres.cache.*}). */
+    public CacheProperties getCache() {
+        return cache;
     }
 
     /** One node's settings. */

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 
 import io.flowgres.Flowgres;
+import io.flowgres.cache.QueryCache;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.local.LocalCluster;
 import io.flowgres.paging.CursorCodec;
@@ -70,11 +71,13 @@ public class DemoConfiguration {
      * @param flowgres the facade
      * @param cursors the cursor codec
      * @param database the prepared database (a dependency so no request runs before seeding)
+     * @param cache the query cache
      * @return the repository
      */
     @Bean
-    public PitchRepository pitchRepository(Flowgres flowgres, CursorCodec cursors, DemoDatabase database) {
-        return new PitchRepository(flowgres, cursors);
+    public PitchRepository pitchRepository(Flowgres flowgres, CursorCodec cursors, DemoDatabase database,
+            QueryCache cache) {
+        return new PitchRepository(flowgres, cursors, cache);
     }
 
     /**

@@ -1,0 +1,287 @@
+package io.flowgres.cache;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.flowgres.Flowgres;
+import io.flowgres.Query;
+import io.flowgres.cluster.ClusterConfig;
+import io.flowgres.internal.Checks;
+import io.flowgres.routing.Route;
+import io.r2dbc.postgresql.PostgresqlConnectionFactoryProvider;
+import io.r2dbc.postgresql.api.Notification;
+import io.r2dbc.postgresql.api.PostgresqlConnection;
+import io.r2dbc.spi.ConnectionFactories;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.ConnectionFactoryOptions;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import reactor.util.retry.Retry;
+
+/**
+ * Keeps the query caches of several instances on one cluster coherent through PostgreSQL
+ * {@code LISTEN}/{@code NOTIFY} on the primary, with no other server.
+ *
+ * <ul>
+ *   <li>Sending: {@link #publish} runs {@code SELECT pg_notify('flowgres_cache', …)} as an idempotent
+ *       write on the primary, after the write it follows has committed. The payload is this instance's
+ *       id and the tags, so an instance ignores its own messages.</li>
+ *   <li>Receiving: {@link #listen} holds one dedicated connection to the primary (not pooled, named
+ *       {@value #APPLICATION_NAME} in {@code pg_stat_activity}) that runs {@code LISTEN flowgres_cache}
+ *       and checks itself with {@code SELECT 1} every {@link Builder#heartbeat heartbeat}. When the
+ *       connection fails or goes silent, the cache is {@linkplain QueryCache#isCoherent() suspended}
+ *       (reads bypass it) and the listener reconnects with exponential backoff; once {@code LISTEN}
+ *       runs again, the cache is cleared and serves again. Staleness is therefore bounded by the
+ *       notification's delivery, never by the TTL.</li>
+ * </ul>
+ */
+public final class PostgresInvalidations implements InvalidationBroadcaster, AutoCloseable {
+
+    /** The notification channel. */
+    public static final String CHANNEL = "flowgres_cache";
+    /** The listener connection's {@code application_name}. */
+    public static final String APPLICATION_NAME = "flowgres-cache-listener";
+    /** Default first delay before reconnecting; it doubles up to {@link #MAX_RECONNECT_DELAY}. */
+    public static final Duration DEFAULT_RECONNECT_DELAY = Duration.ofSeconds(1);
+    /** Longest delay between reconnection attempts. */
+    public static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(30);
+    /** Default interval of the listener connection's liveness check. */
+    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(5);
+    /** PostgreSQL refuses payloads of 8000 bytes or more; tags are split into messages below this. */
+    static final int MAX_PAYLOAD = 7000;
+
+    private static final Logger log = LoggerFactory.getLogger(PostgresInvalidations.class);
+    private static final Query NOTIFY = Query.named("cache.notify").withRoute(Route.PRIMARY).idempotent();
+    private static final String CONNECTED = "";
+
+    private final Flowgres flowgres;
+    private final ConnectionFactory listenerFactory;
+    private final String instanceId = UUID.randomUUID().toString();
+    private final Duration reconnectDelay;
+    private final Duration heartbeat;
+    private final Scheduler scheduler;
+    private final AtomicBoolean listening = new AtomicBoolean();
+    private final AtomicInteger listenerPid = new AtomicInteger();
+    private final AtomicReference<@Nullable Disposable> subscription = new AtomicReference<>();
+
+    private PostgresInvalidations(Builder builder) {
+        this.flowgres = builder.flowgres;
+        this.reconnectDelay = builder.reconnectDelay;
+        this.heartbeat = builder.heartbeat;
+        this.scheduler = builder.scheduler;
+        ClusterConfig config = flowgres.config();
+        ConnectionFactoryOptions.Builder options = ConnectionFactoryOptions.parse(config.primary().url()).mutate()
+                .option(ConnectionFactoryOptions.USER, config.username())
+                .option(ConnectionFactoryOptions.CONNECT_TIMEOUT, heartbeat)
+                .option(PostgresqlConnectionFactoryProvider.APPLICATION_NAME, APPLICATION_NAME);
+        String password = config.password();
+        if (password != null) {
+            options.option(ConnectionFactoryOptions.PASSWORD, password);
+        }
+        this.listenerFactory = ConnectionFactories.get(options.build());
+    }
+
+    /**
+     * A builder: sending through {@code flowgres}, listening on its primary.
+     *
+     * @param flowgres the facade whose primary carries the notifications
+     * @return the builder
+     */
+    public static Builder builder(Flowgres flowgres) {
+        return new Builder(flowgres);
+    }
+
+    /**
+     * Sends the tags to the other instances, in as many notifications as their size needs.
+     *
+     * @param tags the invalidated tags
+     * @return completes when every notification was sent
+     */
+    @Override
+    public Mono<Void> publish(Set<String> tags) {
+        return Flux.fromIterable(payloads(instanceId, tags))
+                .concatMap(payload -> flowgres.write(NOTIFY, connection -> Flux.from(connection
+                                .createStatement("SELECT pg_notify($1, $2)").bind("$1", CHANNEL).bind("$2", payload)
+                                .execute())
+                        .flatMap(result -> result.getRowsUpdated())))
+                .then();
+    }
+
+    /**
+     * Starts receiving invalidations into {@code cache}: suspends it at once, resumes it when
+     * {@code LISTEN} runs, and keeps reconnecting until {@link #close()}.
+     *
+     * @param cache the cache the received tags are invalidated in
+     * @throws IllegalStateException when already listening
+     */
+    public void listen(QueryCache cache) {
+        Checks.notNull(cache, "cache");
+        cache.suspend();
+        Disposable started = sessions(cache)
+                .retryWhen(Retry.backoff(Long.MAX_VALUE, reconnectDelay).maxBackoff(MAX_RECONNECT_DELAY)
+                        .transientErrors(true).scheduler(scheduler)
+                        .doBeforeRetry(signal -> log.warn("cache listener lost its connection ({}); reconnecting",
+                                signal.failure().toString())))
+                .subscribe(payload -> receive(cache, payload),
+                        error -> log.error("cache listener stopped", error));
+        Checks.state(subscription.compareAndSet(null, started), "already listening");
+    }
+
+    private Flux<String> sessions(QueryCache cache) {
+        return Flux.usingWhen(Mono.from(listenerFactory.create()).cast(PostgresqlConnection.class),
+                        connection -> session(connection, cache),
+                        PostgresqlConnection::close, (connection, error) -> connection.close(),
+                        PostgresqlConnection::close)
+                .doOnError(error -> {
+                    listening.set(false);
+                    cache.suspend();
+                });
+    }
+
+    private Flux<String> session(PostgresqlConnection connection, QueryCache cache) {
+        Mono<Integer> listen = connection.createStatement("LISTEN " + CHANNEL).execute()
+                .flatMap(result -> result.getRowsUpdated()).then(connection.createStatement("SELECT pg_backend_pid()")
+                        .execute().flatMap(result -> result.map(row -> row.get(0, Integer.class))).next());
+        // The notification stream ends with the connection: that is a loss, never a normal end.
+        Flux<String> notifications = connection.getNotifications().map(PostgresInvalidations::payload)
+                .concatWith(Mono.error(() -> new IllegalStateException("listener connection closed")));
+        // A silent connection (a paused or unreachable primary) must count as lost, not as quiet.
+        Flux<String> heartbeats = Flux.interval(heartbeat, scheduler)
+                .concatMap(tick -> connection.createStatement("SELECT 1").execute()
+                        .flatMap(result -> result.getRowsUpdated()).then()
+                        .timeout(heartbeat, scheduler))
+                .thenMany(Flux.empty());
+        return listen.flatMapMany(pid -> {
+                    listenerPid.set(pid);
+                    listening.set(true);
+                    cache.resume();
+                    log.info("cache listener subscribed to {} (backend pid {})", CHANNEL, pid);
+                    return Flux.merge(Flux.just(CONNECTED), notifications, heartbeats);
+                });
+    }
+
+    private static String payload(Notification notification) {
+        String parameter = notification.getParameter();
+        return parameter == null ? CONNECTED : parameter;
+    }
+
+    private void receive(QueryCache cache, String payload) {
+        if (payload.isEmpty()) {
+            return;
+        }
+        List<String> words = Arrays.asList(payload.split(" "));
+        if (words.size() < 2 || words.get(0).equals(instanceId)) {
+            return;
+        }
+        try {
+            cache.invalidateLocally(words.subList(1, words.size()));
+        } catch (IllegalArgumentException e) {
+            log.warn("ignored a malformed cache notification: {}", e.getMessage());
+        }
+    }
+
+    static List<String> payloads(String instanceId, Set<String> tags) {
+        List<String> payloads = new ArrayList<>();
+        StringBuilder current = new StringBuilder(instanceId);
+        for (String tag : tags) {
+            if (current.length() > instanceId.length() && current.length() + 1 + tag.length() > MAX_PAYLOAD) {
+                payloads.add(current.toString());
+                current = new StringBuilder(instanceId);
+            }
+            current.append(' ').append(tag);
+        }
+        if (current.length() > instanceId.length()) {
+            payloads.add(current.toString());
+        }
+        return payloads;
+    }
+
+    /** Whether the listener connection is subscribed now. */
+    public boolean isListening() {
+        return listening.get();
+    }
+
+    /** The backend pid of the listener connection (as in {@code pg_stat_activity}), 0 before it first connected. */
+    public int listenerPid() {
+        return listenerPid.get();
+    }
+
+    /** This instance's id in notification payloads. */
+    public String instanceId() {
+        return instanceId;
+    }
+
+    /** Stops listening and closes the listener connection. */
+    @Override
+    public void close() {
+        Disposable current = subscription.getAndSet(null);
+        if (current != null) {
+            current.dispose();
+        }
+        listening.set(false);
+    }
+
+    /** Builds {@link PostgresInvalidations}. Not thread-safe. */
+    public static final class Builder {
+
+        private final Flowgres flowgres;
+        private Duration reconnectDelay = DEFAULT_RECONNECT_DELAY;
+        private Duration heartbeat = DEFAULT_HEARTBEAT;
+        private Scheduler scheduler = Schedulers.parallel();
+
+        private Builder(Flowgres flowgres) {
+            this.flowgres = Checks.notNull(flowgres, "flowgres");
+        }
+
+        /**
+         * Sets the first delay before reconnecting; later ones double up to {@link #MAX_RECONNECT_DELAY}.
+         *
+         * @param reconnectDelay positive (default {@link #DEFAULT_RECONNECT_DELAY})
+         * @return this builder
+         */
+        public Builder reconnectDelay(Duration reconnectDelay) {
+            this.reconnectDelay = Checks.positive(reconnectDelay, "reconnectDelay");
+            return this;
+        }
+
+        /**
+         * Sets how often the listener connection proves it is alive, and how long it may take.
+         *
+         * @param heartbeat positive (default {@link #DEFAULT_HEARTBEAT})
+         * @return this builder
+         */
+        public Builder heartbeat(Duration heartbeat) {
+            this.heartbeat = Checks.positive(heartbeat, "heartbeat");
+            return this;
+        }
+
+        /**
+         * Sets the scheduler of reconnect delays and heartbeats; exists to facilitate testing.
+         *
+         * @param scheduler the scheduler (default {@link Schedulers#parallel()})
+         * @return this builder
+         */
+        public Builder scheduler(Scheduler scheduler) {
+            this.scheduler = Checks.notNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /** Builds the link; nothing connects until {@link PostgresInvalidations#listen}. */
+        public PostgresInvalidations build() {
+            return new PostgresInvalidations(this);
+        }
+    }
+}

@@ -1,0 +1,373 @@
+package io.flowgres.cache;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.flowgres.OutcomeUnknownException;
+import io.flowgres.internal.Checks;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+
+/**
+ * A cache of query results in front of the database, on Caffeine's {@code AsyncCache}, one region
+ * per query with its own {@link CachePolicy}. Caching is opt-in: a query without a policy (or with a
+ * disabled one) always runs its loader.
+ *
+ * <ul>
+ *   <li><b>Single flight</b>: concurrent misses on one {@link CacheKey} share one load; a failed load
+ *       is not cached, so the next caller loads again.</li>
+ *   <li><b>Tags</b>: every entry names what it depends on ({@code pitch:42}, {@code user:7}); a write
+ *       declares the tags it touched through {@link #invalidateAfter}, which drops them only after the
+ *       write succeeded, so a rolled-back transaction invalidates nothing.</li>
+ *   <li><b>Generations</b>: each tag has a generation, stamped on an entry when its load
+ *       <em>starts</em>; an entry whose stamps are older than its tags' generations is never served.
+ *       A load that raced with a write therefore cannot put the pre-write value back.</li>
+ *   <li><b>Coherence</b>: invalidations go to the other instances through an
+ *       {@link InvalidationBroadcaster}; while the link that receives theirs is down, reads bypass the
+ *       cache, and when it is back every region is cleared, because messages may have been lost.</li>
+ * </ul>
+ *
+ * <p>A load must see every write committed before it started: fill the cache from the primary (or
+ * with a consistency token), never from a replica that may lag, or a replica's old row could be
+ * cached right after an invalidation.
+ *
+ * <pre>{@code
+ * QueryCache cache = QueryCache.builder().cache("pitches.byId", CachePolicy.defaults()).build();
+ * Mono<Pitch> pitch = cache.get(CacheKey.of("pitches.byId", "id", id), Set.of("pitch:" + id),
+ *         () -> repository.loadFromPrimary(id));
+ * Mono<Pitch> updated = cache.invalidateAfter(repository.update(id, change),
+ *         saved -> Set.of("pitch:" + id, "user:" + saved.ownerId()));
+ * }</pre>
+ */
+public final class QueryCache {
+
+    /** How many times a read reloads after finding only entries invalidated meanwhile, before it reads uncached. */
+    static final int MAX_STALE_RELOADS = 2;
+    /** Longest tag accepted. */
+    public static final int MAX_TAG_LENGTH = 200;
+
+    private static final Logger log = LoggerFactory.getLogger(QueryCache.class);
+
+    private final Map<String, CacheRegion> regions;
+    private final Generations generations = new Generations();
+    private final AtomicBoolean coherent = new AtomicBoolean(true);
+    private final InvalidationBroadcaster broadcaster;
+    private final CacheMeters meters;
+
+    private QueryCache(Builder builder) {
+        Map<String, CacheRegion> built = new LinkedHashMap<>();
+        builder.policies.forEach((query, policy) -> {
+            if (policy.enabled()) {
+                built.put(query, new CacheRegion(query, policy, builder.ticker, builder.executor));
+            }
+        });
+        this.regions = Collections.unmodifiableMap(built);
+        this.broadcaster = builder.broadcaster;
+        this.meters = new CacheMeters(builder.meterRegistry, regions.values(), coherent);
+    }
+
+    /** A new builder: no query cached until {@link Builder#cache} names one. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Reads through the cache: a hit whose tags were not invalidated since its load started is served
+     * from memory; otherwise one load runs for all concurrent callers of the key. Empty results are
+     * cached like values.
+     *
+     * @param key the canonical key; its query selects the policy
+     * @param tags what the result depends on: non-blank, without whitespace, at most
+     *        {@value #MAX_TAG_LENGTH} characters each
+     * @param loader creates the load, called at most once per miss; it should read from the primary
+     * @param <T> the result type
+     * @return the result, lazily; cancelling it does not cancel a load other callers share
+     * @throws IllegalArgumentException (on subscription) when a tag is invalid
+     */
+    public <T> Mono<T> get(CacheKey key, Set<String> tags, Supplier<? extends Mono<T>> loader) {
+        Checks.notNull(key, "key");
+        Checks.notNull(loader, "loader");
+        return Mono.defer(() -> {
+            List<String> checked = List.copyOf(checkTags(tags));
+            CacheRegion region = regions.get(key.query());
+            if (region == null) {
+                return loader.get();
+            }
+            if (!coherent.get()) {
+                meters.bypassed(region);
+                return loader.get();
+            }
+            return lookup(region, key, checked, loader, 0);
+        });
+    }
+
+    private <T> Mono<T> lookup(CacheRegion region, CacheKey key, List<String> tags, Supplier<? extends Mono<T>> loader,
+            int reloads) {
+        CompletableFuture<CacheEntry> future = region.cache().get(key, (ignored, executor) -> {
+            // Stamped before the load starts: an invalidation from here on makes this entry unservable.
+            long epoch = region.epoch();
+            long[] stamps = generations.stamp(tags);
+            return Mono.defer(loader)
+                    .map(value -> new CacheEntry(value, tags, stamps, epoch))
+                    .defaultIfEmpty(new CacheEntry(null, tags, stamps, epoch))
+                    .toFuture();
+        });
+        // suppressCancel: one caller going away must not cancel a load others wait for.
+        return Mono.fromFuture(future, true).flatMap(entry -> {
+            if (entry.epoch() == region.epoch() && generations.isCurrent(entry.tags(), entry.stamps())) {
+                return Mono.justOrEmpty(QueryCache.<T>cast(entry.value()));
+            }
+            meters.stale(region);
+            region.cache().asMap().remove(key, future);
+            return reloads < MAX_STALE_RELOADS ? lookup(region, key, tags, loader, reloads + 1) : loader.get();
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T cast(Object value) {
+        return (T) value;
+    }
+
+    /**
+     * Runs a write and, only when it succeeded (with a value or empty), invalidates the tags it
+     * touched here and on the other instances before the result is emitted; a write that failed
+     * invalidates nothing, except when its outcome is unknown (it may have committed).
+     *
+     * @param write the write or transaction; its completion must mean "committed"
+     * @param tags the tags it touched
+     * @param <T> the result type
+     * @return the write's result, emitted after the invalidation
+     */
+    public <T> Mono<T> invalidateAfter(Mono<T> write, Collection<String> tags) {
+        Checks.notNull(tags, "tags");
+        return invalidateAfter(write, value -> tags, tags);
+    }
+
+    /**
+     * Runs a write and, when it produced a value, invalidates the tags computed from it (for example
+     * the id a {@code INSERT … RETURNING} assigned); an empty or failed write invalidates nothing.
+     *
+     * @param write the write or transaction; its completion must mean "committed"
+     * @param tags the tags touched, from the write's result
+     * @param <T> the result type
+     * @return the write's result, emitted after the invalidation
+     */
+    public <T> Mono<T> invalidateAfter(Mono<T> write, Function<? super T, ? extends Collection<String>> tags) {
+        return invalidateAfter(write, tags, List.of());
+    }
+
+    private <T> Mono<T> invalidateAfter(Mono<T> write, Function<? super T, ? extends Collection<String>> tags,
+            Collection<String> whenEmptyOrUnknown) {
+        Checks.notNull(write, "write");
+        Checks.notNull(tags, "tags");
+        return write
+                .flatMap(value -> invalidate(tags.apply(value)).thenReturn(value))
+                .switchIfEmpty(Mono.defer(() -> invalidate(whenEmptyOrUnknown)).then(Mono.empty()))
+                .onErrorResume(OutcomeUnknownException.class,
+                        error -> invalidate(whenEmptyOrUnknown).then(Mono.error(error)));
+    }
+
+    /**
+     * Invalidates tags here at once, then tells the other instances. A failure to tell them is logged
+     * and counted, not raised: the write it follows has committed, and the TTL bounds their staleness.
+     *
+     * @param tags the tags
+     * @return completes when the other instances were told (or telling them failed)
+     */
+    public Mono<Void> invalidate(Collection<String> tags) {
+        Checks.notNull(tags, "tags");
+        return Mono.defer(() -> {
+            Set<String> checked = checkTags(tags);
+            if (checked.isEmpty()) {
+                return Mono.empty();
+            }
+            invalidateLocally(checked);
+            return broadcaster.publish(checked).onErrorResume(error -> {
+                meters.broadcastFailed();
+                log.warn("could not broadcast the invalidation of {}: {}", checked, error.toString());
+                return Mono.empty();
+            });
+        });
+    }
+
+    /**
+     * Invalidates tags in this instance only; for invalidations received from another instance.
+     *
+     * @param tags the tags
+     */
+    public void invalidateLocally(Collection<String> tags) {
+        generations.bump(checkTags(tags));
+        meters.invalidated(tags.size());
+    }
+
+    /**
+     * Drops every entry of one query here; loads in flight are not served afterwards.
+     *
+     * @param query the query's name
+     * @throws IllegalArgumentException when the query is not cached
+     */
+    public void clear(String query) {
+        CacheRegion region = regions.get(query);
+        Checks.argument(region != null, "query must be one of the cached queries %s, was '%s'",
+                regions.keySet(), query);
+        region.clear();
+    }
+
+    /** Drops every entry of every query here. */
+    public void clearAll() {
+        regions.values().forEach(CacheRegion::clear);
+    }
+
+    /** The names of the cached queries. */
+    public Set<String> queries() {
+        return regions.keySet();
+    }
+
+    /**
+     * Whether a query is cached (it has an enabled policy).
+     *
+     * @param query the query's name
+     * @return true when its results are cached
+     */
+    public boolean isCached(String query) {
+        return regions.containsKey(query);
+    }
+
+    /**
+     * The approximate number of entries of one query, expired ones possibly included.
+     *
+     * @param query the query's name
+     * @return the count, 0 for a query that is not cached
+     */
+    public long estimatedSize(String query) {
+        CacheRegion region = regions.get(query);
+        return region == null ? 0 : region.cache().synchronous().estimatedSize();
+    }
+
+    /** Whether the cache serves entries: false while invalidations from other instances may be missed. */
+    public boolean isCoherent() {
+        return coherent.get();
+    }
+
+    /** Stops serving entries: invalidations from other instances may now be missed. */
+    void suspend() {
+        if (coherent.compareAndSet(true, false)) {
+            log.warn("query cache suspended: reads bypass it until invalidations arrive again");
+        }
+    }
+
+    /** Serves entries again after clearing everything loaded while invalidations may have been missed. */
+    void resume() {
+        clearAll();
+        if (coherent.compareAndSet(false, true)) {
+            log.info("query cache resumed");
+        }
+    }
+
+    private static Set<String> checkTags(Collection<String> tags) {
+        Checks.notNull(tags, "tags");
+        Set<String> checked = new LinkedHashSet<>();
+        for (String tag : tags) {
+            Checks.notNull(tag, "tag");
+            Checks.argument(!tag.isBlank() && tag.length() <= MAX_TAG_LENGTH && tag.chars().noneMatch(Character::isWhitespace),
+                    "tag must be non-blank, without whitespace, at most %s characters, was '%s'", MAX_TAG_LENGTH, tag);
+            checked.add(tag);
+        }
+        return checked;
+    }
+
+    /** Builds a {@link QueryCache}. Not thread-safe. */
+    public static final class Builder {
+
+        private final Map<String, CachePolicy> policies = new LinkedHashMap<>();
+        private Ticker ticker = Ticker.systemTicker();
+        private Executor executor = ForkJoinPool.commonPool();
+        private MeterRegistry meterRegistry = new SimpleMeterRegistry();
+        private InvalidationBroadcaster broadcaster = InvalidationBroadcaster.NONE;
+
+        private Builder() {
+        }
+
+        /**
+         * Caches a query's results.
+         *
+         * @param query the query's name, as in its {@link CacheKey}s
+         * @param policy its TTL, size and whether it is enabled
+         * @return this builder
+         * @throws IllegalArgumentException when the name is blank
+         * @throws IllegalStateException when the query already has a policy
+         */
+        public Builder cache(String query, CachePolicy policy) {
+            Checks.notNull(query, "query");
+            Checks.argument(!query.isBlank(), "query must not be blank, was '%s'", query);
+            Checks.notNull(policy, "policy");
+            Checks.state(!policies.containsKey(query), "query '%s' already has a cache policy", query);
+            policies.put(query, policy);
+            return this;
+        }
+
+        /**
+         * Sets the time source of TTLs; exists to facilitate testing with a fake ticker.
+         *
+         * @param ticker the ticker (default the system's)
+         * @return this builder
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Checks.notNull(ticker, "ticker");
+            return this;
+        }
+
+        /**
+         * Sets where Caffeine runs maintenance; exists to facilitate testing ({@code Runnable::run}).
+         *
+         * @param executor the executor (default the common pool)
+         * @return this builder
+         */
+        public Builder executor(Executor executor) {
+            this.executor = Checks.notNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * Sets where the {@code flowgres.cache.*} meters are registered.
+         *
+         * @param meterRegistry the registry (default a private one)
+         * @return this builder
+         */
+        public Builder meterRegistry(MeterRegistry meterRegistry) {
+            this.meterRegistry = Checks.notNull(meterRegistry, "meterRegistry");
+            return this;
+        }
+
+        /**
+         * Sets how invalidations reach the other instances.
+         *
+         * @param broadcaster the transport (default {@link InvalidationBroadcaster#NONE})
+         * @return this builder
+         */
+        public Builder broadcaster(InvalidationBroadcaster broadcaster) {
+            this.broadcaster = Checks.notNull(broadcaster, "broadcaster");
+            return this;
+        }
+
+        /** Builds the cache. */
+        public QueryCache build() {
+            return new QueryCache(this);
+        }
+    }
+}

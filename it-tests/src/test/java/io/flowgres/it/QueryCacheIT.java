@@ -1,0 +1,161 @@
+package io.flowgres.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.flowgres.Flowgres;
+import io.flowgres.local.LocalCluster;
+import io.flowgres.metrics.QueryMetrics;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+
+/**
+ * The query cache in the reference service on a real cluster: one database query for a burst of
+ * cold reads, never a stale read after a write's response, and invalidation by every write endpoint.
+ */
+@ExtendWith(LocalClusterExtension.class)
+@LocalClusterExtension.Replicas(1)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+final class QueryCacheIT {
+
+    private static final ParameterizedTypeReference<Map<String, Object>> JSON = new ParameterizedTypeReference<>() { };
+
+    private ReferenceService service;
+    private WebTestClient client;
+    private ConnectionProvider connections;
+    private WebClient concurrentClient;
+
+    @BeforeAll
+    void startService(LocalCluster cluster) {
+        service = ReferenceService.start(cluster, 500, "--flowgres.cache.enabled=true",
+                "--flowgres.cache.notify=false");
+        client = service.client().mutate().responseTimeout(Duration.ofSeconds(30)).build();
+        connections = ConnectionProvider.builder("cache-it").maxConnections(200).pendingAcquireMaxCount(-1)
+                .pendingAcquireTimeout(Duration.ofSeconds(60)).build();
+        concurrentClient = WebClient.builder().baseUrl(service.baseUrl())
+                .clientConnector(new ReactorClientHttpConnector(HttpClient.create(connections))).build();
+    }
+
+    @AfterAll
+    void stopService() {
+        if (connections != null) {
+            connections.dispose();
+        }
+        if (service != null) {
+            service.close();
+        }
+    }
+
+    @Test
+    void thousandConcurrentColdReadsRunOneQuery() {
+        MeterRegistry registry = service.bean(Flowgres.class).meterRegistry();
+        long before = attempts(registry, "pitches.byId");
+        List<String> titles = Flux.range(0, 1000)
+                .flatMap(i -> concurrentClient.get().uri("/api/pitches/{id}", 7).retrieve().bodyToMono(JSON)
+                        .map(body -> (String) body.get("title")), 1000)
+                .collectList().block(Duration.ofSeconds(120));
+
+        assertThat(titles).hasSize(1000).containsOnly(titles.get(0));
+        assertThat(attempts(registry, "pitches.byId") - before).isEqualTo(1);
+    }
+
+    @Test
+    void readAfterAnUpdateResponseIsNeverStale() {
+        long id = 11;
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicLong backgroundReads = new AtomicLong();
+        // Readers keep loading and hitting the key while it is rewritten, so loads race with writes.
+        Disposable readers = Flux.range(0, 2)
+                .flatMap(reader -> Mono.defer(() -> concurrentClient.get().uri("/api/pitches/{id}", id).retrieve()
+                                .bodyToMono(JSON))
+                        .doOnNext(body -> backgroundReads.incrementAndGet())
+                        .repeat(writing::get))
+                .subscribe();
+        try {
+            for (int i = 0; i < 1000; i++) {
+                String title = "Version " + i;
+                client.patch().uri("/api/pitches/{id}", id).contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue(Map.of("title", title)).exchange().expectStatus().isOk();
+                Map<String, Object> read = client.get().uri("/api/pitches/{id}", id).exchange().expectStatus().isOk()
+                        .expectBody(JSON).returnResult().getResponseBody();
+                assertThat(read).as("read after write %d", i).containsEntry("title", title);
+            }
+        } finally {
+            writing.set(false);
+            readers.dispose();
+        }
+        MeterRegistry registry = service.bean(Flowgres.class).meterRegistry();
+        assertThat(backgroundReads.get()).isPositive();
+        assertThat(hits(registry)).isPositive();
+    }
+
+    @Test
+    void deleteAndCreateInvalidateWhatTheyTouch() {
+        Map<String, Object> created = client.post().uri("/api/pitches").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("ownerId", 3, "title", "Cached", "logline", "A pitch read from memory",
+                        "genre", "drama", "format", "short", "productionStage", "idea"))
+                .exchange().expectStatus().isCreated().expectBody(JSON).returnResult().getResponseBody();
+        long id = ((Number) created.get("id")).longValue();
+        // A miss for the next id is cached as "not found"; creating it must drop that.
+        long next = id + 1;
+        client.get().uri("/api/pitches/{id}", next).exchange().expectStatus().isNotFound();
+        client.get().uri("/api/pitches/{id}", id).exchange().expectStatus().isOk();
+        client.get().uri("/api/pitches/{id}", id).exchange().expectStatus().isOk();
+
+        client.delete().uri("/api/pitches/{id}", id).exchange().expectStatus().isNoContent();
+        client.get().uri("/api/pitches/{id}", id).exchange().expectStatus().isNotFound();
+        client.delete().uri("/api/pitches/{id}", id).exchange().expectStatus().isNotFound();
+        client.patch().uri("/api/pitches/{id}", id).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("status", "archived")).exchange().expectStatus().isEqualTo(HttpStatus.NOT_FOUND);
+
+        Map<String, Object> second = client.post().uri("/api/pitches").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("ownerId", 3, "title", "Next", "logline", "Takes the cached-missing id",
+                        "genre", "drama", "format", "short", "productionStage", "idea"))
+                .exchange().expectStatus().isCreated().expectBody(JSON).returnResult().getResponseBody();
+        assertThat(((Number) second.get("id")).longValue()).isEqualTo(next);
+        client.get().uri("/api/pitches/{id}", next).exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.title").isEqualTo("Next");
+    }
+
+    @Test
+    void badPatchIsAProblemNamingTheField() {
+        client.patch().uri("/api/pitches/{id}", 5).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("genre", "western")).exchange().expectStatus().isBadRequest()
+                .expectBody().jsonPath("$.parameter").isEqualTo("genre");
+        client.patch().uri("/api/pitches/{id}", 5).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of()).exchange().expectStatus().isBadRequest()
+                .expectBody().jsonPath("$.parameter").isEqualTo("body");
+    }
+
+    private static long attempts(MeterRegistry registry, String query) {
+        return registry.find(QueryMetrics.QUERY_TIMER).tag("query", query).timers().stream()
+                .mapToLong(Timer::count).sum();
+    }
+
+    private static double hits(MeterRegistry registry) {
+        return registry.find("flowgres.cache.gets").tag("result", "hit").functionCounters().stream()
+                .mapToDouble(FunctionCounter::count).sum();
+    }
+}

@@ -1,0 +1,33 @@
+package io.flowgres.web.demo;
+
+import io.flowgres.web.problem.ProblemResponses;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+/** The routes that change or remove a pitch, wrapped by the problem mapper. */
+@Configuration(proxyBeanMethods = false)
+public class PitchEditConfiguration {
+
+    /** Creates the configuration. */
+    public PitchEditConfiguration() {
+    }
+
+    /**
+     * {@code PATCH /api/pitches/{id}} and {@code DELETE /api/pitches/{id}}.
+     *
+     * @param pitches the repository
+     * @return the routes
+     */
+    @Bean
+    public RouterFunction<ServerResponse> pitchEditRoutes(PitchRepository pitches) {
+        PitchEditHandler handler = new PitchEditHandler(pitches);
+        return RouterFunctions.route()
+                .PATCH("/api/pitches/{id}", handler::update)
+                .DELETE("/api/pitches/{id}", handler::delete)
+                .filter(ProblemResponses.filter())
+                .build();
+    }
+}
