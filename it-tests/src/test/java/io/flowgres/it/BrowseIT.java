@@ -180,6 +180,39 @@ final class BrowseIT {
     }
 
     @Test
+    void aUserComesWithAllTheirPitchesInOneRoundTripCachedUntilTheirNextWrite() {
+        Flowgres flowgres = service.bean(Flowgres.class);
+        long owned = idsOnPrimary("SELECT id FROM pitch WHERE owner_id = 11").size();
+        long before = attempts(flowgres, "users.byId");
+
+        Map<String, Object> user = userProfile(11);
+        assertThat((List<?>) user.get("pitches")).hasSize((int) owned);
+        assertThat(user.get("username")).isEqualTo("user11");
+        assertThat(attempts(flowgres, "users.byId") - before).as("one round trip, no query per pitch").isEqualTo(1);
+        userProfile(11);
+        assertThat(attempts(flowgres, "users.byId") - before).as("served from the cache").isEqualTo(1);
+
+        client.post().uri("/api/pitches").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("ownerId", 11, "title", "Fresh", "logline", "New for user 11", "genre", "drama",
+                        "format", "short", "productionStage", "idea"))
+                .exchange().expectStatus().isCreated();
+        assertThat((List<?>) userProfile(11).get("pitches")).as("the write invalidated the cached profile")
+                .hasSize((int) owned + 1);
+        client.get().uri("/api/users/999999").exchange().expectStatus().isNotFound();
+        expectProblem("/api/users/abc", "id");
+    }
+
+    private Map<String, Object> userProfile(long id) {
+        return client.get().uri("/api/users/{id}", id).exchange().expectStatus().isOk()
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { }).returnResult().getResponseBody();
+    }
+
+    private static long attempts(Flowgres flowgres, String query) {
+        return flowgres.meterRegistry().find("flowgres.query").tag("query", query).timers().stream()
+                .mapToLong(io.micrometer.core.instrument.Timer::count).sum();
+    }
+
+    @Test
     void badBrowseParametersAreProblemsNamingTheParameter() {
         expectProblem("/api/pitches?sort=worst", "sort");
         expectProblem("/api/pitches?stage=filming", "stage");
