@@ -1,5 +1,7 @@
 package io.flowgres;
 
+import static io.flowgres.ClusterTesting.execute;
+import static io.flowgres.ClusterTesting.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -159,14 +161,5 @@ final class FlowgresFacadeIT {
     private long attempts(String query, String node) {
         return flowgres.meterRegistry().find(QueryMetrics.QUERY_TIMER).tag("query", query).tag("node", node)
                 .timers().stream().mapToLong(Timer::count).sum();
-    }
-
-    private static Flux<String> strings(Connection connection, String sql) {
-        return Flux.from(connection.createStatement(sql).execute())
-                .flatMap(result -> result.map(row -> String.valueOf(row.get(0))));
-    }
-
-    private static Flux<Long> execute(Connection connection, String sql) {
-        return Flux.from(connection.createStatement(sql).execute()).flatMap(result -> result.getRowsUpdated());
     }
 }

@@ -1,5 +1,10 @@
 package io.flowgres.resilience;
 
+import static io.flowgres.ClusterTesting.await;
+import static io.flowgres.ClusterTesting.execute;
+import static io.flowgres.ClusterTesting.join;
+import static io.flowgres.ClusterTesting.sleep;
+import static io.flowgres.ClusterTesting.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -308,38 +313,5 @@ final class ResilienceIT {
     private void write(String sql) {
         flowgres.write(Query.named("resilience.write"), connection -> execute(connection, sql))
                 .blockLast(Duration.ofSeconds(30));
-    }
-
-    private static Flux<String> strings(Connection connection, String sql) {
-        return Flux.from(connection.createStatement(sql).execute())
-                .flatMap(result -> result.map(row -> String.valueOf(row.get(0))));
-    }
-
-    private static Flux<Long> execute(Connection connection, String sql) {
-        return Flux.from(connection.createStatement(sql).execute()).flatMap(result -> result.getRowsUpdated());
-    }
-
-    private static void await(BooleanSupplier condition, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition met within %s", timeout).isLessThan(deadline);
-            sleep(Duration.ofMillis(50));
-        }
-    }
-
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void join(Thread thread) {
-        try {
-            thread.join(30_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
