@@ -79,7 +79,7 @@ final class QueryExecutor {
                             .flatMap(result -> result.map(row -> String.valueOf(row.get(0))))
                             .next()
                             .map(lsn -> new Committed<>(results, new ConsistencyToken(Lsn.parse(lsn)))));
-        }).next();
+        }).single();
     }
 
     private <R> Flux<R> run(OperationKind kind, Query query,

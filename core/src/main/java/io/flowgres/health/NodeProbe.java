@@ -37,7 +37,7 @@ final class NodeProbe {
             long started = System.nanoTime();
             return node.run(connection -> Flux.from(connection.createStatement(SQL).execute())
                             .flatMap(result -> result.map(NodeProbe::position)), timeout)
-                    .next()
+                    .singleOrEmpty()
                     .map(position -> {
                         double millis = (System.nanoTime() - started) / 1e6;
                         boolean wrongRole = position.recovery() != (node.role() == NodeRole.REPLICA);

@@ -20,6 +20,7 @@ import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryOptions;
+import io.r2dbc.spi.ValidationDepth;
 import io.r2dbc.spi.Wrapped;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -50,8 +51,14 @@ public final class Node {
     private final ConnectionPool probePool;
     private final NodeState state;
 
-    /** Bound on asking the server to cancel a statement; the release goes ahead either way. */
+    /** Bound on asking the server to cancel a statement; the connection is discarded either way. */
     private static final Duration CANCEL_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * How long a cancelled connection may take to become idle by itself (the driver drains a query
+     * that already sent its rows, and closes a cursor at its next batch) before it is treated as
+     * still running: cancelled on the server and discarded.
+     */
+    private static final Duration CANCEL_GRACE = Duration.ofMillis(250);
     private volatile boolean drained;
 
     private Node(NodeConfig config, NodeRole role, ConnectionPool pool, CircuitBreaker breaker, PoolPolicy poolPolicy,
@@ -225,7 +232,7 @@ public final class Node {
      */
     public <T> Flux<T> probe(Function<? super Connection, ? extends Publisher<T>> work, Duration timeout) {
         return Flux.<T, Connection>usingWhen(probePool.create(), work, Connection::close,
-                        (connection, error) -> connection.close(), Connection::close)
+                        (connection, error) -> connection.close(), this::settleAndRelease)
                 .timeout(timeout, clock);
     }
 
@@ -309,7 +316,7 @@ public final class Node {
             // row: opening a connection (TLS, SCRAM) would read as a slow node for many seconds.
             long[] acquiredAt = {0};
             return Flux.usingWhen(acquire().doOnNext(connection -> acquiredAt[0] = System.nanoTime()), work,
-                            Connection::close, (connection, error) -> release(connection), Node::cancelAndRelease)
+                            Connection::close, (connection, error) -> release(connection), this::settleAndRelease)
                     .doOnComplete(() -> state.recordLatency(System.nanoTime() - acquiredAt[0],
                             clock.now(TimeUnit.NANOSECONDS)));
         });
@@ -340,20 +347,36 @@ public final class Node {
     }
 
     /**
-     * Releases a connection whose work was cancelled (by the subscriber, a deadline or a take): asks
-     * the server to cancel the statement that may still run, so that it stops consuming the server
-     * and the connection comes back clean instead of busy until the statement ends. The cancel is sent
-     * before the release, while nobody else can use the connection; a backend that had already
-     * finished ignores it.
+     * Returns a connection whose work was cancelled (by the subscriber, a deadline or a take). A
+     * statement that had already finished, or a cursor the driver closes at its next batch, leaves
+     * the connection idle within a short grace: a round trip proves it, and it goes back to the pool.
+     * A statement still running after the grace is cancelled on the server and the connection is
+     * discarded, never pooled: PostgreSQL delivers a cancel to the backend asynchronously, so on a
+     * reused connection it could abort whatever statement that backend runs next.
      */
-    private static Mono<Void> cancelAndRelease(Connection connection) {
+    private Mono<Void> settleAndRelease(Connection connection) {
+        return Mono.from(connection.validate(ValidationDepth.REMOTE))
+                .timeout(CANCEL_GRACE, clock)
+                .onErrorReturn(false)
+                .defaultIfEmpty(false)
+                .flatMap(idle -> idle ? release(connection) : cancelAndDiscard(connection));
+    }
+
+    /**
+     * Asks the server to cancel the statement a connection still runs, then closes the physical
+     * connection, so the pool invalidates it when it is released instead of handing it out again.
+     */
+    private static Mono<Void> cancelAndDiscard(Connection connection) {
         Connection raw = connection instanceof Wrapped<?> wrapped && wrapped.unwrap() instanceof Connection inner
                 ? inner
                 : connection;
         Mono<Void> cancel = raw instanceof PostgresqlConnection postgres
                 ? postgres.cancelRequest().timeout(CANCEL_TIMEOUT).onErrorResume(error -> Mono.empty())
                 : Mono.empty();
-        return cancel.then(release(connection));
+        Mono<Void> closePhysical = raw == connection
+                ? Mono.empty()
+                : Mono.from(raw.close()).onErrorResume(error -> Mono.empty());
+        return cancel.then(closePhysical).then(Mono.from(connection.close()).onErrorResume(error -> Mono.empty()));
     }
 
     /**

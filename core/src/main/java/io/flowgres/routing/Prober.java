@@ -82,7 +82,7 @@ public final class Prober implements AutoCloseable {
             long started = scheduler.now(TimeUnit.NANOSECONDS);
             return node.probe(connection -> Flux.from(connection.createStatement(SQL).execute())
                             .flatMap(result -> result.map(row -> read(node, row, started))), policy.probeTimeout())
-                    .next()
+                    .singleOrEmpty()
                     .switchIfEmpty(Mono.fromSupplier(() -> Sample.failed(node)))
                     .onErrorResume(error -> Mono.just(Sample.failed(node)));
         });

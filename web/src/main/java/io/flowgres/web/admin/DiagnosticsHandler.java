@@ -56,7 +56,7 @@ final class DiagnosticsHandler {
                                         .bind("$1", millis).execute())
                                 .flatMap(result -> result.map(row -> 0L))
                                 .thenMany(Flux.<Long>empty())))
-                .next()
+                .single()
                 .flatMap(id -> ServerResponse.ok().bodyValue(Map.of("id", id, "committed", true)));
     }
 

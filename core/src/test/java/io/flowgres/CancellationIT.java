@@ -1,0 +1,90 @@
+package io.flowgres;
+
+import static io.flowgres.ClusterTesting.await;
+import static io.flowgres.ClusterTesting.strings;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+
+import io.flowgres.cluster.ClusterConfig;
+import io.flowgres.local.LocalCluster;
+import io.flowgres.node.PoolPolicy;
+import io.flowgres.routing.Route;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * What cancelling a query does to its connection, on a real server with a one-connection pool so
+ * every query lands on the same connection unless it was discarded: a query that had finished is
+ * reused at once, a query still running is stopped on the server, and the cancel never reaches the
+ * statement that runs next.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+final class CancellationIT {
+
+    private static final Query READ = Query.named("cancel.read").withRoute(Route.PRIMARY);
+
+    private LocalCluster cluster;
+    private Flowgres flowgres;
+
+    @BeforeAll
+    void start() {
+        cluster = LocalCluster.start(0);
+        flowgres = Flowgres.create(ClusterConfig.builder().primary(cluster.primary().r2dbcUrl())
+                .credentials(cluster.user(), cluster.password()).applicationName("cancellation-it")
+                .pool(PoolPolicy.test().toBuilder().initialSize(1).maxSize(1).build()).build());
+    }
+
+    @AfterAll
+    void stop() {
+        if (flowgres != null) {
+            flowgres.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void takingTheFirstRowOfAFinishedQueryKeepsTheConnection() {
+        String before = backendPid();
+        for (int i = 0; i < 20; i++) {
+            String first = flowgres.read(READ, connection -> strings(connection,
+                            "SELECT n::text FROM generate_series(1, 3) AS n")).next().block(Duration.ofSeconds(10));
+            assertThat(first).isEqualTo("1");
+        }
+        assertThat(backendPid()).as("the same backend served every query: no connection was discarded")
+                .isEqualTo(before);
+    }
+
+    @Test
+    void aCancelledRunningQueryStopsOnTheServerAndSparesTheNextStatement() {
+        String cancelledPid = backendPid();
+        List<String> none = flowgres.read(READ, connection -> strings(connection, "SELECT pg_sleep(30)::text"))
+                .take(Duration.ofMillis(300)).collectList().block(Duration.ofSeconds(10));
+        assertThat(none).isEmpty();
+
+        // Statements right after the cancel run on the one pooled connection: a late cancel signal
+        // would abort one of them with 57014.
+        for (int i = 0; i < 10; i++) {
+            assertThat(flowgres.read(READ, connection -> strings(connection, "SELECT pg_sleep(0.05)::text || 'ok'"))
+                    .blockLast(Duration.ofSeconds(10))).isEqualTo("ok");
+        }
+        assertThat(backendPid()).as("the cancelled connection was discarded, not pooled").isNotEqualTo(cancelledPid);
+        await(() -> sleepingBackends() == 0, Duration.ofSeconds(5));
+    }
+
+    private String backendPid() {
+        return flowgres.read(READ, connection -> strings(connection, "SELECT pg_backend_pid()::text"))
+                .blockLast(Duration.ofSeconds(10));
+    }
+
+    private long sleepingBackends() {
+        return Long.parseLong(flowgres.read(READ, connection -> strings(connection,
+                        "SELECT count(*)::text FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)::text'"))
+                .blockLast(Duration.ofSeconds(10)));
+    }
+}
