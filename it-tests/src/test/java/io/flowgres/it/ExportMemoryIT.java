@@ -1,0 +1,137 @@
+package io.flowgres.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.BitSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import io.flowgres.Flowgres;
+import io.flowgres.Query;
+import io.flowgres.cluster.ClusterConfig;
+import io.flowgres.local.LocalCluster;
+import io.flowgres.local.LocalNode;
+import io.flowgres.node.PoolPolicy;
+import io.flowgres.routing.Route;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+
+/**
+ * The export holds no result in memory: a million pitches stream as NDJSON out of a reference
+ * service whose whole heap is 128 MiB (the body is about 240 MB, and the service exits on an
+ * out-of-memory error), and a client that stops reading holds the database query back instead of
+ * letting the service read ahead, so the first byte leaves before the result is complete.
+ */
+@ExtendWith(LocalClusterExtension.class)
+@LocalClusterExtension.Replicas(1)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+final class ExportMemoryIT {
+
+    private static final Logger log = LoggerFactory.getLogger(ExportMemoryIT.class);
+    private static final int PITCHES = 1_000_000;
+    private static final Pattern ID = Pattern.compile("^\\{\"id\":(\\d+),");
+    private static final String EXPORT_QUERY = "SELECT id, owner_id%";
+
+    private LocalCluster cluster;
+    private ForkedReferenceService service;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeAll
+    void startService(LocalCluster cluster) {
+        this.cluster = cluster;
+        service = ForkedReferenceService.start(cluster, PITCHES, "-Xmx128m", "-XX:+ExitOnOutOfMemoryError");
+    }
+
+    @AfterAll
+    void stopService() {
+        if (service != null) {
+            service.close();
+        }
+    }
+
+    @Test
+    void aMillionRowExportStreamsThroughA128MebibyteHeap() throws Exception {
+        HttpResponse<Stream<String>> response = http.send(export("/api/pitches/export"),
+                HttpResponse.BodyHandlers.ofLines());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("application/x-ndjson"));
+        BitSet ids = new BitSet(PITCHES + 1);
+        long lines;
+        try (Stream<String> body = response.body()) {
+            lines = body.peek(line -> {
+                Matcher id = ID.matcher(line);
+                assertThat(id.find()).as("an NDJSON pitch: %s", line).isTrue();
+                ids.set(Integer.parseInt(id.group(1)));
+            }).count();
+        }
+        assertThat(lines).isEqualTo(PITCHES);
+        assertThat(ids.cardinality()).as("every pitch exactly once").isEqualTo(PITCHES);
+        assertThat(service.isAlive()).as("the service survived; see %s", service.log()).isTrue();
+    }
+
+    @Test
+    void aClientThatStopsReadingHoldsTheQueryBackAndItsFirstByteCameEarly() throws Exception {
+        long started = System.nanoTime();
+        HttpResponse<InputStream> response = http.send(export("/api/pitches/export?genre=drama&sort=title"),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = response.body();
+                BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+            assertThat(reader.readLine()).startsWith("{\"id\":");
+            long firstLineMillis = (System.nanoTime() - started) / 1_000_000;
+
+            // The client reads no more. The 125,000 dramas are about 30 MB, which the service would read
+            // from the database in a second or two; socket buffers hold a few megabytes, so the rest
+            // must still be behind a query that has not finished.
+            Thread.sleep(6_000);
+            assertThat(runningExports()).as("the export query waits for the slow client").isEqualTo(1);
+            assertThat(service.isAlive()).isTrue();
+            log.info("First line of a 125,000-row export after {} ms; the query still runs 6 s later",
+                    firstLineMillis);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (runningExports() > 0) {
+            assertThat(System.nanoTime()).as("closing the stream cancelled the query").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    private HttpRequest export(String path) {
+        return HttpRequest.newBuilder(service.uri(path)).header("Accept", "application/x-ndjson")
+                .timeout(Duration.ofMinutes(5)).build();
+    }
+
+    /** Export queries running (or suspended mid-result) on any node of the cluster. */
+    private long runningExports() {
+        long running = 0;
+        for (LocalNode node : Stream.concat(Stream.of(cluster.primary()), cluster.replicas().stream()).toList()) {
+            try (Flowgres direct = Flowgres.create(ClusterConfig.builder().primary(node.r2dbcUrl())
+                    .credentials(cluster.user(), cluster.password()).applicationName("it-activity")
+                    .pool(PoolPolicy.test()).build())) {
+                Long count = direct.read(Query.named("it.activity").withRoute(Route.PRIMARY), connection -> Flux.from(
+                                connection.createStatement("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                                        + "AND query LIKE '" + EXPORT_QUERY + "' AND application_name <> 'it-activity'")
+                                        .execute())
+                                .flatMap(result -> result.map(row -> row.get(0, Long.class))))
+                        .blockLast(Duration.ofSeconds(10));
+                running += count == null ? 0 : count;
+            }
+        }
+        return running;
+    }
+}

@@ -1,0 +1,159 @@
+package io.flowgres.it;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.flowgres.local.LocalCluster;
+import io.flowgres.local.LocalNode;
+import io.flowgres.web.FlowgresApplication;
+
+/**
+ * The reference service in a JVM of its own, with JVM options the test chooses (a small heap, say),
+ * against a local cluster. The process is stopped on {@link #close()}, and killed if it does not
+ * stop in time; its output goes to a log file under {@code target/} for diagnosis.
+ */
+final class ForkedReferenceService implements AutoCloseable {
+
+    private static final Duration READY_TIMEOUT = Duration.ofMinutes(5);
+
+    private final Process process;
+    private final int port;
+    private final Path log;
+
+    private ForkedReferenceService(Process process, int port, Path log) {
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    /**
+     * Starts the service and waits until it answers its readiness probe.
+     *
+     * @param cluster the cluster to serve from; the service seeds the demo data on it
+     * @param pitches how many demo pitches to seed
+     * @param jvmOptions options for the service's JVM, e.g. {@code -Xmx128m}
+     * @return the ready service
+     */
+    static ForkedReferenceService start(LocalCluster cluster, long pitches, String... jvmOptions) {
+        int port = freePort();
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of(jvmOptions));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), FlowgresApplication.class.getName(),
+                "--server.port=" + port,
+                "--server.address=127.0.0.1",
+                "--flowgres.primary.url=" + cluster.primary().r2dbcUrl(),
+                "--flowgres.username=" + cluster.user(),
+                "--flowgres.password=" + cluster.password(),
+                "--flowgres.pool.preset=test",
+                "--flowgres.demo.users=1000",
+                "--flowgres.demo.pitches=" + pitches,
+                "--flowgres.demo.cursor-secret=integration-test-cursor-secret"));
+        for (int i = 0; i < cluster.replicas().size(); i++) {
+            LocalNode replica = cluster.replicas().get(i);
+            command.add("--flowgres.replicas[" + i + "].name=" + replica.name());
+            command.add("--flowgres.replicas[" + i + "].url=" + replica.r2dbcUrl());
+        }
+        try {
+            Path log = Files.createTempFile(Path.of("target"), "forked-service-", ".log");
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start();
+            ForkedReferenceService service = new ForkedReferenceService(process, port, log);
+            try {
+                service.awaitReady();
+                cluster.awaitReplication(Duration.ofSeconds(120));
+                return service;
+            } catch (RuntimeException | Error e) {
+                service.close();
+                throw e;
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("could not start the reference service: " + e.getMessage(), e);
+        }
+    }
+
+    private void awaitReady() {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpRequest readiness = HttpRequest.newBuilder(uri("/actuator/health/readiness"))
+                .timeout(Duration.ofSeconds(5)).build();
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the reference service exited with " + process.exitValue()
+                        + " before it was ready; see " + log.toAbsolutePath());
+            }
+            try {
+                if (client.send(readiness, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // Not listening yet.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the reference service", e);
+            }
+            sleep(Duration.ofMillis(500));
+        }
+        throw new IllegalStateException("the reference service was not ready within " + READY_TIMEOUT + "; see "
+                + log.toAbsolutePath());
+    }
+
+    /**
+     * An address on the service.
+     *
+     * @param path the path and query
+     * @return the absolute URI
+     */
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    /** Whether the service's process still runs (it exits on an out-of-memory error). */
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** The file holding the service's output. */
+    Path log() {
+        return log;
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("no free port", e);
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
