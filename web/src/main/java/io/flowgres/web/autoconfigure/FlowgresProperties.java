@@ -572,6 +572,7 @@ public class FlowgresProperties {
         private long users = 1000;
         private long pitches = 100_000;
         private String cursorSecret = "";
+        private int batchLimit = 500;
 
         /** Users seeded into an empty database. */
         public long getUsers() {
@@ -613,6 +614,23 @@ public class FlowgresProperties {
          */
         public void setCursorSecret(String cursorSecret) {
             this.cursorSecret = cursorSecret;
+        }
+
+        /**
+         * The largest number of pitches one {@code POST /api/pitches/batch} creates (default 500, at most
+         * 5000); a longer array is refused with a 400 naming {@code items}.
+         */
+        public int getBatchLimit() {
+            return batchLimit;
+        }
+
+        /**
+         * Sets the batch limit; checked when the demo's routes are built, so a bad value stops start-up.
+         *
+         * @param batchLimit 1 to 5000
+         */
+        public void setBatchLimit(int batchLimit) {
+            this.batchLimit = batchLimit;
         }
     }
 

@@ -8,6 +8,7 @@ import io.flowgres.cache.QueryCache;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.local.LocalCluster;
 import io.flowgres.paging.CursorCodec;
+import io.flowgres.web.autoconfigure.InvalidFlowgresPropertyException;
 import io.flowgres.web.problem.ProblemResponses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +19,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Wires the reference service: the demo database (migrated and seeded before traffic), the pitch
@@ -85,15 +87,26 @@ public class DemoConfiguration {
      *
      * @param pitches the pitch repository
      * @param flowgres the facade
+     * @param json the application's JSON mapper, for the batch endpoint's own decoder
+     * @param batchLimit the largest number of pitches one {@code POST /api/pitches/batch} creates
      * @return the routes, wrapped by the problem mapper
+     * @throws InvalidFlowgresPropertyException when {@code flowgres.demo.batch-limit} is out of range
      */
     @Bean
-    public RouterFunction<ServerResponse> demoRoutes(PitchRepository pitches, Flowgres flowgres) {
+    public RouterFunction<ServerResponse> demoRoutes(PitchRepository pitches, Flowgres flowgres, JsonMapper json,
+            @Value("${flowgres.demo.batch-limit:" + PitchBatchHandler.DEFAULT_BATCH_LIMIT + "}") int batchLimit) {
         PitchHandler pitchHandler = new PitchHandler(pitches);
+        PitchBatchHandler batchHandler;
+        try {
+            batchHandler = new PitchBatchHandler(pitches, json, batchLimit);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidFlowgresPropertyException("flowgres.demo.batch-limit", e.getMessage(), e);
+        }
         return RouterFunctions.route()
                 .GET("/api/pitches/export", pitchHandler::export)
                 .GET("/api/pitches/{id}", pitchHandler::byId)
                 .GET("/api/pitches", pitchHandler::browse)
+                .POST("/api/pitches/batch", batchHandler::create)
                 .POST("/api/pitches", pitchHandler::create)
                 .filter(ProblemResponses.filter())
                 .build();

@@ -114,10 +114,11 @@ public final class PitchHandler {
                 .switchIfEmpty(Mono.error(() -> BadRequestException.forParameter("body", "a JSON body is required")))
                 .map(PitchRequest::validate)
                 .flatMap(draft -> pitches.createCommitted(draft)
-                        .onErrorMap(ConflictException.class, error -> "23503".equals(error.sqlState())
-                                ? BadRequestException.forParameter("ownerId", "ownerId " + draft.ownerId()
-                                        + " does not exist")
-                                : error))
+                        .onErrorMap(ConflictException.class,
+                                error -> PitchRepository.FOREIGN_KEY_VIOLATION.equals(error.sqlState())
+                                        ? BadRequestException.forParameter("ownerId", "ownerId " + draft.ownerId()
+                                                + " does not exist")
+                                        : error))
                 .flatMap(committed -> {
                     Pitch pitch = committed.results().get(0);
                     return ConsistencyHeader.on(ServerResponse.created(URI.create("/api/pitches/" + pitch.id())),

@@ -2,10 +2,14 @@ package io.flowgres.web.demo;
 
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 import io.flowgres.BadRequestException;
 import io.flowgres.Committed;
@@ -45,6 +49,20 @@ public final class PitchRepository {
     private static final Query EXPORT = Query.named("pitches.export").withTimeout(java.time.Duration.ofMinutes(30));
     private static final int EXPORT_FETCH_SIZE = 500;
     private static final Query CREATE = Query.named("pitches.create");
+    private static final Query CREATE_BATCH = Query.named("pitches.createBatch");
+    // On the primary: a user created a moment ago must not look missing because a replica lags.
+    private static final Query EXISTING_OWNERS = Query.named("pitches.existingOwners").withRoute(Route.PRIMARY);
+    // One statement for any number of rows: each column travels as one array parameter, so the SQL text,
+    // and with it the prepared statement, is the same whatever the batch size, and the batch is one round
+    // trip. ORDER BY position makes the rows draw their identity values in input order.
+    private static final String CREATE_BATCH_SQL = "INSERT INTO pitch (owner_id, title, logline, genre, format, "
+            + "production_stage, status) SELECT owner_id, title, logline, genre, format, production_stage, status "
+            + "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) "
+            + "WITH ORDINALITY AS input (owner_id, title, logline, genre, format, production_stage, status, "
+            + "position) ORDER BY position RETURNING " + COLUMNS;
+
+    /** The SQLSTATE of a foreign-key violation: a pitch names an owner that does not exist. */
+    static final String FOREIGN_KEY_VIOLATION = "23503";
 
     private final Flowgres flowgres;
     private final CursorCodec cursors;
@@ -272,6 +290,80 @@ public final class PitchRepository {
                         .bind("$6", draft.productionStage().name().toLowerCase(Locale.ROOT))
                         .bind("$7", draft.status().name().toLowerCase(Locale.ROOT)))),
                 committed -> tags(committed.results().get(0)));
+    }
+
+    /**
+     * Creates many pitches on the primary with one multi-row statement, all or none: one statement is
+     * atomic, so a single bad row (an unknown owner) fails the batch and stores nothing. Then
+     * invalidates, as {@link #createCommitted} does for one pitch, every new id, every owner and the
+     * lists. Not marked idempotent: once the statement may have reached the server it is not re-sent.
+     *
+     * @param drafts the validated input, in order
+     * @return the stored pitches in the order of {@code drafts}, and the token of the commit
+     */
+    public Mono<Committed<Pitch>> createAllCommitted(List<PitchDraft> drafts) {
+        int size = drafts.size();
+        Long[] owners = new Long[size];
+        String[] titles = new String[size];
+        String[] loglines = new String[size];
+        String[] genres = new String[size];
+        String[] formats = new String[size];
+        String[] stages = new String[size];
+        String[] statuses = new String[size];
+        for (int i = 0; i < size; i++) {
+            PitchDraft draft = drafts.get(i);
+            owners[i] = draft.ownerId();
+            titles[i] = draft.title();
+            loglines[i] = draft.logline();
+            genres[i] = draft.genre().name().toLowerCase(Locale.ROOT);
+            formats[i] = draft.format().name().toLowerCase(Locale.ROOT);
+            stages[i] = draft.productionStage().name().toLowerCase(Locale.ROOT);
+            statuses[i] = draft.status().name().toLowerCase(Locale.ROOT);
+        }
+        return cache.invalidateAfter(flowgres.writeCommitted(CREATE_BATCH, connection -> rows(connection
+                                .createStatement(CREATE_BATCH_SQL)
+                                .bind("$1", owners)
+                                .bind("$2", titles)
+                                .bind("$3", loglines)
+                                .bind("$4", genres)
+                                .bind("$5", formats)
+                                .bind("$6", stages)
+                                .bind("$7", statuses)))
+                        .map(PitchRepository::inInputOrder),
+                committed -> batchTags(committed.results()));
+    }
+
+    // PostgreSQL promises no order for RETURNING; the identity values were drawn in input order, so the
+    // ids give it back.
+    private static Committed<Pitch> inInputOrder(Committed<Pitch> committed) {
+        List<Pitch> sorted = new ArrayList<>(committed.results());
+        sorted.sort(Comparator.comparingLong(Pitch::id));
+        return new Committed<>(sorted, committed.token());
+    }
+
+    /** What a batch touches: each pitch, each owner's data (once), and every list of pitches. */
+    static Set<String> batchTags(Collection<Pitch> created) {
+        Set<String> tags = new HashSet<>();
+        for (Pitch pitch : created) {
+            tags.addAll(tags(pitch));
+        }
+        return tags;
+    }
+
+    /**
+     * Which of some user ids exist, read on the primary. Used after a batch failed on its foreign key,
+     * to name the item whose owner is unknown; a round trip on that error path only.
+     *
+     * @param ids the user ids
+     * @return those that exist
+     */
+    public Mono<Set<Long>> existingOwners(Collection<Long> ids) {
+        Long[] values = ids.toArray(Long[]::new);
+        return flowgres.read(EXISTING_OWNERS, connection -> Flux.from(connection
+                                .createStatement("SELECT id FROM app_user WHERE id = ANY($1::bigint[])")
+                                .bind("$1", values).execute())
+                        .flatMap(result -> result.map(row -> required(row.get("id", Long.class)))))
+                .collect(Collectors.toSet());
     }
 
     static Flux<Pitch> rows(Statement statement) {

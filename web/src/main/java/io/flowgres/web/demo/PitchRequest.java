@@ -24,15 +24,28 @@ public record PitchRequest(@Nullable Long ownerId, @Nullable String title, @Null
      * @throws io.flowgres.BadRequestException naming the first bad field
      */
     public PitchDraft validate() {
+        return validate("");
+    }
+
+    /**
+     * Validates every field with the same rules as {@link #validate()}, naming a bad field under a
+     * prefix, so that one item of a batch is reported as, for example, {@code items[3].genre}.
+     *
+     * @param prefix put before each field's name in the parameter and the message; empty for none
+     * @return the draft
+     * @throws io.flowgres.BadRequestException naming the first bad field, prefixed
+     */
+    public PitchDraft validate(String prefix) {
         if (ownerId == null || ownerId <= 0) {
-            throw io.flowgres.BadRequestException.forParameter("ownerId", "ownerId must be a positive integer");
+            throw io.flowgres.BadRequestException.forParameter(prefix + "ownerId",
+                    prefix + "ownerId must be a positive integer");
         }
         return new PitchDraft(ownerId,
-                Params.text("title", title, 200),
-                Params.text("logline", logline, 1000),
-                Params.parseEnum("genre", genre, Genre.class),
-                Params.parseEnum("format", format, Format.class),
-                Params.parseEnum("productionStage", productionStage, ProductionStage.class),
-                status == null ? PitchStatus.DRAFT : Params.parseEnum("status", status, PitchStatus.class));
+                Params.text(prefix + "title", title, 200),
+                Params.text(prefix + "logline", logline, 1000),
+                Params.parseEnum(prefix + "genre", genre, Genre.class),
+                Params.parseEnum(prefix + "format", format, Format.class),
+                Params.parseEnum(prefix + "productionStage", productionStage, ProductionStage.class),
+                status == null ? PitchStatus.DRAFT : Params.parseEnum(prefix + "status", status, PitchStatus.class));
     }
 }
