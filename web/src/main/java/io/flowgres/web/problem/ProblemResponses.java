@@ -11,6 +11,7 @@ import io.flowgres.UnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.codec.DecodingException;
+import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -80,6 +81,10 @@ public final class ProblemResponses {
             return respond(problem(HttpStatus.INTERNAL_SERVER_ERROR, "Outcome unknown",
                     "The connection was lost while the change was being committed; check before retrying."), null);
         }
+        if (causedByBodyLimit(error)) {
+            return respond(problem(HttpStatus.CONTENT_TOO_LARGE, "Content too large",
+                    "The request body is larger than this endpoint accepts."), null);
+        }
         if (error instanceof ServerWebInputException || error instanceof DecodingException) {
             return respond(problem(HttpStatus.BAD_REQUEST, "Bad request", "The request body is not valid JSON "
                     + "of the expected shape."), null);
@@ -95,6 +100,18 @@ public final class ProblemResponses {
             log.error("Unexpected error", error);
         }
         return respond(problem(HttpStatus.INTERNAL_SERVER_ERROR, "Internal error", "The request failed."), null);
+    }
+
+    /** Whether a body was refused for its size, however the codec wrapped that. */
+    private static boolean causedByBodyLimit(Throwable error) {
+        // Bounded: a cause chain may be cyclic.
+        Throwable cause = error;
+        for (int depth = 0; cause != null && depth < 16; depth++, cause = cause.getCause()) {
+            if (cause instanceof DataBufferLimitException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static ProblemDetail problem(HttpStatusCode status, String title, String detail) {

@@ -10,9 +10,12 @@ import io.flowgres.ConflictException;
 import io.flowgres.QueryTimeoutException;
 import io.flowgres.UnavailableException;
 import org.junit.jupiter.api.Test;
+import org.springframework.core.codec.DecodingException;
+import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.server.ServerWebInputException;
 import reactor.core.publisher.Mono;
 
 final class ProblemResponsesTest {
@@ -76,6 +79,15 @@ final class ProblemResponsesTest {
                 .isEqualTo("The request conflicts with existing data.");
         failWith(() -> new ConflictException("q: could not serialize [40001]", "q", "primary", "40001", null))
                 .expectStatus().isEqualTo(409);
+    }
+
+    @Test
+    void aBodyOverTheCodecLimitIsA413EvenWhenWrapped() {
+        failWith(() -> new ServerWebInputException("Failed to read HTTP message", null,
+                new DecodingException("decoding failed", new DataBufferLimitException("Exceeded limit on max bytes"))))
+                .expectStatus().isEqualTo(413)
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.status").isEqualTo(413);
     }
 
     private static WebTestClient.ResponseSpec failWith(Supplier<Throwable> error) {
