@@ -18,5 +18,11 @@ public final class KnownBlockingCalls implements BlockHoundIntegration {
         // SCRAM authentication draws its nonce from SecureRandom (/dev/urandom): a read that never
         // waits in practice, inside the driver's connection handshake.
         builder.allowBlockingCallsInside("com.ongres.scram.common.ScramFunctions", "nonce");
+        // Netty 4.2's adaptive buffer allocator takes a StampedLock for a moment when it grows its
+        // magazines and frees the old ones; a short critical section between event loops, not I/O
+        // (reported as a BlockHound false positive by Netty's users; Netty's own rules miss it).
+        builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup",
+                "tryExpandMagazines");
+        builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine", "free");
     }
 }
