@@ -13,12 +13,18 @@ import io.flowgres.node.Node;
  * is avoided within milliseconds, before its first slow answer reaches the average).
  *
  * <p>Two random choices avoid the herd that "always the cheapest" causes when every client sees the
- * same figures. Choosing by inverse cost rather than always the cheaper of the two keeps the static
- * weights meaningful: two equally fast idle replicas of weights 3 and 1 take about 75 % and 25 % of
- * the reads, while a replica that stalls (its in-flight count and peak latency soar) gets almost
- * none within a few requests.
+ * same figures. Between two comparable candidates the choice goes by inverse cost rather than always
+ * to the cheaper one, which keeps the static weights meaningful: two equally fast idle replicas of
+ * weights 3 and 1 take about 75 % and 25 % of the reads. When one candidate costs more than
+ * {@value #DOMINANCE} times the other, beyond what their weights explain, the cheaper one takes the
+ * read outright: inverse-cost odds would still send a stalled replica one read in fifty, and every
+ * such read waits for the stall to end. The excluded replica returns as its cost falls (its stall
+ * ends when work finishes, and probes keep feeding its latency average).
  */
 public final class PowerOfTwoChoicesBalancer implements Balancer {
+
+    /** How many times costlier than the other, weights aside, a candidate may be and still be chosen. */
+    public static final double DOMINANCE = 4.0;
 
     private final RandomGenerator random;
 
@@ -46,6 +52,14 @@ public final class PowerOfTwoChoicesBalancer implements Balancer {
         Node b = eligible.get(second);
         double costA = cost(a);
         double costB = cost(b);
+        // Equal latencies make the costs differ by the weight ratio; only a gap beyond that is a verdict.
+        double tolerance = DOMINANCE * Math.max(a.weight() / b.weight(), b.weight() / a.weight());
+        if (costA > tolerance * costB) {
+            return b;
+        }
+        if (costB > tolerance * costA) {
+            return a;
+        }
         // P(a) = costB / (costA + costB): inverse-cost odds between the two candidates.
         return random.nextDouble() * (costA + costB) < costB ? a : b;
     }

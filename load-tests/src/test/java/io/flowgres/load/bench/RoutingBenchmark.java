@@ -1,6 +1,7 @@
 package io.flowgres.load.bench;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -14,10 +15,17 @@ import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.NodeConfig;
 import io.flowgres.local.LocalCluster;
 import io.flowgres.local.LocalNode;
+import io.flowgres.node.Node;
 import io.flowgres.node.PoolPolicy;
 import io.flowgres.routing.Balancer;
 import io.flowgres.routing.PowerOfTwoChoicesBalancer;
 import io.flowgres.routing.RoundRobinBalancer;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -25,14 +33,23 @@ import reactor.core.publisher.Mono;
  * Compares replica-balancing strategies under the same open-model read load, on a real primary
  * with two streaming replicas: first with both replicas healthy, then with one replica frozen
  * (SIGSTOP) for 300 ms of every second. Prints p50, p99 and throughput per strategy and the ratio
- * of each strategy's p99 with a sick replica to its all-healthy p99.
+ * of each strategy's p99 with a sick replica to its all-healthy p99; per node, the attempts and
+ * how many took over 50 ms; and the slow requests by when they started in the freeze cycle (early
+ * ones were in flight or routed before the stall showed; late ones mean the balancer kept choosing
+ * the frozen replica).
  *
  * <p>Run: {@code ./mvnw -B -pl load-tests -am verify -Pbench-routing -DskipTests}; knobs
- * {@code -Dbench.seconds} (per phase, default 15) and {@code -Dbench.rate} (reads per second, default 1500).
+ * {@code -Dbench.seconds} (per phase, default 15), {@code -Dbench.rate} (reads per second, default
+ * 1500) and {@code -Dbench.trace} (print every node's latency average, stall, load and cost every
+ * 20 ms for the first 3 s of the sick phases).
  */
 public final class RoutingBenchmark {
 
     private static final Query READ = Query.named("bench.byId");
+    /** When the sick replica was last frozen ({@code System.nanoTime()}), or 0 when none is. */
+    private static volatile long frozenAt;
+    /** Upper bounds (ms after the freeze began) of the buckets that slow requests are counted in. */
+    private static final long[] CYCLE_BUCKETS = {2, 5, 20, 100, 300, 1000};
 
     private RoutingBenchmark() {
     }
@@ -88,33 +105,83 @@ public final class RoutingBenchmark {
         }
         AtomicBoolean running = new AtomicBoolean(true);
         Thread freezer = sick == null ? null : new Thread(() -> freeze(sick, running), "bench-freezer");
-        try (Flowgres flowgres = Flowgres.builder(config.build()).balancer(balancer).build()) {
-            load(flowgres, Duration.ofSeconds(2), rate, new LatencyRecorder(1_000_000)); // warm-up
+        SimpleMeterRegistry registry =
+                new SimpleMeterRegistry();
+        // A 50 ms bucket on every attempt timer tells which node the slow requests ran on.
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public DistributionStatisticConfig configure(
+                    Meter.Id id,
+                    DistributionStatisticConfig config) {
+                return DistributionStatisticConfig.builder()
+                        .serviceLevelObjectives(50_000_000.0).build().merge(config);
+            }
+        });
+        try (Flowgres flowgres = Flowgres.builder(config.build()).balancer(balancer).meterRegistry(registry).build()) {
+            load(flowgres, Duration.ofSeconds(2), rate, new LatencyRecorder(1_000_000), null); // warm-up
             if (freezer != null) {
                 freezer.start();
             }
+            if (System.getProperty("bench.trace") != null && sick != null) {
+                Thread tracer = new Thread(() -> {
+                    for (int i = 0; i < 150; i++) {
+                        StringBuilder line = new StringBuilder(String.format("t=%4d ", frozenAt == 0 ? -1
+                                : (System.nanoTime() - frozenAt) / 1_000_000));
+                        for (Node node : flowgres.nodes()) {
+                            line.append(String.format("%s[ewma=%.1f stall=%.1f load=%d cost=%.1f elig=%s] ",
+                                    node.name(), node.state().ewmaNanos() / 1e6, node.stallNanos() / 1e6,
+                                    node.load(), PowerOfTwoChoicesBalancer.cost(node) / 1e6,
+                                    node.isAvailable()));
+                        }
+                        System.out.println(line);
+                        sleep(20);
+                    }
+                }, "bench-tracer");
+                tracer.setDaemon(true);
+                tracer.start();
+            }
             LatencyRecorder recorder = new LatencyRecorder(5_000_000);
+            long[] slowByCycle = new long[CYCLE_BUCKETS.length + 1];
             long started = System.nanoTime();
-            load(flowgres, phase, rate, recorder);
+            load(flowgres, phase, rate, recorder, slowByCycle);
             LatencyRecorder.Summary summary = recorder.summarise((System.nanoTime() - started) / 1e9);
             StringBuilder share = new StringBuilder();
             for (String node : new String[] {"replica-1", "replica-2", "primary"}) {
-                share.append(node).append("=").append(flowgres.meterRegistry().find("flowgres.query")
-                        .tag("node", node).timers().stream().mapToLong(io.micrometer.core.instrument.Timer::count)
-                        .sum()).append(' ');
+                Collection<Timer> timers = flowgres.meterRegistry()
+                        .find("flowgres.query").tag("node", node).timers();
+                share.append(node).append("=").append(timers.stream()
+                                .mapToLong(Timer::count).sum())
+                        .append(String.format(" (>50 ms: %d) ", timers.stream().mapToLong(timer -> {
+                            HistogramSnapshot snapshot = timer.takeSnapshot();
+                            double fast = snapshot.histogramCounts().length == 0 ? snapshot.count()
+                                    : snapshot.histogramCounts()[0].count();
+                            return snapshot.count() - (long) fast;
+                        }).sum()));
             }
             System.out.println("attempts by node (with warm-up): " + share + "| slow (>50 ms): "
                     + recorder.countAbove(50_000_000L));
+            if (sick != null) {
+                StringBuilder cycle = new StringBuilder("slow requests by start, ms after the freeze began:");
+                long lower = 0;
+                for (int i = 0; i < CYCLE_BUCKETS.length; i++) {
+                    cycle.append(' ').append(lower).append('-').append(CYCLE_BUCKETS[i]).append('=')
+                            .append(slowByCycle[i]);
+                    lower = CYCLE_BUCKETS[i];
+                }
+                System.out.println(cycle.append(" other=").append(slowByCycle[CYCLE_BUCKETS.length]));
+            }
             return summary;
         } finally {
             running.set(false);
             if (freezer != null) {
                 join(freezer);
             }
+            frozenAt = 0;
         }
     }
 
-    private static void load(Flowgres flowgres, Duration duration, int rate, LatencyRecorder recorder) {
+    private static void load(Flowgres flowgres, Duration duration, int rate, LatencyRecorder recorder,
+            long[] slowByCycle) {
         // Open model: requests arrive at a fixed rate whatever the latency, so a stalled replica shows
         // in the tail instead of merely slowing the client down (no coordinated omission).
         int perTick = Math.max(1, rate / 100);
@@ -124,13 +191,20 @@ public final class RoutingBenchmark {
                 .concatMap(tick -> Flux.range(0, perTick))
                 .flatMap(i -> Mono.defer(() -> {
                     long started = System.nanoTime();
+                    long freezeBegan = frozenAt;
                     int id = ThreadLocalRandom.current().nextInt(1, 10_001);
                     return flowgres.read(READ, connection -> Flux.from(connection
                                             .createStatement("SELECT payload FROM bench WHERE id = $1").bind("$1", id)
                                             .execute())
                                     .flatMap(result -> result.map(row -> row.get(0, String.class))))
                             .then()
-                            .doOnSuccess(ignored -> recorder.record(System.nanoTime() - started))
+                            .doOnSuccess(ignored -> {
+                                long latency = System.nanoTime() - started;
+                                recorder.record(latency);
+                                if (slowByCycle != null && latency > 50_000_000L) {
+                                    countSlow(slowByCycle, freezeBegan == 0 ? -1 : (started - freezeBegan) / 1_000_000);
+                                }
+                            })
                             .onErrorResume(error -> {
                                 recorder.fail();
                                 return Mono.empty();
@@ -139,8 +213,20 @@ public final class RoutingBenchmark {
                 .blockLast(duration.plusSeconds(60));
     }
 
+    /** Counts a slow request by when it started in the freeze cycle, which tells detection lag from overload. */
+    private static synchronized void countSlow(long[] buckets, long sinceFreeze) {
+        for (int i = 0; i < CYCLE_BUCKETS.length; i++) {
+            if (sinceFreeze >= 0 && sinceFreeze < CYCLE_BUCKETS[i]) {
+                buckets[i]++;
+                return;
+            }
+        }
+        buckets[CYCLE_BUCKETS.length]++;
+    }
+
     private static void freeze(LocalNode node, AtomicBoolean running) {
         while (running.get()) {
+            frozenAt = System.nanoTime();
             node.pause();
             sleep(300);
             node.resume();
