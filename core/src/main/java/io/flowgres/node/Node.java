@@ -45,7 +45,9 @@ public final class Node {
     private final Scheduler clock;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile long busySinceNanos = System.nanoTime();
-    private volatile long lastFinishNanos = System.nanoTime();
+    private volatile long lastAnswerNanos = System.nanoTime();
+    /** Connections whose attempt was cancelled and that are not back in the pool yet: still busy on the server. */
+    private final AtomicInteger settling = new AtomicInteger();
     private final AtomicLong openedAtNanos = new AtomicLong();
     private final PoolObserver observer;
     private final ConnectionPool probePool;
@@ -203,22 +205,27 @@ public final class Node {
     }
 
     /**
-     * How long the node has had work in flight without finishing any of it: zero when idle or when
-     * work keeps finishing, growing by the millisecond when the node hangs. It reacts to a node that
-     * froze long before any slow answer can reach the latency average.
+     * How long the node has had work in flight without answering any of it (no row, no result, no
+     * error): zero when idle or when answers keep coming, growing by the millisecond when the node
+     * hangs. It reacts to a node that froze long before any slow answer can reach the latency
+     * average. Cancelled work counts as in flight until its connection is back in the pool, and a
+     * cancellation is not an answer: a replica whose stuck reads are abandoned still looks stuck.
      *
      * @return the stall, in nanoseconds
      */
     public long stallNanos() {
-        if (inFlight.get() == 0) {
+        if (inFlight.get() + settling.get() == 0) {
             return 0;
         }
-        return Math.max(0, System.nanoTime() - Math.max(busySinceNanos, lastFinishNanos));
+        return Math.max(0, System.nanoTime() - Math.max(busySinceNanos, lastAnswerNanos));
     }
 
-    /** In-flight operations plus callers waiting for a connection: the load that raises the node's cost. */
+    /**
+     * In-flight operations, cancelled ones whose connection is still busy, and callers waiting for a
+     * connection: the load that raises the node's cost.
+     */
     public int load() {
-        return inFlight.get() + pool.getMetrics().map(PoolMetrics::pendingAcquireSize).orElse(0);
+        return inFlight.get() + settling.get() + pool.getMetrics().map(PoolMetrics::pendingAcquireSize).orElse(0);
     }
 
     /**
@@ -232,7 +239,7 @@ public final class Node {
      */
     public <T> Flux<T> probe(Function<? super Connection, ? extends Publisher<T>> work, Duration timeout) {
         return Flux.<T, Connection>usingWhen(probePool.create(), work, Connection::close,
-                        (connection, error) -> connection.close(), this::settleAndRelease)
+                        (connection, error) -> connection.close(), connection -> settleAndRelease(connection, 0))
                 .timeout(timeout, clock);
     }
 
@@ -315,10 +322,26 @@ public final class Node {
             // The latency average measures the database's answer, from a held connection to the last
             // row: opening a connection (TLS, SCRAM) would read as a slow node for many seconds.
             long[] acquiredAt = {0};
+            boolean[] answered = {false};
             return Flux.usingWhen(acquire().doOnNext(connection -> acquiredAt[0] = System.nanoTime()), work,
-                            Connection::close, (connection, error) -> release(connection), this::settleAndRelease)
+                            Connection::close, (connection, error) -> release(connection),
+                            connection -> settleAndRelease(connection, answered[0] ? 0 : acquiredAt[0]))
+                    .doOnEach(signal -> {
+                        if (!signal.isOnSubscribe()) {
+                            answered[0] = true;
+                            lastAnswerNanos = System.nanoTime();
+                        }
+                    })
                     .doOnComplete(() -> state.recordLatency(System.nanoTime() - acquiredAt[0],
-                            clock.now(TimeUnit.NANOSECONDS)));
+                            clock.now(TimeUnit.NANOSECONDS)))
+                    .doOnCancel(() -> {
+                        // Abandoned before any answer (a deadline, a hedge that won elsewhere): the wait is
+                        // a lower bound of the latency, and the average must learn it, or a replica whose
+                        // every slow read is abandoned would never look slow.
+                        if (!answered[0] && acquiredAt[0] != 0) {
+                            state.recordLatency(System.nanoTime() - acquiredAt[0], clock.now(TimeUnit.NANOSECONDS));
+                        }
+                    });
         });
         if (deadline != null) {
             // One shared timer bounds the whole stream, not the gap between two items.
@@ -328,14 +351,11 @@ public final class Node {
         return attempt
                 .transformDeferred(CircuitBreakerOperator.of(breaker))
                 .doOnSubscribe(subscription -> {
-                    if (inFlight.getAndIncrement() == 0) {
+                    if (inFlight.getAndIncrement() == 0 && settling.get() == 0) {
                         busySinceNanos = System.nanoTime();
                     }
                 })
-                .doFinally(signal -> {
-                    lastFinishNanos = System.nanoTime();
-                    inFlight.decrementAndGet();
-                });
+                .doFinally(signal -> inFlight.decrementAndGet());
     }
 
     /** Releases a connection after an error or cancellation, rolling back a transaction left open. */
@@ -353,13 +373,33 @@ public final class Node {
      * A statement still running after the grace is cancelled on the server and the connection is
      * discarded, never pooled: PostgreSQL delivers a cancel to the backend asynchronously, so on a
      * reused connection it could abort whatever statement that backend runs next.
+     *
+     * <p>An abandoned statement that had not answered teaches the latency average how long it really
+     * took (or at least took, when it is still running after the grace): abandoned reads are the slow
+     * ones, and a replica whose slow reads are all hedged away or timed out must still look slow.
+     *
+     * @param connection the connection of the cancelled work
+     * @param unansweredSince when the connection was acquired if the work had not answered, else 0
      */
-    private Mono<Void> settleAndRelease(Connection connection) {
-        return Mono.from(connection.validate(ValidationDepth.REMOTE))
-                .timeout(CANCEL_GRACE, clock)
-                .onErrorReturn(false)
-                .defaultIfEmpty(false)
-                .flatMap(idle -> idle ? release(connection) : cancelAndDiscard(connection));
+    private Mono<Void> settleAndRelease(Connection connection, long unansweredSince) {
+        return Mono.defer(() -> {
+            settling.incrementAndGet();
+            return Mono.from(connection.validate(ValidationDepth.REMOTE))
+                    .timeout(CANCEL_GRACE, clock)
+                    .onErrorReturn(false)
+                    .defaultIfEmpty(false)
+                    .flatMap(idle -> {
+                        if (unansweredSince != 0) {
+                            state.recordLatency(System.nanoTime() - unansweredSince, clock.now(TimeUnit.NANOSECONDS));
+                        }
+                        if (idle) {
+                            lastAnswerNanos = System.nanoTime();
+                            return release(connection);
+                        }
+                        return cancelAndDiscard(connection);
+                    })
+                    .doFinally(signal -> settling.decrementAndGet());
+        });
     }
 
     /**
