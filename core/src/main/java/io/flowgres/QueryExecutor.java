@@ -1,6 +1,7 @@
 package io.flowgres;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -91,7 +92,7 @@ final class QueryExecutor {
             Operation operation = new Operation(kind, query, route, now() + timeout.toNanos());
             budget.recordOperation();
             Function<? super Connection, ? extends Publisher<R>> body = bodies.apply(operation);
-            return Flux.deferContextual(context -> attempt(operation, body, Staleness.of(context).orElse(null)))
+            return Flux.deferContextual(context -> attemptOrHedge(operation, body, Staleness.of(context).orElse(null)))
                     .retryWhen(policy.toRetry(error -> isRetryable(operation, error),
                             signal -> metrics.recordRetry(query.name(), reason(signal.failure())), scheduler, random))
                     .onErrorMap(error -> ErrorTranslator.translate(error, query.name(), operation.nodeName, timeout,
@@ -127,8 +128,36 @@ final class QueryExecutor {
         return route != null ? route : Route.REPLICA_PREFERRED;
     }
 
-    private <T> Flux<T> attempt(Operation operation, Function<? super Connection, ? extends Publisher<T>> work,
+    /**
+     * One attempt, and for a replica read with hedging on, a second attempt on another node when the
+     * first has not answered in time: the first to signal wins and the other is cancelled.
+     */
+    private <T> Flux<T> attemptOrHedge(Operation operation, Function<? super Connection, ? extends Publisher<T>> work,
             @Nullable Duration staleness) {
+        Duration hedgeAfter = config.routing().hedgeAfter();
+        if (hedgeAfter == null || operation.kind != OperationKind.READ || operation.route == Route.PRIMARY) {
+            return attempt(operation, work, staleness, null);
+        }
+        return Flux.defer(() -> {
+            Flux<T> first = attempt(operation, work, staleness, null);
+            String firstNode = operation.nodeName;
+            AtomicBoolean hedgeAnswered = new AtomicBoolean();
+            Flux<T> hedge = Mono.delay(hedgeAfter, scheduler).flatMapMany(tick -> {
+                if (operation.deadlineNanos - now() <= 0 || !budget.tryRetry()) {
+                    return Flux.<T>never(); // the first attempt decides alone
+                }
+                metrics.recordRetry(operation.query.name(), "hedge");
+                return attempt(operation, work, staleness, firstNode)
+                        .doOnNext(item -> hedgeAnswered.set(true))
+                        // A hedge that fails before answering leaves the decision to the first attempt.
+                        .onErrorResume(error -> hedgeAnswered.get() ? Flux.error(error) : Flux.never());
+            });
+            return Flux.firstWithSignal(first, hedge);
+        });
+    }
+
+    private <T> Flux<T> attempt(Operation operation, Function<? super Connection, ? extends Publisher<T>> work,
+            @Nullable Duration staleness, @Nullable String hedgeOf) {
         long remaining = operation.deadlineNanos - now();
         if (remaining <= 0) {
             return Flux.error(new TimeoutException("deadline exceeded before attempt " + (operation.attempts + 1)));
@@ -136,8 +165,24 @@ final class QueryExecutor {
         // A hung node (frozen, partitioned) answers nothing, not an error: each attempt gets its share
         // of the remaining time, so that a read still has time to be retried elsewhere.
         long attemptBudget = remaining / Math.max(1, operation.attemptsLeft(policyOf(operation.kind)));
-        Node node = router.select(operation.route, operation.query.name(), operation.query.consistency(), staleness,
-                operation.failedNodes);
+        Set<String> excluded = operation.failedNodes;
+        if (hedgeOf != null) {
+            excluded = new HashSet<>(operation.failedNodes);
+            excluded.add(hedgeOf);
+        }
+        Node node;
+        try {
+            node = router.select(operation.route, operation.query.name(), operation.query.consistency(), staleness,
+                    excluded);
+        } catch (RuntimeException e) {
+            if (hedgeOf != null) {
+                return Flux.never(); // no node to hedge on: the first attempt decides alone
+            }
+            throw e;
+        }
+        if (hedgeOf != null && node.name().equals(hedgeOf)) {
+            return Flux.never();
+        }
         operation.attempts++;
         operation.nodeName = node.name();
         Function<? super Connection, ? extends Publisher<T>> body = work;
@@ -261,7 +306,7 @@ final class QueryExecutor {
         final Query query;
         final Route route;
         final long deadlineNanos;
-        int attempts;
+        volatile int attempts;
         volatile boolean emitted;
         volatile @Nullable String nodeName;
         final Set<String> failedNodes = ConcurrentHashMap.newKeySet();

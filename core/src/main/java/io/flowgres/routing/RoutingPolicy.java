@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * How reads find a replica: how often nodes are probed, how much lag a replica may have before it
  * leaves rotation (and how little before it returns: hysteresis), how latency is averaged, when a
- * failing node is ejected, and which queries are pinned to a route by name.
+ * failing node is ejected, which queries are pinned to a route by name, and whether a slow replica
+ * read is hedged on another replica.
  *
  * <p>Immutable; build with {@link #builder()}, or use {@link #defaults()}.
  */
@@ -51,6 +52,7 @@ public final class RoutingPolicy implements NodeTuning {
     private final Duration baseEjection;
     private final Duration maxEjection;
     private final Map<String, Route> rules;
+    private final @Nullable Duration hedgeAfter;
 
     private RoutingPolicy(Builder builder) {
         this.probeInterval = builder.probeInterval;
@@ -64,6 +66,7 @@ public final class RoutingPolicy implements NodeTuning {
         this.baseEjection = builder.baseEjection;
         this.maxEjection = builder.maxEjection;
         this.rules = Map.copyOf(builder.rules);
+        this.hedgeAfter = builder.hedgeAfter;
     }
 
     /** A new builder holding the defaults. */
@@ -151,12 +154,21 @@ public final class RoutingPolicy implements NodeTuning {
         return rules.get(queryName);
     }
 
+    /**
+     * How long a replica read may go without its first row, result or error before the same read is
+     * started on a second node (a hedge) and the first to answer wins; {@code null} when reads are
+     * not hedged (the default).
+     */
+    public @Nullable Duration hedgeAfter() {
+        return hedgeAfter;
+    }
+
     @Override
     public String toString() {
         return "RoutingPolicy{probe every " + probeInterval + " (timeout " + probeTimeout + "), maxLag=" + maxLag
                 + "/" + maxLagBytes + "B, returnRatio=" + returnRatio + ", defaultRtt=" + defaultRtt + ", tau="
                 + ewmaDecay + ", eject after " + ejectAfterFailures + " for " + baseEjection + ".." + maxEjection
-                + ", rules=" + rules + "}";
+                + ", rules=" + rules + (hedgeAfter == null ? "" : ", hedge after " + hedgeAfter) + "}";
     }
 
     /** Builds a {@link RoutingPolicy}. Not thread-safe. */
@@ -173,6 +185,7 @@ public final class RoutingPolicy implements NodeTuning {
         private Duration baseEjection = DEFAULT_BASE_EJECTION;
         private Duration maxEjection = DEFAULT_MAX_EJECTION;
         private final Map<String, Route> rules = new LinkedHashMap<>();
+        private @Nullable Duration hedgeAfter;
 
         private Builder() {
         }
@@ -283,6 +296,26 @@ public final class RoutingPolicy implements NodeTuning {
             Checks.argument(max.compareTo(base) >= 0, "maxEjection must be >= baseEjection, was %s < %s", max, base);
             this.baseEjection = base;
             this.maxEjection = max;
+            return this;
+        }
+
+        /**
+         * Hedges replica reads: a read that has not answered (first row, empty result or error) after
+         * this delay is also started on another node, and the first to answer wins while the other is
+         * cancelled. It cuts the tail a stalled replica causes for the reads already sent to it, at the
+         * price of duplicate work, which the retry budget bounds (a hedge is spent from it, so a sick
+         * cluster is never sent twice its load). Pick a delay near the healthy p95 to p99 of reads.
+         *
+         * @param delay positive and at most one minute, or {@code null} to turn hedging off
+         * @return this builder
+         */
+        public Builder hedgeAfter(@Nullable Duration delay) {
+            if (delay != null) {
+                Checks.positive(delay, "hedgeAfter");
+                Checks.argument(delay.compareTo(Duration.ofMinutes(1)) <= 0, "hedgeAfter must be <= 1m, was %s",
+                        delay);
+            }
+            this.hedgeAfter = delay;
             return this;
         }
 

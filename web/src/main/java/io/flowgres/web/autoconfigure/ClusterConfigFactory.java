@@ -62,7 +62,8 @@ final class ClusterConfigFactory {
                 .probeInterval(routing.getProbeInterval())
                 .probeTimeout(routing.getProbeTimeout())
                 .maxLag(routing.getMaxLag())
-                .maxLagBytes(routing.getMaxLagBytes().toBytes());
+                .maxLagBytes(routing.getMaxLagBytes().toBytes())
+                .hedgeAfter(routing.getHedgeAfter());
         routing.getRules().forEach(builder::rule);
         return builder.build();
     }

@@ -407,6 +407,7 @@ public class FlowgresProperties {
         private Duration probeTimeout = RoutingPolicy.DEFAULT_PROBE_TIMEOUT;
         private Duration maxLag = RoutingPolicy.DEFAULT_MAX_LAG;
         private DataSize maxLagBytes = DataSize.ofBytes(RoutingPolicy.DEFAULT_MAX_LAG_BYTES);
+        private @Nullable Duration hedgeAfter;
         private final Map<String, Route> rules = new LinkedHashMap<>();
 
         /** The balancer: health-weighted (default), round-robin or random. */
@@ -477,6 +478,23 @@ public class FlowgresProperties {
          */
         public void setMaxLagBytes(DataSize maxLagBytes) {
             this.maxLagBytes = maxLagBytes;
+        }
+
+        /**
+         * After how long without an answer a replica read is also started on another node, the first
+         * answer winning (default: never; hedges are spent from the retry budget).
+         */
+        public @Nullable Duration getHedgeAfter() {
+            return hedgeAfter;
+        }
+
+        /**
+         * Sets the hedging delay.
+         *
+         * @param hedgeAfter positive, at most 1 minute, or {@code null} for no hedging
+         */
+        public void setHedgeAfter(@Nullable Duration hedgeAfter) {
+            this.hedgeAfter = hedgeAfter;
         }
 
         /** Routes pinned by query name, e.g. {@code flowgres.routing.rules.[reports.daily]=replica-only}. */

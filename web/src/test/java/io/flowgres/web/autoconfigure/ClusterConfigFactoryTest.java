@@ -34,6 +34,20 @@ final class ClusterConfigFactoryTest {
     }
 
     @Test
+    void hedgingIsOffUnlessSetAndABadDelayNamesTheRoutingProperties() {
+        assertThat(ClusterConfigFactory.from(external(), null).routing().hedgeAfter()).isNull();
+
+        FlowgresProperties properties = external();
+        properties.getRouting().setHedgeAfter(Duration.ofMillis(40));
+        assertThat(ClusterConfigFactory.from(properties, null).routing().hedgeAfter())
+                .isEqualTo(Duration.ofMillis(40));
+
+        properties.getRouting().setHedgeAfter(Duration.ofMinutes(2));
+        assertThatThrownBy(() -> ClusterConfigFactory.from(properties, null))
+                .hasMessage("flowgres.routing: hedgeAfter must be <= 1m, was PT2M");
+    }
+
+    @Test
     void badUrlNamesThePropertyAndHidesThePassword() {
         FlowgresProperties properties = external();
         properties.getPrimary().setUrl("r2dbc:mysql://app:hunter2@db-1/app");

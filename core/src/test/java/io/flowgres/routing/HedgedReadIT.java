@@ -1,0 +1,99 @@
+package io.flowgres.routing;
+
+import static io.flowgres.ClusterTesting.strings;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+
+import io.flowgres.Flowgres;
+import io.flowgres.Query;
+import io.flowgres.cluster.ClusterConfig;
+import io.flowgres.cluster.NodeConfig;
+import io.flowgres.local.LocalCluster;
+import io.flowgres.local.LocalNode;
+import io.flowgres.node.PoolPolicy;
+import io.micrometer.core.instrument.Counter;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Hedged reads on a real primary with two streaming replicas, one of them frozen (SIGSTOP) and still
+ * in rotation (probes are too rare to notice within the test): reads that round robin sends to the
+ * frozen replica answer from the other one once the hedging delay passes, while without hedging
+ * such a read waits for the frozen replica.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+final class HedgedReadIT {
+
+    private static final Query READ = Query.named("hedge.read");
+
+    private LocalCluster cluster;
+
+    @BeforeAll
+    void start() {
+        cluster = LocalCluster.start(2);
+    }
+
+    @AfterAll
+    void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void aReadStuckOnAFrozenReplicaIsAnsweredByTheHedge() {
+        LocalNode frozen = cluster.replicas().get(1);
+        try (Flowgres hedged = flowgres(Duration.ofMillis(100)); Flowgres plain = flowgres(null)) {
+            warmUp(hedged);
+            warmUp(plain);
+            frozen.pause();
+            try {
+                // Round robin alternates the two replicas, so half of these start on the frozen one.
+                for (int i = 0; i < 6; i++) {
+                    assertThat(hedged.read(READ, connection -> strings(connection, "SELECT 'answered'"))
+                            .blockLast(Duration.ofSeconds(5))).isEqualTo("answered");
+                }
+                assertThat(hedges(hedged)).as("hedges started").isGreaterThanOrEqualTo(1);
+
+                assertThatThrownBy(() -> {
+                    for (int i = 0; i < 2; i++) {
+                        plain.read(READ, connection -> strings(connection, "SELECT 'answered'"))
+                                .blockLast(Duration.ofSeconds(3));
+                    }
+                }).as("without hedging, the read sent to the frozen replica waits for it")
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("Timeout");
+            } finally {
+                frozen.resume();
+            }
+        }
+    }
+
+    private Flowgres flowgres(Duration hedgeAfter) {
+        ClusterConfig.Builder config = ClusterConfig.builder()
+                .primary(NodeConfig.of("primary", cluster.primary().r2dbcUrl()))
+                .credentials(cluster.user(), cluster.password())
+                .pool(PoolPolicy.test())
+                // Probes every 30 s: the frozen replica stays in rotation for the whole test.
+                .routing(RoutingPolicy.builder().probeInterval(Duration.ofSeconds(30)).hedgeAfter(hedgeAfter)
+                        .build());
+        for (LocalNode replica : cluster.replicas()) {
+            config.replica(NodeConfig.of(replica.name(), replica.r2dbcUrl()));
+        }
+        return Flowgres.builder(config.build()).balancer(new RoundRobinBalancer()).build();
+    }
+
+    private static void warmUp(Flowgres flowgres) {
+        for (int i = 0; i < 4; i++) {
+            flowgres.read(READ, connection -> strings(connection, "SELECT 1")).blockLast(Duration.ofSeconds(10));
+        }
+    }
+
+    private static double hedges(Flowgres flowgres) {
+        return flowgres.meterRegistry().find("flowgres.retries").tag("query", READ.name()).tag("reason", "hedge")
+                .counters().stream().mapToDouble(Counter::count).sum();
+    }
+}
