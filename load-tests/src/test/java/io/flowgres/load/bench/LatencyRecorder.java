@@ -41,7 +41,8 @@ final class LatencyRecorder {
         int n = Math.min(count.get(), nanos.length);
         long[] sorted = Arrays.copyOf(nanos, n);
         Arrays.sort(sorted);
-        return new Summary(n, failures.get(), percentile(sorted, 0.50), percentile(sorted, 0.99), n / seconds);
+        return new Summary(n, failures.get(), percentile(sorted, 0.50), percentile(sorted, 0.99),
+                percentile(sorted, 0.999), percentile(sorted, 1.0), n / seconds);
     }
 
     private static double percentile(long[] sorted, double quantile) {
@@ -53,12 +54,12 @@ final class LatencyRecorder {
     }
 
     /** One phase's figures; latencies in milliseconds. */
-    record Summary(int requests, long failures, double p50, double p99, double throughput) {
+    record Summary(int requests, long failures, double p50, double p99, double p999, double max, double throughput) {
 
         @Override
         public String toString() {
-            return String.format("%,8d requests, %d failed, p50 %7.2f ms, p99 %8.2f ms, %8.1f req/s", requests,
-                    failures, p50, p99, throughput);
+            return String.format("%,8d requests, %d failed, p50 %7.2f ms, p99 %8.2f ms, p99.9 %8.2f ms, max %8.2f ms, "
+                    + "%8.1f req/s", requests, failures, p50, p99, p999, max, throughput);
         }
     }
 }

@@ -20,6 +20,8 @@ import io.flowgres.node.PoolPolicy;
 import io.flowgres.routing.Balancer;
 import io.flowgres.routing.PowerOfTwoChoicesBalancer;
 import io.flowgres.routing.RoundRobinBalancer;
+import io.flowgres.routing.RoutingPolicy;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.MeterFilter;
@@ -62,18 +64,18 @@ public final class RoutingBenchmark {
     public static void main(String[] args) {
         Duration phase = Duration.ofSeconds(Integer.getInteger("bench.seconds", 15));
         int rate = Integer.getInteger("bench.rate", 1500);
-        Map<String, Supplier<Balancer>> strategies = strategies();
+        Map<String, Strategy> strategies = strategies();
         try (LocalCluster cluster = LocalCluster.start(2)) {
             seed(cluster);
             Map<String, LatencyRecorder.Summary> results = new LinkedHashMap<>();
-            for (Map.Entry<String, Supplier<Balancer>> strategy : strategies.entrySet()) {
+            for (Map.Entry<String, Strategy> strategy : strategies.entrySet()) {
                 results.put(strategy.getKey() + " / healthy",
-                        run(cluster, strategy.getValue().get(), phase, rate, null));
+                        run(cluster, strategy.getValue(), phase, rate, null));
             }
             LocalNode sick = cluster.replicas().get(1);
-            for (Map.Entry<String, Supplier<Balancer>> strategy : strategies.entrySet()) {
+            for (Map.Entry<String, Strategy> strategy : strategies.entrySet()) {
                 results.put(strategy.getKey() + " / one replica frozen 30%",
-                        run(cluster, strategy.getValue().get(), phase, rate, sick));
+                        run(cluster, strategy.getValue(), phase, rate, sick));
             }
             System.out.println();
             System.out.println("Routing benchmark: " + rate + " reads/s arriving (open model), " + phase.toSeconds()
@@ -87,19 +89,27 @@ public final class RoutingBenchmark {
         }
     }
 
-    static Map<String, Supplier<Balancer>> strategies() {
-        Map<String, Supplier<Balancer>> strategies = new LinkedHashMap<>();
-        strategies.put("round-robin", RoundRobinBalancer::new);
-        strategies.put("health-weighted", () -> new PowerOfTwoChoicesBalancer(RandomGenerator.getDefault()));
+    /** A balancer, and the hedging delay of replica reads ({@code null}: no hedging). */
+    record Strategy(Supplier<Balancer> balancer, Duration hedgeAfter) {
+    }
+
+    static Map<String, Strategy> strategies() {
+        Map<String, Strategy> strategies = new LinkedHashMap<>();
+        strategies.put("round-robin", new Strategy(RoundRobinBalancer::new, null));
+        strategies.put("health-weighted", new Strategy(
+                () -> new PowerOfTwoChoicesBalancer(RandomGenerator.getDefault()), null));
+        strategies.put("health-weighted, hedged 50 ms", new Strategy(
+                () -> new PowerOfTwoChoicesBalancer(RandomGenerator.getDefault()), Duration.ofMillis(50)));
         return strategies;
     }
 
-    private static LatencyRecorder.Summary run(LocalCluster cluster, Balancer balancer, Duration phase,
+    private static LatencyRecorder.Summary run(LocalCluster cluster, Strategy strategy, Duration phase,
             int rate, LocalNode sick) {
         ClusterConfig.Builder config = ClusterConfig.builder()
                 .primary(NodeConfig.of("primary", cluster.primary().r2dbcUrl()))
                 .credentials(cluster.user(), cluster.password())
-                .pool(PoolPolicy.staging());
+                .pool(PoolPolicy.staging())
+                .routing(RoutingPolicy.builder().hedgeAfter(strategy.hedgeAfter()).build());
         for (LocalNode replica : cluster.replicas()) {
             config.replica(NodeConfig.of(replica.name(), replica.r2dbcUrl()));
         }
@@ -117,7 +127,8 @@ public final class RoutingBenchmark {
                         .serviceLevelObjectives(50_000_000.0).build().merge(config);
             }
         });
-        try (Flowgres flowgres = Flowgres.builder(config.build()).balancer(balancer).meterRegistry(registry).build()) {
+        try (Flowgres flowgres = Flowgres.builder(config.build()).balancer(strategy.balancer().get())
+                .meterRegistry(registry).build()) {
             load(flowgres, Duration.ofSeconds(2), rate, new LatencyRecorder(1_000_000), null); // warm-up
             if (freezer != null) {
                 freezer.start();
@@ -158,8 +169,10 @@ public final class RoutingBenchmark {
                             return snapshot.count() - (long) fast;
                         }).sum()));
             }
+            double hedges = flowgres.meterRegistry().find("flowgres.retries").tag("reason", "hedge").counters()
+                    .stream().mapToDouble(Counter::count).sum();
             System.out.println("attempts by node (with warm-up): " + share + "| slow (>50 ms): "
-                    + recorder.countAbove(50_000_000L));
+                    + recorder.countAbove(50_000_000L) + " | hedges: " + (long) hedges);
             if (sick != null) {
                 StringBuilder cycle = new StringBuilder("slow requests by start, ms after the freeze began:");
                 long lower = 0;
