@@ -41,6 +41,24 @@ public final class ClusterTesting {
     }
 
     /**
+     * Closes what a test class opened, in order, skipping what was never opened (a failed start).
+     *
+     * @param resources the facade, then the cluster, say
+     */
+    public static void closeAll(AutoCloseable... resources) {
+        for (AutoCloseable resource : resources) {
+            if (resource == null) {
+                continue;
+            }
+            try {
+                resource.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("could not close " + resource, e);
+            }
+        }
+    }
+
+    /**
      * Polls a condition every 50 ms and fails the test when it is not met in time.
      *
      * @param condition the condition

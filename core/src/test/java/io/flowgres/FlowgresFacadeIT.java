@@ -1,5 +1,6 @@
 package io.flowgres;
 
+import static io.flowgres.ClusterTesting.closeAll;
 import static io.flowgres.ClusterTesting.execute;
 import static io.flowgres.ClusterTesting.strings;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -49,12 +50,7 @@ final class FlowgresFacadeIT {
 
     @AfterAll
     void stop() {
-        if (flowgres != null) {
-            flowgres.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+        closeAll(flowgres, cluster);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.flowgres;
 
+import static io.flowgres.ClusterTesting.closeAll;
 import static io.flowgres.ClusterTesting.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,12 +41,7 @@ final class StatementCacheIT {
 
     @AfterAll
     void stop() {
-        if (flowgres != null) {
-            flowgres.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+        closeAll(flowgres, cluster);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.flowgres.resilience;
 
+import static io.flowgres.ClusterTesting.closeAll;
 import static io.flowgres.ClusterTesting.await;
 import static io.flowgres.ClusterTesting.execute;
 import static io.flowgres.ClusterTesting.join;
@@ -82,12 +83,7 @@ final class ResilienceIT {
 
     @AfterAll
     void stop() {
-        if (flowgres != null) {
-            flowgres.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+        closeAll(flowgres, cluster);
     }
 
     @Test

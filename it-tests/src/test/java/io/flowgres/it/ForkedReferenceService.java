@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.flowgres.local.LocalCluster;
-import io.flowgres.local.LocalNode;
 import io.flowgres.web.FlowgresApplication;
 
 /**
@@ -50,20 +49,8 @@ final class ForkedReferenceService implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of(jvmOptions));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), FlowgresApplication.class.getName(),
-                "--server.port=" + port,
-                "--server.address=127.0.0.1",
-                "--flowgres.primary.url=" + cluster.primary().r2dbcUrl(),
-                "--flowgres.username=" + cluster.user(),
-                "--flowgres.password=" + cluster.password(),
-                "--flowgres.pool.preset=test",
-                "--flowgres.demo.users=1000",
-                "--flowgres.demo.pitches=" + pitches,
-                "--flowgres.demo.cursor-secret=integration-test-cursor-secret"));
-        for (int i = 0; i < cluster.replicas().size(); i++) {
-            LocalNode replica = cluster.replicas().get(i);
-            command.add("--flowgres.replicas[" + i + "].name=" + replica.name());
-            command.add("--flowgres.replicas[" + i + "].url=" + replica.r2dbcUrl());
-        }
+                "--server.port=" + port, "--server.address=127.0.0.1", "--flowgres.demo.users=1000"));
+        command.addAll(ReferenceService.clusterArguments(cluster, pitches));
         try {
             Path log = Files.createTempFile(Path.of("target"), "forked-service-", ".log");
             Process process = new ProcessBuilder(command).redirectErrorStream(true)

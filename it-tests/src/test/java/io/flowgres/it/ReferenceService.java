@@ -26,13 +26,30 @@ final class ReferenceService implements AutoCloseable {
     }
 
     static ReferenceService start(LocalCluster cluster, long pitches, String... extraProperties) {
+        List<String> args = new ArrayList<>(List.of("--server.port=0", "--flowgres.demo.users=100"));
+        args.addAll(clusterArguments(cluster, pitches));
+        args.addAll(List.of(extraProperties));
+        ConfigurableApplicationContext context = SpringApplication.run(FlowgresApplication.class,
+                args.toArray(String[]::new));
+        // External clusters are not awaited by the service; the test's data must reach the replicas.
+        cluster.awaitReplication(java.time.Duration.ofSeconds(60));
+        return new ReferenceService(context);
+    }
+
+    /**
+     * The arguments that point the service at every node of a local cluster, with the test pool
+     * preset, a demo dataset of the given size and a fixed cursor secret.
+     *
+     * @param cluster the cluster
+     * @param pitches how many demo pitches to seed
+     * @return {@code --name=value} arguments
+     */
+    static List<String> clusterArguments(LocalCluster cluster, long pitches) {
         List<String> args = new ArrayList<>(List.of(
-                "--server.port=0",
                 "--flowgres.primary.url=" + cluster.primary().r2dbcUrl(),
                 "--flowgres.username=" + cluster.user(),
                 "--flowgres.password=" + cluster.password(),
                 "--flowgres.pool.preset=test",
-                "--flowgres.demo.users=100",
                 "--flowgres.demo.pitches=" + pitches,
                 "--flowgres.demo.cursor-secret=integration-test-cursor-secret"));
         for (int i = 0; i < cluster.replicas().size(); i++) {
@@ -40,12 +57,7 @@ final class ReferenceService implements AutoCloseable {
             args.add("--flowgres.replicas[" + i + "].name=" + replica.name());
             args.add("--flowgres.replicas[" + i + "].url=" + replica.r2dbcUrl());
         }
-        args.addAll(List.of(extraProperties));
-        ConfigurableApplicationContext context = SpringApplication.run(FlowgresApplication.class,
-                args.toArray(String[]::new));
-        // External clusters are not awaited by the service; the test's data must reach the replicas.
-        cluster.awaitReplication(java.time.Duration.ofSeconds(60));
-        return new ReferenceService(context);
+        return args;
     }
 
     String baseUrl() {

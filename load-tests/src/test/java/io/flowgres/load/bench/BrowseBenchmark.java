@@ -3,7 +3,6 @@ package io.flowgres.load.bench;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,19 +12,16 @@ import java.util.function.LongSupplier;
 import io.flowgres.Flowgres;
 import io.flowgres.Query;
 import io.flowgres.local.LocalCluster;
-import io.flowgres.local.LocalNode;
 import io.flowgres.paging.CursorCodec;
 import io.flowgres.paging.Sort;
 import io.flowgres.paging.SortKey;
 import io.flowgres.routing.Route;
-import io.flowgres.web.FlowgresApplication;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryOptions;
 import io.r2dbc.spi.Readable;
 import org.reactivestreams.Publisher;
-import org.springframework.boot.SpringApplication;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -91,7 +87,8 @@ public final class BrowseBenchmark {
         int rounds = Integer.getInteger("bench.rounds", 30);
         long[] depths = {0, 10_000, 100_000, 1_000_000};
         try (LocalCluster cluster = LocalCluster.start(1);
-                ConfigurableApplicationContext service = start(cluster, pitches)) {
+                ConfigurableApplicationContext service = BenchService.start(cluster, pitches,
+                        "--flowgres.demo.cursor-secret=" + SECRET, "--flowgres.cache.enabled=false")) {
             cluster.awaitReplication(Duration.ofSeconds(300));
             Flowgres flowgres = service.getBean(Flowgres.class);
             int port = ((WebServerApplicationContext) service).getWebServer().getPort();
@@ -147,26 +144,6 @@ public final class BrowseBenchmark {
                     median(rates.get("flowgres")) / median(rates.get("plain")),
                     median(rates.get("http")) / median(rates.get("plain")));
         }
-    }
-
-    private static ConfigurableApplicationContext start(LocalCluster cluster, int pitches) {
-        List<String> args = new ArrayList<>(List.of(
-                "--server.port=0",
-                "--flowgres.primary.url=" + cluster.primary().r2dbcUrl(),
-                "--flowgres.username=" + cluster.user(),
-                "--flowgres.password=" + cluster.password(),
-                "--flowgres.pool.preset=staging",
-                "--flowgres.demo.users=1000",
-                "--flowgres.demo.pitches=" + pitches,
-                "--flowgres.demo.cursor-secret=" + SECRET,
-                "--flowgres.cache.enabled=false",
-                "--logging.level.root=WARN"));
-        for (int i = 0; i < cluster.replicas().size(); i++) {
-            LocalNode replica = cluster.replicas().get(i);
-            args.add("--flowgres.replicas[" + i + "].name=" + replica.name());
-            args.add("--flowgres.replicas[" + i + "].url=" + replica.r2dbcUrl());
-        }
-        return SpringApplication.run(FlowgresApplication.class, args.toArray(String[]::new));
     }
 
     /** Warm-up of five samples, then {@code rounds} samples of every way, interleaved. */

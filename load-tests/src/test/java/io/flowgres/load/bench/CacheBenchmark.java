@@ -1,17 +1,12 @@
 package io.flowgres.load.bench;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.SplittableRandom;
 
 import io.flowgres.local.LocalCluster;
-import io.flowgres.local.LocalNode;
-import io.flowgres.web.FlowgresApplication;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.springframework.boot.SpringApplication;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
@@ -52,8 +47,10 @@ public final class CacheBenchmark {
         ConnectionProvider connections = ConnectionProvider.builder("bench").maxConnections(clients)
                 .pendingAcquireMaxCount(-1).build();
         try (LocalCluster cluster = LocalCluster.start(1);
-                ConfigurableApplicationContext uncached = start(cluster, pitches, false);
-                ConfigurableApplicationContext cached = start(cluster, pitches, true)) {
+                ConfigurableApplicationContext uncached = BenchService.start(cluster, pitches,
+                        "--flowgres.cache.enabled=false");
+                ConfigurableApplicationContext cached = BenchService.start(cluster, pitches,
+                        "--flowgres.cache.enabled=true")) {
             cluster.awaitReplication(Duration.ofSeconds(120));
             WebClient uncachedClient = client(uncached, connections);
             WebClient cachedClient = client(cached, connections);
@@ -81,25 +78,6 @@ public final class CacheBenchmark {
         } finally {
             connections.dispose();
         }
-    }
-
-    private static ConfigurableApplicationContext start(LocalCluster cluster, int pitches, boolean cache) {
-        List<String> args = new ArrayList<>(List.of(
-                "--server.port=0",
-                "--flowgres.primary.url=" + cluster.primary().r2dbcUrl(),
-                "--flowgres.username=" + cluster.user(),
-                "--flowgres.password=" + cluster.password(),
-                "--flowgres.pool.preset=staging",
-                "--flowgres.demo.users=1000",
-                "--flowgres.demo.pitches=" + pitches,
-                "--flowgres.cache.enabled=" + cache,
-                "--logging.level.root=WARN"));
-        for (int i = 0; i < cluster.replicas().size(); i++) {
-            LocalNode replica = cluster.replicas().get(i);
-            args.add("--flowgres.replicas[" + i + "].name=" + replica.name());
-            args.add("--flowgres.replicas[" + i + "].url=" + replica.r2dbcUrl());
-        }
-        return SpringApplication.run(FlowgresApplication.class, args.toArray(String[]::new));
     }
 
     private static WebClient client(ConfigurableApplicationContext context, ConnectionProvider connections) {
