@@ -53,7 +53,13 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p>Every operation is lazy (nothing happens until subscription), acquires and releases its
  * connection per attempt, runs inside the node's circuit breaker and the operation's deadline,
- * and fails with a {@link FlowgresException}. Cancelling the subscription releases the connection.
+ * and fails with a {@link FlowgresException}. Cancelling the subscription releases the connection:
+ * at once to the pool when the statement had already finished (prefer {@code singleOrEmpty()} to
+ * {@code next()} for one-row reads, which lets it finish), otherwise after asking the server to
+ * cancel the statement, and then the connection is discarded rather than pooled, because a late
+ * cancel signal could abort the next statement on it. With
+ * {@link io.flowgres.routing.RoutingPolicy.Builder#hedgeAfter hedging} on, a replica read that has
+ * not answered in time also starts on another node and the first answer wins.
  *
  * <pre>{@code
  * Flowgres flowgres = Flowgres.create(ClusterConfig.builder()
