@@ -81,7 +81,10 @@ final class ReplicaRoutingIT {
         }
         double ratio = (double) (attempts("routing.spread", "replica-1") - one)
                 / (attempts("routing.spread", "replica-2") - two);
-        assertThat(ratio).as("weight 3 : weight 1").isBetween(1.8, 5.0);
+        // Weights divide a cost that also holds each replica's peak-sensitive latency, and the busier
+        // replica sees more latency peaks: the split leans towards the weights without matching them.
+        // PowerOfTwoChoicesBalancerTest pins the exact odds at equal latency (75 % : 25 %).
+        assertThat(ratio).as("weight 3 : weight 1").isBetween(1.5, 5.0);
 
         long writesBefore = attemptsByRole("routing.write", "primary");
         for (int i = 0; i < 20; i++) {
