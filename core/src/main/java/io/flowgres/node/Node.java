@@ -327,7 +327,9 @@ public final class Node {
                             Connection::close, (connection, error) -> release(connection),
                             connection -> settleAndRelease(connection, answered[0] ? 0 : acquiredAt[0]))
                     .doOnEach(signal -> {
-                        if (!signal.isOnSubscribe()) {
+                        // Only the server answers: failing to get a connection (a pool waiting on a
+                        // frozen server) is no sign of life.
+                        if (!signal.isOnSubscribe() && acquiredAt[0] != 0) {
                             answered[0] = true;
                             lastAnswerNanos = System.nanoTime();
                         }
