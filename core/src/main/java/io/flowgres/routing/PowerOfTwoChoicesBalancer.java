@@ -15,15 +15,28 @@ import io.flowgres.node.Node;
  * <p>Two random choices avoid the herd that "always the cheapest" causes when every client sees the
  * same figures. Between two comparable candidates the choice goes by inverse cost rather than always
  * to the cheaper one, which keeps the static weights meaningful: two equally fast idle replicas of
- * weights 3 and 1 take about 75 % and 25 % of the reads. When one candidate costs more than
- * {@value #DOMINANCE} times the other, beyond what their weights explain, the cheaper one takes the
- * read outright: inverse-cost odds would still send a stalled replica one read in fifty, and every
- * such read waits for the stall to end. The excluded replica returns as its cost falls (its stall
- * ends when work finishes, and probes keep feeding its latency average).
+ * weights 3 and 1 take about 75 % and 25 % of the reads. When one candidate is stalled now (work on
+ * it has gone unanswered for more than {@value #DOMINANCE} times the shorter usual latency) and
+ * costs more than {@value #DOMINANCE} times the other beyond what their weights explain, the cheaper
+ * one takes the read outright: inverse-cost odds would still send a frozen replica one read in
+ * fifty, and every such read waits for the freeze to end. A replica that was merely slow a while
+ * ago (a latency peak still in its average) keeps its inverse-cost share unless it costs more than
+ * {@value #OUTLIER} × {@value #DOMINANCE} times the other (its average still holds a freeze), so a
+ * passing hiccup does not empty it.
  */
 public final class PowerOfTwoChoicesBalancer implements Balancer {
 
-    /** How many times costlier than the other, weights aside, a candidate may be and still be chosen. */
+    /**
+     * How many times {@link #DOMINANCE} costlier than the other, weights aside, a candidate that is
+     * not stalled may be and still be chosen: a replica whose average holds a long freeze is left
+     * alone until its average has come down, a latency peak of a few milliseconds is not.
+     */
+    public static final double OUTLIER = 4.0;
+
+    /**
+     * How many times costlier than the other, weights aside, a stalled candidate may be and still be
+     * chosen; also how many usual latencies unanswered work must wait to count as a stall.
+     */
     public static final double DOMINANCE = 4.0;
 
     private final RandomGenerator random;
@@ -54,14 +67,23 @@ public final class PowerOfTwoChoicesBalancer implements Balancer {
         double costB = cost(b);
         // Equal latencies make the costs differ by the weight ratio; only a gap beyond that is a verdict.
         double tolerance = DOMINANCE * Math.max(a.weight() / b.weight(), b.weight() / a.weight());
-        if (costA > tolerance * costB) {
+        if (costA > tolerance * costB && (stalledAgainst(a, b) || costA > OUTLIER * tolerance * costB)) {
             return b;
         }
-        if (costB > tolerance * costA) {
+        if (costB > tolerance * costA && (stalledAgainst(b, a) || costB > OUTLIER * tolerance * costA)) {
             return a;
         }
         // P(a) = costB / (costA + costB): inverse-cost odds between the two candidates.
         return random.nextDouble() * (costA + costB) < costB ? a : b;
+    }
+
+    /**
+     * Whether a node's unanswered work is older than {@value #DOMINANCE} times the shorter of the two
+     * usual latencies: the shorter, so that neither a peak in the rival's average nor one in the
+     * node's own (a replica frozen before) delays the verdict.
+     */
+    private static boolean stalledAgainst(Node node, Node rival) {
+        return node.stallNanos() > DOMINANCE * Math.min(node.state().ewmaNanos(), rival.state().ewmaNanos());
     }
 
     /**

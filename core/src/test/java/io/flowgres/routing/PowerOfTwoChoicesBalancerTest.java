@@ -16,8 +16,10 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * The balancer's choice between two candidates, on nodes whose latency averages are set directly
- * (the pools never connect): inverse-cost odds between comparable replicas, weights honoured, and a
- * replica far costlier than its rival never chosen.
+ * (the pools never connect, so nothing is ever stalled): inverse-cost odds between replicas,
+ * weights honoured, and a replica whose average is far beyond its rival's left alone. Excluding a
+ * replica stalled now needs work stuck on a real server: {@code HedgedReadIT} and the routing
+ * benchmark exercise it.
  */
 final class PowerOfTwoChoicesBalancerTest {
 
@@ -56,21 +58,29 @@ final class PowerOfTwoChoicesBalancerTest {
     }
 
     @Test
-    void aReplicaFarCostlierThanItsRivalIsNeverChosen() {
+    void aReplicaThatWasSlowButIsNotStalledKeepsItsInverseCostShare() {
         fast = replica("fast", 1, 1 * MS);
         other = replica("slow", 1, 5 * MS);
 
-        assertThat(share(other)).isZero();
+        assertThat(share(other)).as("cost 5 against 1, nothing stuck on it: a sixth").isBetween(0.14, 0.20);
     }
 
     @Test
-    void theGapThatExcludesIsMeasuredBeyondTheWeights() {
+    void aReplicaWhoseAverageStillHoldsAFreezeIsLeftAlone() {
+        fast = replica("fast", 1, 1 * MS);
+        other = replica("slow", 1, 20 * MS);
+
+        assertThat(share(other)).as("cost 20 against 1 is beyond 4 x 4").isZero();
+    }
+
+    @Test
+    void theGapsAreMeasuredBeyondTheWeights() {
         fast = replica("heavy", 3, 1 * MS);
         other = replica("light", 1, 2 * MS);
-        assertThat(share(other)).as("cost 2 against 1/3 is within 4 x the weight ratio").isBetween(0.10, 0.18);
+        assertThat(share(other)).as("cost 2 against 1/3: inverse odds").isBetween(0.11, 0.18);
 
         other.state().recordLatency(20 * MS, System.nanoTime());
-        assertThat(share(other)).as("cost 20 against 1/3 is not").isZero();
+        assertThat(share(other)).as("cost 20 against 1/3 is beyond 4 x 4 x the weight ratio").isZero();
     }
 
     private double share(Node node) {
