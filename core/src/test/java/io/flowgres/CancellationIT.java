@@ -1,6 +1,7 @@
 package io.flowgres;
 
 import static io.flowgres.ClusterTesting.closeAll;
+import static io.flowgres.ClusterTesting.oneConnectionTo;
 import static io.flowgres.ClusterTesting.await;
 import static io.flowgres.ClusterTesting.strings;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -8,9 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.List;
 
-import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.local.LocalCluster;
-import io.flowgres.node.PoolPolicy;
 import io.flowgres.routing.Route;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,9 +33,7 @@ final class CancellationIT {
     @BeforeAll
     void start() {
         cluster = LocalCluster.start(0);
-        flowgres = Flowgres.create(ClusterConfig.builder().primary(cluster.primary().r2dbcUrl())
-                .credentials(cluster.user(), cluster.password()).applicationName("cancellation-it")
-                .pool(PoolPolicy.test().toBuilder().initialSize(1).maxSize(1).build()).build());
+        flowgres = Flowgres.create(oneConnectionTo(cluster).applicationName("cancellation-it").build());
     }
 
     @AfterAll

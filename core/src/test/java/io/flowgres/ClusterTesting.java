@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
+import io.flowgres.cluster.ClusterConfig;
+import io.flowgres.local.LocalCluster;
+import io.flowgres.node.PoolPolicy;
 import io.r2dbc.spi.Connection;
 import reactor.core.publisher.Flux;
 
@@ -38,6 +41,19 @@ public final class ClusterTesting {
      */
     public static Flux<Long> execute(Connection connection, String sql) {
         return Flux.from(connection.createStatement(sql).execute()).flatMap(result -> result.getRowsUpdated());
+    }
+
+    /**
+     * A configuration of the cluster's primary alone, with a pool of exactly one connection: every
+     * operation lands on the same connection unless it was discarded.
+     *
+     * @param cluster the running cluster
+     * @return a builder for the test to adjust
+     */
+    public static ClusterConfig.Builder oneConnectionTo(LocalCluster cluster) {
+        return ClusterConfig.builder().primary(cluster.primary().r2dbcUrl())
+                .credentials(cluster.user(), cluster.password())
+                .pool(PoolPolicy.test().toBuilder().initialSize(1).maxSize(1).build());
     }
 
     /**

@@ -1,14 +1,13 @@
 package io.flowgres;
 
 import static io.flowgres.ClusterTesting.closeAll;
+import static io.flowgres.ClusterTesting.oneConnectionTo;
 import static io.flowgres.ClusterTesting.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 
-import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.local.LocalCluster;
-import io.flowgres.node.PoolPolicy;
 import io.flowgres.routing.Route;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,9 +33,7 @@ final class StatementCacheIT {
     @BeforeAll
     void start() {
         cluster = LocalCluster.start(0);
-        flowgres = Flowgres.create(ClusterConfig.builder().primary(cluster.primary().r2dbcUrl())
-                .credentials(cluster.user(), cluster.password()).statementCacheSize(CACHE_SIZE)
-                .pool(PoolPolicy.test().toBuilder().initialSize(1).maxSize(1).build()).build());
+        flowgres = Flowgres.create(oneConnectionTo(cluster).statementCacheSize(CACHE_SIZE).build());
     }
 
     @AfterAll

@@ -67,14 +67,22 @@ public final class PowerOfTwoChoicesBalancer implements Balancer {
         double costB = cost(b);
         // Equal latencies make the costs differ by the weight ratio; only a gap beyond that is a verdict.
         double tolerance = DOMINANCE * Math.max(a.weight() / b.weight(), b.weight() / a.weight());
-        if (costA > tolerance * costB && (stalledAgainst(a, b) || costA > OUTLIER * tolerance * costB)) {
+        if (leftAlone(a, costA, b, costB, tolerance)) {
             return b;
         }
-        if (costB > tolerance * costA && (stalledAgainst(b, a) || costB > OUTLIER * tolerance * costA)) {
+        if (leftAlone(b, costB, a, costA, tolerance)) {
             return a;
         }
         // P(a) = costB / (costA + costB): inverse-cost odds between the two candidates.
         return random.nextDouble() * (costA + costB) < costB ? a : b;
+    }
+
+    /**
+     * Whether a candidate is so much costlier than its rival that the rival takes the read outright:
+     * beyond the tolerance and stalled now, or beyond {@value #OUTLIER} times the tolerance.
+     */
+    private static boolean leftAlone(Node node, double cost, Node rival, double rivalCost, double tolerance) {
+        return cost > tolerance * rivalCost && (stalledAgainst(node, rival) || cost > OUTLIER * tolerance * rivalCost);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.flowgres.routing;
 
+import static io.flowgres.ClusterTesting.closeAll;
 import static io.flowgres.ClusterTesting.sleep;
 import static io.flowgres.ClusterTesting.strings;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,9 +46,7 @@ final class HedgedReadIT {
 
     @AfterAll
     void stop() {
-        if (cluster != null) {
-            cluster.close();
-        }
+        closeAll(cluster);
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.flowgres.FlowgresException;
 import io.flowgres.OutcomeUnknownException;
 import io.flowgres.QueryTimeoutException;
 import io.flowgres.UnavailableException;
+import io.flowgres.resilience.SqlStates;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.codec.DecodingException;
@@ -102,16 +103,9 @@ public final class ProblemResponses {
         return respond(problem(HttpStatus.INTERNAL_SERVER_ERROR, "Internal error", "The request failed."), null);
     }
 
-    /** Whether a body was refused for its size, however the codec wrapped that. */
+    /** Whether a body was refused for its size, however the codec wrapped that (cause chains may loop). */
     private static boolean causedByBodyLimit(Throwable error) {
-        // Bounded: a cause chain may be cyclic.
-        Throwable cause = error;
-        for (int depth = 0; cause != null && depth < 16; depth++, cause = cause.getCause()) {
-            if (cause instanceof DataBufferLimitException) {
-                return true;
-            }
-        }
-        return false;
+        return SqlStates.causes(error).stream().anyMatch(DataBufferLimitException.class::isInstance);
     }
 
     private static ProblemDetail problem(HttpStatusCode status, String title, String detail) {
