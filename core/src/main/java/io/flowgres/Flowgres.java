@@ -1,30 +1,33 @@
 package io.flowgres;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.NodeConfig;
-import io.flowgres.health.HealthReport;
 import io.flowgres.internal.Checks;
-import io.flowgres.metrics.PoolMeters;
-import io.flowgres.metrics.QueryMetrics;
-import io.flowgres.metrics.NodeGauges;
+import io.flowgres.internal.SqlStates;
+import io.flowgres.internal.exec.OperationKind;
+import io.flowgres.internal.exec.QueryExecutor;
+import io.flowgres.internal.metrics.NodeGauges;
+import io.flowgres.internal.metrics.PoolMeters;
+import io.flowgres.internal.metrics.QueryMetrics;
+import io.flowgres.internal.node.Node;
+import io.flowgres.internal.node.NodeConnections;
+import io.flowgres.internal.node.NodeRole;
+import io.flowgres.internal.routing.Prober;
+import io.flowgres.internal.routing.Router;
 import io.flowgres.metrics.QueryStats;
 import io.flowgres.metrics.SlowQueryLog;
-import io.flowgres.node.Node;
-import io.flowgres.node.NodeRole;
-import io.flowgres.resilience.SqlStates;
+import io.flowgres.query.Committed;
+import io.flowgres.query.OutcomeUnknownException;
+import io.flowgres.query.Query;
 import io.flowgres.routing.Balancer;
-import io.flowgres.routing.NodeView;
-import io.flowgres.routing.PowerOfTwoChoicesBalancer;
-import io.flowgres.routing.Prober;
 import io.flowgres.routing.Topology;
-import io.flowgres.routing.Router;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -43,23 +46,40 @@ import reactor.core.scheduler.Schedulers;
  *
  * <ul>
  *   <li>{@link #read} runs on a replica chosen per attempt (by default falling back to the
- *       primary), retrying transient failures elsewhere;</li>
- *   <li>{@link #write} runs one auto-committed unit of work on the primary and is retried only
+ *       writer), retrying transient failures elsewhere;</li>
+ *   <li>{@link #write} runs one auto-committed unit of work on the writer and is retried only
  *       when it certainly never reached the server, or the query is idempotent;</li>
- *   <li>{@link #transaction} runs work in a transaction on the primary and re-runs it whole when
- *       PostgreSQL rolled it back ({@code 40001}, {@code 40P01}); its results are emitted only
- *       after {@code COMMIT} succeeded.</li>
+ *   <li>{@link #transaction} runs work in a transaction on the writer; its results are emitted
+ *       only after {@code COMMIT} succeeded.</li>
  * </ul>
  *
  * <p>Every operation is lazy (nothing happens until subscription), acquires and releases its
  * connection per attempt, runs inside the node's circuit breaker and the operation's deadline,
- * and fails with a {@link FlowgresException}. Cancelling the subscription releases the connection:
- * at once to the pool when the statement had already finished (prefer {@code singleOrEmpty()} to
- * {@code next()} for one-row reads, which lets it finish), otherwise after asking the server to
- * cancel the statement, and then the connection is discarded rather than pooled, because a late
- * cancel signal could abort the next statement on it. With
- * {@link io.flowgres.routing.RoutingPolicy.Builder#hedgeAfter hedging} on, a replica read that has
- * not answered in time also starts on another node and the first answer wins.
+ * and fails with a {@link io.flowgres.query.FlowgresException}.
+ *
+ * <p><b>Retries.</b> An attempt that fails is retried, after a jittered exponential backoff and
+ * within a cluster-wide retry budget, on a node chosen afresh, when:
+ * <ul>
+ *   <li>nothing reached the server (no connection could be had, the breaker was open);</li>
+ *   <li>a read failed transiently (connection lost, server shut down, timeout, {@code 53300},
+ *       {@code 40001}/{@code 40P01}) and had emitted nothing yet;</li>
+ *   <li>a transaction was rolled back by PostgreSQL ({@code 40001}, {@code 40P01}), or its
+ *       connection failed or timed out before {@code COMMIT} was sent (PostgreSQL rolls such a
+ *       transaction back): the function then runs again, so it must have no side effects outside
+ *       the database;</li>
+ *   <li>a write failed transiently and its query is {@link Query#idempotent()}.</li>
+ * </ul>
+ * A write that reached the server, or a transaction whose {@code COMMIT} was sent, and that then
+ * failed without a definite answer from the server fails with {@link OutcomeUnknownException}:
+ * never retried, never reported as unavailable.
+ *
+ * <p><b>Cancellation.</b> Cancelling the subscription releases the connection: at once to the pool
+ * when the statement had already finished (prefer {@code singleOrEmpty()} to {@code next()} for
+ * one-row reads, which lets it finish), otherwise after asking the server to cancel the statement,
+ * and then the connection is discarded rather than pooled, because a late cancel signal could
+ * abort the next statement on it. With {@link io.flowgres.cluster.RoutingPolicy.Builder#hedgeAfter
+ * hedging} on, a replica read that has not answered in time also starts on another node and the
+ * first answer wins.
  *
  * <pre>{@code
  * Flowgres flowgres = Flowgres.create(ClusterConfig.builder()
@@ -75,9 +95,10 @@ import reactor.core.scheduler.Schedulers;
  */
 public final class Flowgres implements AutoCloseable {
 
+    private static final Duration IDLE_POLL = Duration.ofMillis(50);
+
     private final ClusterConfig config;
-    private final Node primary;
-    private final List<Node> replicas;
+    private final List<Node> nodes;
     private final MeterRegistry meterRegistry;
     private final QueryExecutor executor;
     private final QueryMetrics metrics;
@@ -88,39 +109,35 @@ public final class Flowgres implements AutoCloseable {
     private Flowgres(Builder builder) {
         this.config = builder.config;
         this.meterRegistry = builder.meterRegistry;
+        this.scheduler = builder.scheduler;
         CircuitBreakerRegistry breakers = CircuitBreakerRegistry
                 .of(config.breaker().toCircuitBreakerConfig(SqlStates::isInfrastructureFailure));
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(meterRegistry);
-        this.primary = open(config.primary(), NodeRole.PRIMARY, breakers, builder.scheduler);
         List<Node> opened = new ArrayList<>();
-        for (NodeConfig replica : config.replicas()) {
-            opened.add(open(replica, NodeRole.REPLICA, breakers, builder.scheduler));
+        for (NodeConfig node : config.nodes()) {
+            NodeRole role = opened.isEmpty() ? NodeRole.PRIMARY : NodeRole.REPLICA;
+            PoolMeters meters = new PoolMeters(meterRegistry, node.name(), role);
+            Node created = Node.open(node, role, config, breakers.circuitBreaker(node.name()), scheduler,
+                    builder.ticker, meters);
+            meters.bind(created);
+            opened.add(created);
         }
-        this.replicas = List.copyOf(opened);
-        this.scheduler = builder.scheduler;
-        Balancer balancer = builder.balancer != null ? builder.balancer
-                : new PowerOfTwoChoicesBalancer(builder.random);
-        this.router = new Router(nodes(), balancer, config.routing(), config.breaker().openDuration(),
-                builder.scheduler, meterRegistry);
-        NodeGauges.bind(meterRegistry, nodes());
-        this.prober = new Prober(nodes(), config.routing(), builder.scheduler);
+        this.nodes = List.copyOf(opened);
+        Balancer balancer = builder.balancer != null ? builder.balancer : Balancer.powerOfTwoChoices(builder.random);
+        this.router = new Router(nodes, balancer, config.routing(), builder.ticker, meterRegistry);
+        NodeGauges.bind(meterRegistry, nodes);
+        this.prober = new Prober(nodes, config.routing(), scheduler, builder.ticker);
         if (builder.probing) {
             prober.start();
         }
         this.metrics = new QueryMetrics(meterRegistry, builder.slowQueries);
-        this.executor = new QueryExecutor(config, router, metrics, builder.scheduler, builder.random);
-    }
-
-    private Node open(NodeConfig node, NodeRole role, CircuitBreakerRegistry breakers, Scheduler scheduler) {
-        PoolMeters meters = new PoolMeters(meterRegistry, node.name(), role);
-        Node opened = Node.open(node, role, config, breakers.circuitBreaker(node.name()), scheduler, meters);
-        meters.bind(opened);
-        return opened;
+        this.executor = new QueryExecutor(config, router, metrics, scheduler, builder.ticker, builder.random);
     }
 
     /**
      * Connects to a cluster with default collaborators: a private meter registry, Reactor's parallel
-     * scheduler for delays and deadlines, health-weighted balancing and probes every second. Connections open lazily.
+     * scheduler for delays and deadlines, health-weighted balancing and probes every second.
+     * Connections open lazily.
      *
      * @param config the validated cluster configuration
      * @return the facade; {@link #close()} it when done
@@ -130,7 +147,7 @@ public final class Flowgres implements AutoCloseable {
     }
 
     /**
-     * A builder to supply collaborators: a meter registry, a scheduler, randomness, a balancer.
+     * A builder to supply collaborators: a meter registry, a scheduler, a clock, randomness, a balancer.
      *
      * @param config the validated cluster configuration
      * @return the builder
@@ -153,7 +170,7 @@ public final class Flowgres implements AutoCloseable {
     }
 
     /**
-     * Writes on the primary, auto-committed.
+     * Writes on the writer, auto-committed.
      *
      * @param query the named query; mark it {@link Query#idempotent()} if it may be retried after it
      *        may have reached the server
@@ -166,12 +183,12 @@ public final class Flowgres implements AutoCloseable {
     }
 
     /**
-     * Runs work in one transaction on the primary. Rolled back on error or cancellation; re-run whole
-     * when PostgreSQL rolled it back because of a conflict; an {@link OutcomeUnknownException} when
-     * the connection was lost during {@code COMMIT}. The results are emitted after the commit.
+     * Runs work in one transaction on the writer. Rolled back on error or cancellation; re-run whole
+     * as the class comment says; an {@link OutcomeUnknownException} when {@code COMMIT} got no
+     * answer. The results are emitted after the commit.
      *
      * @param query the named query
-     * @param work what to do inside the transaction; called once per attempt
+     * @param work what to do inside the transaction; called once per attempt, free of outside side effects
      * @param <T> the type of the results
      * @return the results, after the commit
      */
@@ -180,23 +197,9 @@ public final class Flowgres implements AutoCloseable {
     }
 
     /**
-     * Checks every node now, in parallel: a {@code SELECT 1} on a pooled connection, bounded by
-     * {@code timeout} per node, bypassing retries so that the report tells the truth.
-     *
-     * @param timeout the bound on each node's check
-     * @return the report; never fails
-     */
-    public Mono<HealthReport> checkHealth(Duration timeout) {
-        Checks.positive(timeout, "timeout");
-        return Flux.fromIterable(nodes())
-                .flatMapSequential(node -> HealthCheck.probe(node, timeout))
-                .collectList()
-                .map(reports -> new HealthReport(HealthReport.overall(reports), Instant.now(), reports));
-    }
-
-    /**
-     * Writes on the primary like {@link #write}, and returns the results with a consistency token
-     * taken after the commit, so that a later read with {@link Query#withConsistency} sees the write.
+     * Writes like {@link #write}, and returns the results with a consistency token taken after the
+     * commit, so that a later read with {@link Query#withConsistency} sees the write. Committed work
+     * is never re-run: when the token cannot be read, it routes reads to the writer.
      *
      * @param query the named query
      * @param work what to do with the connection of one attempt
@@ -224,66 +227,94 @@ public final class Flowgres implements AutoCloseable {
 
     /**
      * The cluster as routing sees it now: each node's configured and observed role, status, lag,
-     * latency average, in-flight count, weight and pool usage.
+     * latency average, in-flight count, weight, breaker, last probe and pool usage.
      *
      * @return the snapshot
      */
     public Topology topology() {
-        long now = scheduler.now(java.util.concurrent.TimeUnit.NANOSECONDS);
-        List<NodeView> views = new ArrayList<>();
-        for (Node node : nodes()) {
-            views.add(NodeView.of(node, router, now));
-        }
-        return new Topology(router.primary().name(), views);
+        return router.topology();
     }
 
     /**
-     * Probes every node now instead of waiting for the next interval; for tests and operators.
+     * Probes every node now instead of waiting for the next interval: each on its own connection,
+     * outside the breakers, bounded by the probe timeout. For health checks, tests and operators.
      *
-     * @return completes when every node's state is updated
+     * @return completes when every node's state is updated; never fails
      */
     public Mono<Void> probeNow() {
         return prober.probeAll();
     }
 
-    /** The configuration this facade was built from. */
-    public ClusterConfig config() {
-        return config;
-    }
-
-    /** The primary node. */
-    public Node primary() {
-        return primary;
-    }
-
-    /** The replica nodes, in configuration order. */
-    public List<Node> replicas() {
-        return replicas;
-    }
-
-    /** The primary followed by the replicas. */
-    public List<Node> nodes() {
-        List<Node> all = new ArrayList<>(replicas.size() + 1);
-        all.add(primary);
-        all.addAll(replicas);
-        return List.copyOf(all);
+    /**
+     * Opens a dedicated connection, outside every pool, to the node that takes writes now: for
+     * sessions that outlive a query, such as {@code LISTEN}. The caller closes it.
+     *
+     * @param applicationName the {@code application_name} the server shows for it
+     * @return the connection
+     */
+    public Mono<Connection> connectToWriter(String applicationName) {
+        Checks.notNull(applicationName, "applicationName");
+        return Mono.defer(() -> {
+            Node writer = router.writer();
+            return Mono.from(NodeConnections.factory(config, writer.config(), config.pool().maxCreateConnectionTime(),
+                    applicationName).create());
+        });
     }
 
     /**
-     * Finds a node by name.
+     * Takes a replica out of rotation for maintenance: it gets no new work while what it runs
+     * finishes (see {@link #awaitIdle}).
      *
-     * @param name the node's configured name
-     * @return the node
-     * @throws IllegalArgumentException when no node has that name
+     * @param node the replica's name
+     * @throws IllegalArgumentException for an unknown name
+     * @throws IllegalStateException for the primary, which has no stand-in
      */
-    public Node node(String name) {
-        for (Node node : nodes()) {
-            if (node.name().equals(name)) {
-                return node;
-            }
-        }
-        throw new IllegalArgumentException("node must be one of " + nodes().stream().map(Node::name).toList()
-                + ", was '" + name + "'");
+    public void drain(String node) {
+        node(node).gate().drain();
+    }
+
+    /**
+     * Puts a drained node back into rotation; does nothing to a node that is not drained.
+     *
+     * @param node the node's name
+     * @throws IllegalArgumentException for an unknown name
+     */
+    public void undrain(String node) {
+        node(node).gate().undrain();
+    }
+
+    /**
+     * Closes a node's circuit breaker by hand, for an operator who knows the node is back.
+     *
+     * @param node the node's name
+     * @return the breaker's state before the reset, lower case
+     * @throws IllegalArgumentException for an unknown name
+     */
+    public String resetBreaker(String node) {
+        Node target = node(node);
+        String before = target.gate().breakerState();
+        target.gate().breaker().reset();
+        return before;
+    }
+
+    /**
+     * Waits until no operation runs on any node, or the time is up; for graceful shutdown and drains.
+     *
+     * @param timeout the longest wait
+     * @return {@code true} when idle, {@code false} when work was still running at the end
+     */
+    public Mono<Boolean> awaitIdle(Duration timeout) {
+        Checks.notNegative(timeout, "timeout");
+        return Flux.interval(Duration.ZERO, IDLE_POLL, scheduler)
+                .filter(tick -> topology().inFlight() == 0)
+                .next()
+                .map(tick -> true)
+                .timeout(timeout, Mono.just(false), scheduler);
+    }
+
+    /** The configuration this facade was built from. */
+    public ClusterConfig config() {
+        return config;
     }
 
     /** Totals of every query attempt since start: count, failures, time; cheap to read. */
@@ -301,13 +332,23 @@ public final class Flowgres implements AutoCloseable {
         return meterRegistry;
     }
 
+    private Node node(String name) {
+        for (Node node : nodes) {
+            if (node.name().equals(name)) {
+                return node;
+            }
+        }
+        throw new IllegalArgumentException("node must be one of " + nodes.stream().map(Node::name).toList()
+                + ", was '" + name + "'");
+    }
+
     /**
-     * Closes every node's pool.
+     * Stops probing and closes every node's pools.
      *
      * @return completes when all pools are disposed
      */
     public Mono<Void> closeAsync() {
-        return Mono.fromRunnable(prober::close).then(Flux.fromIterable(nodes()).flatMap(Node::close).then());
+        return Mono.fromRunnable(prober::close).then(Flux.fromIterable(nodes).flatMap(Node::close).then());
     }
 
     /** Closes every node's pool and waits up to 10 s; for {@code main}, tests and container shutdown. */
@@ -322,6 +363,7 @@ public final class Flowgres implements AutoCloseable {
         private final ClusterConfig config;
         private MeterRegistry meterRegistry = new SimpleMeterRegistry();
         private Scheduler scheduler = Schedulers.parallel();
+        private LongSupplier ticker = System::nanoTime;
         private RandomGenerator random = RandomGenerator.getDefault();
         private @Nullable Balancer balancer;
         private boolean probing = true;
@@ -343,14 +385,26 @@ public final class Flowgres implements AutoCloseable {
         }
 
         /**
-         * Sets the scheduler that times backoff delays, deadlines and breaker hints; exists to
-         * facilitate testing with virtual time.
+         * Sets the scheduler that times backoff delays, deadlines, hedges and probes; exists to
+         * facilitate testing with virtual time (set {@link #ticker} to its clock too).
          *
          * @param scheduler the scheduler (default {@link Schedulers#parallel()})
          * @return this builder
          */
         public Builder scheduler(Scheduler scheduler) {
             this.scheduler = Checks.notNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /**
+         * Sets the nanosecond clock of latency averages, stalls, ejections, lag and deadlines;
+         * exists to facilitate testing with virtual time.
+         *
+         * @param ticker the clock (default {@link System#nanoTime()})
+         * @return this builder
+         */
+        public Builder ticker(LongSupplier ticker) {
+            this.ticker = Checks.notNull(ticker, "ticker");
             return this;
         }
 

@@ -7,7 +7,7 @@ import java.util.function.BooleanSupplier;
 
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.local.LocalCluster;
-import io.flowgres.node.PoolPolicy;
+import io.flowgres.cluster.PoolPolicy;
 import io.r2dbc.spi.Connection;
 import reactor.core.publisher.Flux;
 

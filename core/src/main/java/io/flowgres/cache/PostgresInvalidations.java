@@ -11,16 +11,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.flowgres.Flowgres;
-import io.flowgres.Query;
-import io.flowgres.cluster.ClusterConfig;
+import io.flowgres.query.Query;
 import io.flowgres.internal.Checks;
 import io.flowgres.routing.Route;
-import io.r2dbc.postgresql.PostgresqlConnectionFactoryProvider;
 import io.r2dbc.postgresql.api.Notification;
 import io.r2dbc.postgresql.api.PostgresqlConnection;
-import io.r2dbc.spi.ConnectionFactories;
-import io.r2dbc.spi.ConnectionFactory;
-import io.r2dbc.spi.ConnectionFactoryOptions;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,7 +63,6 @@ public final class PostgresInvalidations implements InvalidationBroadcaster, Aut
     private static final String CONNECTED = "";
 
     private final Flowgres flowgres;
-    private final ConnectionFactory listenerFactory;
     private final String instanceId = UUID.randomUUID().toString();
     private final Duration reconnectDelay;
     private final Duration heartbeat;
@@ -82,20 +76,10 @@ public final class PostgresInvalidations implements InvalidationBroadcaster, Aut
         this.reconnectDelay = builder.reconnectDelay;
         this.heartbeat = builder.heartbeat;
         this.scheduler = builder.scheduler;
-        ClusterConfig config = flowgres.config();
-        ConnectionFactoryOptions.Builder options = ConnectionFactoryOptions.parse(config.primary().url()).mutate()
-                .option(ConnectionFactoryOptions.USER, config.username())
-                .option(ConnectionFactoryOptions.CONNECT_TIMEOUT, heartbeat)
-                .option(PostgresqlConnectionFactoryProvider.APPLICATION_NAME, APPLICATION_NAME);
-        String password = config.password();
-        if (password != null) {
-            options.option(ConnectionFactoryOptions.PASSWORD, password);
-        }
-        this.listenerFactory = ConnectionFactories.get(options.build());
     }
 
     /**
-     * A builder: sending through {@code flowgres}, listening on its primary.
+     * A builder: sending through {@code flowgres}, listening on the node that takes writes.
      *
      * @param flowgres the facade whose primary carries the notifications
      * @return the builder
@@ -141,7 +125,9 @@ public final class PostgresInvalidations implements InvalidationBroadcaster, Aut
     }
 
     private Flux<String> sessions(QueryCache cache) {
-        return Flux.usingWhen(Mono.from(listenerFactory.create()).cast(PostgresqlConnection.class),
+        // Each session connects to the node that takes writes now, so the listener follows a promoted primary.
+        return Flux.usingWhen(flowgres.connectToWriter(APPLICATION_NAME).timeout(heartbeat, scheduler)
+                                .cast(PostgresqlConnection.class),
                         connection -> session(connection, cache),
                         PostgresqlConnection::close, (connection, error) -> connection.close(),
                         PostgresqlConnection::close)
@@ -154,7 +140,7 @@ public final class PostgresInvalidations implements InvalidationBroadcaster, Aut
     private Flux<String> session(PostgresqlConnection connection, QueryCache cache) {
         Mono<Integer> listen = connection.createStatement("LISTEN " + CHANNEL).execute()
                 .flatMap(result -> result.getRowsUpdated()).then(connection.createStatement("SELECT pg_backend_pid()")
-                        .execute().flatMap(result -> result.map(row -> row.get(0, Integer.class))).next());
+                        .execute().flatMap(result -> result.map(row -> row.get(0, Integer.class))).single());
         // The notification stream ends with the connection: that is a loss, never a normal end.
         Flux<String> notifications = connection.getNotifications().map(PostgresInvalidations::payload)
                 .concatWith(Mono.error(() -> new IllegalStateException("listener connection closed")));

@@ -7,11 +7,11 @@ import java.util.List;
 import java.util.Set;
 
 import io.flowgres.internal.Checks;
-import io.flowgres.node.PoolPolicy;
-import io.flowgres.resilience.BreakerPolicy;
-import io.flowgres.resilience.RetryBudgetPolicy;
-import io.flowgres.resilience.RetryPolicy;
-import io.flowgres.routing.RoutingPolicy;
+import io.flowgres.cluster.PoolPolicy;
+import io.flowgres.cluster.BreakerPolicy;
+import io.flowgres.cluster.RetryBudgetPolicy;
+import io.flowgres.cluster.RetryPolicy;
+import io.flowgres.cluster.RoutingPolicy;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -4,7 +4,7 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 import io.flowgres.internal.Checks;
-import io.flowgres.node.PoolPolicy;
+import io.flowgres.cluster.PoolPolicy;
 import io.r2dbc.spi.ConnectionFactoryOptions;
 import org.jspecify.annotations.Nullable;
 

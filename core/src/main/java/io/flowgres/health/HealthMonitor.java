@@ -11,7 +11,8 @@ import java.util.function.Supplier;
 
 import io.flowgres.Flowgres;
 import io.flowgres.internal.Checks;
-import io.flowgres.node.Node;
+import io.flowgres.routing.NodeView;
+import io.flowgres.routing.Topology;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,11 +30,13 @@ import reactor.core.scheduler.Schedulers;
  *   <li>{@link #quick()} returns the last report from memory: it never blocks and never touches
  *       the network. When that report is older than the {@linkplain HealthPolicy#cacheTtl() TTL}
  *       it also starts a re-check in the background, for the next caller.</li>
- *   <li>{@link #deep()} checks every node now, in parallel: connectivity and round-trip latency,
- *       pool usage, breaker state and, for replicas, replication lag in WAL bytes against the
- *       primary. Each node is bounded by {@link HealthPolicy#checkTimeout()}, the whole check by
- *       twice that; a node that does not answer in time is reported {@code DOWN}, never waited
- *       for. The result also refreshes the cache.</li>
+ *   <li>{@link #deep()} asks the prober, the single source of node truth, for a round now
+ *       ({@link Flowgres#probeNow()}: every node in parallel, on its own connection, outside the
+ *       breakers, bounded by the probe timeout) and builds the report from the
+ *       {@link Flowgres#topology() topology} it leaves: reachability and round trip, role, lag,
+ *       breaker, drain and pool figures. The whole check is bounded by
+ *       {@link HealthPolicy#checkTimeout()}; past it the report is built from what the prober
+ *       last knew. The result also refreshes the cache.</li>
  *   <li>{@link #start()} re-checks every {@link HealthPolicy#refreshInterval()} in the background,
  *       one check at a time, until {@link #close()}.</li>
  * </ul>
@@ -85,7 +88,9 @@ public final class HealthMonitor implements AutoCloseable {
         Checks.notNull(flowgres, "flowgres");
         Checks.notNull(policy, "policy");
         Checks.notNull(scheduler, "scheduler");
-        return new HealthMonitor(() -> checkNodes(flowgres.nodes(), policy, scheduler), policy, scheduler);
+        return new HealthMonitor(() -> flowgres.probeNow()
+                .timeout(policy.checkTimeout(), Mono.empty(), scheduler)
+                .then(Mono.fromSupplier(() -> report(flowgres.topology(), policy))), policy, scheduler);
     }
 
     /** The policy this monitor follows. */
@@ -171,39 +176,48 @@ public final class HealthMonitor implements AutoCloseable {
         return scheduler.now(TimeUnit.NANOSECONDS);
     }
 
-    /** Checks the nodes in parallel, primary first, and derives lag and the overall status. */
-    static Mono<HealthReport> checkNodes(List<Node> nodes, HealthPolicy policy, Scheduler scheduler) {
-        Mono<HealthReport> all = Flux.fromIterable(nodes)
-                .flatMapSequential(node -> NodeProbe.probe(node, policy.checkTimeout()))
-                .collectList()
-                .map(results -> withLag(results, policy.maxReplicaLagBytes()));
-        // Each probe is bounded; this is the backstop that keeps the whole check bounded whatever
-        // a driver does with a cancelled query.
-        return all.timeout(policy.checkTimeout().multipliedBy(2),
-                Mono.fromSupplier(() -> report(nodes.stream().map(NodeProbe::timedOut).toList())), scheduler);
-    }
-
-    private static HealthReport withLag(List<NodeProbe.Result> results, long maxLagBytes) {
-        Long primaryLsn = null;
-        List<NodeReport> reports = new ArrayList<>(results.size());
-        for (NodeProbe.Result result : results) {
-            NodeReport report = result.report();
-            if (report.role().equals("primary")) {
-                primaryLsn = report.status() == HealthStatus.UP ? result.lsn() : null;
-                reports.add(report);
-            } else if (primaryLsn != null && result.lsn() != null && report.status() == HealthStatus.UP) {
-                long lag = Math.max(0, primaryLsn - result.lsn());
-                reports.add(lag > maxLagBytes
-                        ? report.with(HealthStatus.DEGRADED, "lagging " + lag + " bytes", lag)
-                        : report.with(HealthStatus.UP, null, lag));
+    /**
+     * Judges each node of a topology: the writer is {@code DOWN} when unreachable, its breaker is
+     * open or it is in recovery; a replica is {@code DOWN} when unreachable, {@code DEGRADED} when
+     * it lags beyond the policy, its lag is unknown beyond it, or it is not in recovery.
+     */
+    static HealthReport report(Topology topology, HealthPolicy policy) {
+        List<NodeReport> reports = new ArrayList<>(topology.nodes().size());
+        for (NodeView node : topology.nodes()) {
+            boolean writer = node.name().equals(topology.writer());
+            String role = writer ? "primary" : "replica";
+            HealthStatus status;
+            String error = null;
+            Long lag = null;
+            if (node.probeFailure() != null || "down".equals(node.status())) {
+                status = HealthStatus.DOWN;
+                error = node.probeFailure() != null ? node.probeFailure() : "no answer";
+            } else if (writer && "breaker-open".equals(node.status())) {
+                status = HealthStatus.DOWN;
+                error = "circuit breaker open";
+            } else if (writer && !"primary".equals(node.observedRole())) {
+                status = HealthStatus.DOWN;
+                error = "primary is in recovery (read-only)";
+            } else if (!writer && !"replica".equals(node.observedRole())) {
+                status = HealthStatus.DEGRADED;
+                error = "replica is not in recovery";
+            } else if (!writer) {
+                lag = node.lagBytes();
+                if (node.lagBytes() > policy.maxReplicaLagBytes()) {
+                    status = HealthStatus.DEGRADED;
+                    error = "lagging " + node.lagBytes() + " bytes";
+                } else if (!node.lagKnown() && "lagging".equals(node.status())) {
+                    status = HealthStatus.DEGRADED;
+                    error = "lag unknown for " + Math.round(node.lagSeconds()) + " s";
+                } else {
+                    status = HealthStatus.UP;
+                }
             } else {
-                reports.add(report);
+                status = HealthStatus.UP;
             }
+            reports.add(new NodeReport(node.name(), role, status, node.probeMillis(), error, node.breaker(),
+                    node.drained(), node.inFlight(), node.pool(), lag));
         }
-        return report(reports);
-    }
-
-    private static HealthReport report(List<NodeReport> reports) {
         return new HealthReport(HealthReport.overall(reports), Instant.now(), reports);
     }
 

@@ -1,8 +1,5 @@
 package io.flowgres.metrics;
 
-import io.flowgres.node.Node;
-import io.r2dbc.pool.PoolMetrics;
-
 /**
  * A snapshot of one node's pool: connections in use, idle, callers waiting, and the maximum size,
  * with the utilisation and {@link PoolHealth} derived from them. Reading it never blocks.
@@ -34,24 +31,6 @@ public record PoolUsage(int acquired, int idle, int pending, int max) {
         if (max < 1) {
             throw new IllegalArgumentException("max must be >= 1, was " + max);
         }
-    }
-
-    /**
-     * Reads a node's pool now.
-     *
-     * @param node the node
-     * @return the snapshot; all zero (with the policy's maximum) when the pool exposes no figures
-     */
-    public static PoolUsage of(Node node) {
-        int max = node.poolPolicy().maxSize();
-        return node.poolMetrics()
-                .map(metrics -> of(metrics, max))
-                .orElseGet(() -> new PoolUsage(0, 0, 0, max));
-    }
-
-    private static PoolUsage of(PoolMetrics metrics, int max) {
-        return new PoolUsage(Math.max(0, metrics.acquiredSize()), Math.max(0, metrics.idleSize()),
-                Math.max(0, metrics.pendingAcquireSize()), Math.max(1, max));
     }
 
     /** The share of the maximum in use, 0 to 1. */

@@ -10,7 +10,7 @@ import java.util.List;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
-import io.flowgres.BadRequestException;
+import io.flowgres.query.BadRequestException;
 import io.flowgres.internal.Checks;
 
 /**

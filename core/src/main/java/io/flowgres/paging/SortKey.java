@@ -4,7 +4,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.function.Function;
 
-import io.flowgres.BadRequestException;
+import io.flowgres.query.BadRequestException;
 import io.flowgres.internal.Checks;
 
 /**

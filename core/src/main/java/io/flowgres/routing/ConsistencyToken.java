@@ -1,6 +1,6 @@
 package io.flowgres.routing;
 
-import io.flowgres.node.Lsn;
+import io.flowgres.internal.Lsn;
 
 /**
  * Proof of a write, for reading it back: the primary's WAL position taken after the write
@@ -11,6 +11,16 @@ import io.flowgres.node.Lsn;
  * @param lsn the WAL byte position
  */
 public record ConsistencyToken(long lsn) {
+
+    /**
+     * A token no replica satisfies, so that reads carrying it go to the writer: what a committed
+     * write returns when its WAL position could not be read after the commit.
+     *
+     * @return the token
+     */
+    public static ConsistencyToken writerOnly() {
+        return new ConsistencyToken(Long.MAX_VALUE);
+    }
 
     /**
      * Reads a token's text form.

@@ -1,63 +1,31 @@
 package io.flowgres.routing;
 
-import io.flowgres.node.Node;
-import io.flowgres.node.NodeRole;
-import io.flowgres.node.NodeState;
+import io.flowgres.metrics.PoolUsage;
+import org.jspecify.annotations.Nullable;
 
 /**
- * A snapshot of one node as routing sees it, for operators and the topology endpoint.
+ * A snapshot of one node as routing sees it, for operators, health reports and the topology
+ * endpoint. Names only, never hosts or credentials.
  *
  * @param name the node's name
  * @param configuredRole the role it was configured with, lower case
  * @param observedRole the role the last probe saw, lower case
- * @param status {@code up}, {@code lagging}, {@code down}, {@code ejected}, {@code breaker-open} or {@code drained}
- * @param lagBytes bytes behind the primary
- * @param lagSeconds seconds behind the primary (zero while no bytes are outstanding)
+ * @param status {@code up}, {@code lagging}, {@code down}, {@code ejected}, {@code breaker-open},
+ *        or {@code drained}
+ * @param lagBytes bytes behind the primary, as last known
+ * @param lagSeconds seconds behind the primary (zero while no bytes are outstanding; growing while
+ *        the lag cannot be measured)
+ * @param lagKnown whether the last probe could measure the lag against the primary
  * @param ewmaMillis the peak-sensitive latency average
  * @param inFlight operations running on it
  * @param weight its static balancing weight
- * @param poolAcquired pooled connections in use
- * @param poolIdle idle pooled connections
- * @param poolPending callers waiting for a connection
- * @param poolMax the pool's maximum size
+ * @param breaker its circuit breaker's state, lower case
+ * @param drained whether an operator drained it
+ * @param probeMillis the last probe's round trip, or -1 when it failed or none ran yet
+ * @param probeFailure a short, safe reason when the last probe failed
+ * @param pool its pool's figures now
  */
 public record NodeView(String name, String configuredRole, String observedRole, String status, long lagBytes,
-        double lagSeconds, double ewmaMillis, int inFlight, double weight, int poolAcquired, int poolIdle,
-        int poolPending, int poolMax) {
-
-    /**
-     * Takes a snapshot.
-     *
-     * @param node the node
-     * @param router the router, to judge eligibility
-     * @param nowNanos the pipeline clock's current time
-     * @return the snapshot
-     */
-    public static NodeView of(Node node, Router router, long nowNanos) {
-        NodeState state = node.state();
-        String status;
-        if (!state.isReachable()) {
-            status = "down";
-        } else if (!node.isAvailable()) {
-            status = "breaker-open";
-        } else if (node.isDrained()) {
-            status = "drained";
-        } else if (state.isEjected(nowNanos)) {
-            status = "ejected";
-        } else if (node.observedRole() == NodeRole.REPLICA && state.isLagging()) {
-            status = "lagging";
-        } else {
-            status = "up";
-        }
-        int acquired = node.poolMetrics().map(metrics -> metrics.acquiredSize()).orElse(0);
-        int idle = node.poolMetrics().map(metrics -> metrics.idleSize()).orElse(0);
-        int pending = node.poolMetrics().map(metrics -> metrics.pendingAcquireSize()).orElse(0);
-        return new NodeView(node.name(), lower(node.role()), lower(node.observedRole()), status, state.lagBytes(),
-                state.lagSeconds(), state.ewmaNanos() / 1e6, node.inFlight(), node.weight(), acquired, idle, pending,
-                node.poolPolicy().maxSize());
-    }
-
-    private static String lower(NodeRole role) {
-        return role.name().toLowerCase(java.util.Locale.ROOT);
-    }
+        double lagSeconds, boolean lagKnown, double ewmaMillis, int inFlight, double weight, String breaker,
+        boolean drained, double probeMillis, @Nullable String probeFailure, PoolUsage pool) {
 }

@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.random.RandomGenerator;
 
 import io.flowgres.internal.Checks;
-import io.flowgres.node.Node;
 
 /**
  * The default balancer: draws two eligible replicas at random and chooses between them with odds
@@ -24,20 +23,20 @@ import io.flowgres.node.Node;
  * {@value #OUTLIER} × {@value #DOMINANCE} times the other (its average still holds a freeze), so a
  * passing hiccup does not empty it.
  */
-public final class PowerOfTwoChoicesBalancer implements Balancer {
+final class PowerOfTwoChoicesBalancer implements Balancer {
 
     /**
      * How many times {@link #DOMINANCE} costlier than the other, weights aside, a candidate that is
      * not stalled may be and still be chosen: a replica whose average holds a long freeze is left
      * alone until its average has come down, a latency peak of a few milliseconds is not.
      */
-    public static final double OUTLIER = 4.0;
+    static final double OUTLIER = 4.0;
 
     /**
      * How many times costlier than the other, weights aside, a stalled candidate may be and still be
      * chosen; also how many usual latencies unanswered work must wait to count as a stall.
      */
-    public static final double DOMINANCE = 4.0;
+    static final double DOMINANCE = 4.0;
 
     private final RandomGenerator random;
 
@@ -46,12 +45,12 @@ public final class PowerOfTwoChoicesBalancer implements Balancer {
      *
      * @param random the source of the two draws (seeded in tests)
      */
-    public PowerOfTwoChoicesBalancer(RandomGenerator random) {
+    PowerOfTwoChoicesBalancer(RandomGenerator random) {
         this.random = Checks.notNull(random, "random");
     }
 
     @Override
-    public Node pick(List<Node> eligible) {
+    public Candidate pick(List<Candidate> eligible) {
         int size = eligible.size();
         if (size == 1) {
             return eligible.get(0);
@@ -61,8 +60,8 @@ public final class PowerOfTwoChoicesBalancer implements Balancer {
         if (second >= first) {
             second++;
         }
-        Node a = eligible.get(first);
-        Node b = eligible.get(second);
+        Candidate a = eligible.get(first);
+        Candidate b = eligible.get(second);
         double costA = cost(a);
         double costB = cost(b);
         // Equal latencies make the costs differ by the weight ratio; only a gap beyond that is a verdict.
@@ -81,7 +80,8 @@ public final class PowerOfTwoChoicesBalancer implements Balancer {
      * Whether a candidate is so much costlier than its rival that the rival takes the read outright:
      * beyond the tolerance and stalled now, or beyond {@value #OUTLIER} times the tolerance.
      */
-    private static boolean leftAlone(Node node, double cost, Node rival, double rivalCost, double tolerance) {
+    private static boolean leftAlone(Candidate node, double cost, Candidate rival, double rivalCost,
+            double tolerance) {
         return cost > tolerance * rivalCost && (stalledAgainst(node, rival) || cost > OUTLIER * tolerance * rivalCost);
     }
 
@@ -90,19 +90,19 @@ public final class PowerOfTwoChoicesBalancer implements Balancer {
      * usual latencies: the shorter, so that neither a peak in the rival's average nor one in the
      * node's own (a replica frozen before) delays the verdict.
      */
-    private static boolean stalledAgainst(Node node, Node rival) {
-        return node.stallNanos() > DOMINANCE * Math.min(node.state().ewmaNanos(), rival.state().ewmaNanos());
+    private static boolean stalledAgainst(Candidate node, Candidate rival) {
+        return node.stallNanos() > DOMINANCE * Math.min(node.latencyNanos(), rival.latencyNanos());
     }
 
     /**
      * The cost of sending one more request to a node.
      *
-     * @param node the node
+     * @param node the candidate
      * @return {@code max(ewma, stall) × (in-flight + pending + 1) / weight}, where the stall is how long
      *         work has been in flight on the node without any of it finishing
      */
-    public static double cost(Node node) {
-        double latency = Math.max(node.state().ewmaNanos(), node.stallNanos());
+    static double cost(Candidate node) {
+        double latency = Math.max(node.latencyNanos(), node.stallNanos());
         return latency * (node.load() + 1) / node.weight();
     }
 }

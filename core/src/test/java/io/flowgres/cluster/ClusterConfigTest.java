@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import java.time.Duration;
 
-import io.flowgres.node.PoolPolicy;
-import io.flowgres.resilience.BreakerPolicy;
-import io.flowgres.resilience.RetryPolicy;
+import io.flowgres.cluster.PoolPolicy;
+import io.flowgres.cluster.BreakerPolicy;
+import io.flowgres.cluster.RetryPolicy;
 import org.junit.jupiter.api.Test;
 
 final class ClusterConfigTest {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.time.Duration;
 
-import io.flowgres.routing.RoutingPolicy;
+import io.flowgres.cluster.RoutingPolicy;
 import org.junit.jupiter.api.Test;
 
 final class NodeStateTest {

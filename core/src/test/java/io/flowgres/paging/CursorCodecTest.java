@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 
-import io.flowgres.BadRequestException;
+import io.flowgres.query.BadRequestException;
 import org.junit.jupiter.api.Test;
 
 final class CursorCodecTest {

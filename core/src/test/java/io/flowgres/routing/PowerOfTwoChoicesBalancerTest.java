@@ -7,8 +7,8 @@ import java.util.SplittableRandom;
 
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.NodeConfig;
-import io.flowgres.node.Node;
-import io.flowgres.node.NodeRole;
+import io.flowgres.internal.node.Node;
+import io.flowgres.internal.node.NodeRole;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

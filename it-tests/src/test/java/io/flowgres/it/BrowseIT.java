@@ -9,11 +9,11 @@ import java.util.List;
 import java.util.Map;
 
 import io.flowgres.Flowgres;
-import io.flowgres.Query;
+import io.flowgres.query.Query;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.local.LocalCluster;
 import io.flowgres.local.LocalNode;
-import io.flowgres.node.PoolPolicy;
+import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.routing.Route;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

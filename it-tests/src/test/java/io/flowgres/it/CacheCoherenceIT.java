@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.Map;
 
 import io.flowgres.Flowgres;
-import io.flowgres.Query;
+import io.flowgres.query.Query;
 import io.flowgres.cache.PostgresInvalidations;
 import io.flowgres.cache.QueryCache;
 import io.flowgres.local.LocalCluster;

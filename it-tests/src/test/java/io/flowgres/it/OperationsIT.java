@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 
 import io.flowgres.Flowgres;
 import io.flowgres.local.LocalCluster;
-import io.flowgres.metrics.QueryMetrics;
+import io.flowgres.internal.metrics.QueryMetrics;
 import io.flowgres.web.admin.AdminAccess;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

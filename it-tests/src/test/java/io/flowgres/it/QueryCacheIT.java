@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.flowgres.Flowgres;
 import io.flowgres.local.LocalCluster;
-import io.flowgres.metrics.QueryMetrics;
+import io.flowgres.internal.metrics.QueryMetrics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

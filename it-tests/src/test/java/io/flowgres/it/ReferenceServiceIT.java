@@ -11,9 +11,9 @@ import java.util.Map;
 import java.util.Set;
 
 import io.flowgres.Flowgres;
-import io.flowgres.Query;
+import io.flowgres.query.Query;
 import io.flowgres.local.LocalCluster;
-import io.flowgres.metrics.QueryMetrics;
+import io.flowgres.internal.metrics.QueryMetrics;
 import io.flowgres.routing.Route;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

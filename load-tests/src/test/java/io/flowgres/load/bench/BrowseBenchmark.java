@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 
 import io.flowgres.Flowgres;
-import io.flowgres.Query;
+import io.flowgres.query.Query;
 import io.flowgres.local.LocalCluster;
 import io.flowgres.paging.CursorCodec;
 import io.flowgres.paging.Sort;

@@ -5,11 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.flowgres.BadRequestException;
+import io.flowgres.query.BadRequestException;
 import io.flowgres.Flowgres;
 import io.flowgres.metrics.SlowQueryLog;
 import io.flowgres.metrics.SlowQueryStats;
-import io.flowgres.node.Node;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -56,38 +55,36 @@ final class AdminHandler {
     /** {@code POST /api/admin/nodes/{node}/breaker/reset}. */
     Mono<ServerResponse> resetBreaker(ServerRequest request) {
         return Mono.defer(() -> {
-            Node node = node(request);
-            String before = node.breaker().getState().name();
-            node.breaker().reset();
-            log.warn("Admin: reset circuit breaker of {} (was {})", node.name(), before);
-            return ServerResponse.ok().bodyValue(Map.of("node", node.name(), "breaker",
-                    node.breaker().getState().name(), "previous", before));
+            String node = node(request);
+            String before = operate("node", () -> flowgres.resetBreaker(node));
+            String after = flowgres.topology().node(node).map(view -> view.breaker()).orElse("unknown");
+            log.warn("Admin: reset circuit breaker of {} (was {})", node, before);
+            return ServerResponse.ok().bodyValue(Map.of("node", node, "breaker", upper(after), "previous",
+                    upper(before)));
         });
     }
 
     /** {@code POST /api/admin/nodes/{node}/drain?waitSeconds=30}: out of rotation, then wait. */
     Mono<ServerResponse> drain(ServerRequest request) {
         return Mono.defer(() -> {
-            Node node = node(request);
+            String node = node(request);
             Duration wait = Duration.ofSeconds(intParam(request, "waitSeconds", (int) DEFAULT_DRAIN_WAIT.toSeconds(),
                     0, 600));
-            try {
-                node.drain();
-            } catch (IllegalStateException e) {
-                return Mono.error(BadRequestException.forParameter("node", e.getMessage()));
-            }
-            log.warn("Admin: draining {} ({} operation(s) running, waiting up to {})", node.name(), node.inFlight(),
-                    wait);
+            operate("node", () -> {
+                flowgres.drain(node);
+                return node;
+            });
+            log.warn("Admin: draining {} ({} operation(s) running, waiting up to {})", node, inFlight(node), wait);
             return Flux.interval(Duration.ZERO, POLL)
-                    .filter(tick -> node.inFlight() == 0)
+                    .filter(tick -> inFlight(node) == 0)
                     .next()
                     .map(tick -> true)
                     .timeout(wait, Mono.just(false))
                     .flatMap(idle -> {
-                        log.warn("Admin: {} drained; {}", node.name(), idle ? "idle" : node.inFlight()
+                        log.warn("Admin: {} drained; {}", node, idle ? "idle" : inFlight(node)
                                 + " operation(s) still running after " + wait);
-                        return ServerResponse.ok().bodyValue(Map.of("node", node.name(), "drained", true, "idle",
-                                idle, "inFlight", node.inFlight()));
+                        return ServerResponse.ok().bodyValue(Map.of("node", node, "drained", true, "idle",
+                                idle, "inFlight", inFlight(node)));
                     });
         });
     }
@@ -95,10 +92,10 @@ final class AdminHandler {
     /** {@code POST /api/admin/nodes/{node}/undrain}. */
     Mono<ServerResponse> undrain(ServerRequest request) {
         return Mono.defer(() -> {
-            Node node = node(request);
-            node.undrain();
-            log.warn("Admin: {} back in rotation", node.name());
-            return ServerResponse.ok().bodyValue(Map.of("node", node.name(), "drained", false));
+            String node = node(request);
+            flowgres.undrain(node);
+            log.warn("Admin: {} back in rotation", node);
+            return ServerResponse.ok().bodyValue(Map.of("node", node, "drained", false));
         });
     }
 
@@ -112,13 +109,31 @@ final class AdminHandler {
                 }));
     }
 
-    private Node node(ServerRequest request) {
+    /** The node named in the path, checked against the topology. */
+    private String node(ServerRequest request) {
         String name = request.pathVariable("node");
-        try {
-            return flowgres.node(name);
-        } catch (IllegalArgumentException e) {
-            throw BadRequestException.forParameter("node", e.getMessage());
+        if (flowgres.topology().node(name).isEmpty()) {
+            throw BadRequestException.forParameter("node", "node must be one of " + flowgres.topology().nodes()
+                    .stream().map(view -> view.name()).toList() + ", was '" + name + "'");
         }
+        return name;
+    }
+
+    /** Runs an operator action; a refusal (draining the primary) is the caller's mistake: 400. */
+    private static <T> T operate(String parameter, java.util.function.Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw BadRequestException.forParameter(parameter, e.getMessage());
+        }
+    }
+
+    private int inFlight(String node) {
+        return flowgres.topology().node(node).map(view -> view.inFlight()).orElse(0);
+    }
+
+    private static String upper(String state) {
+        return state.toUpperCase(java.util.Locale.ROOT);
     }
 
     private static List<Map<String, Object>> view(List<SlowQueryStats> stats) {

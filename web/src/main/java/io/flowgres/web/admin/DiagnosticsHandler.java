@@ -4,7 +4,7 @@ import java.time.OffsetDateTime;
 import java.util.Map;
 
 import io.flowgres.Flowgres;
-import io.flowgres.Query;
+import io.flowgres.query.Query;
 import io.flowgres.routing.Route;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;

@@ -6,9 +6,8 @@ import java.util.function.Supplier;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.NodeConfig;
 import io.flowgres.local.LocalCluster;
-import io.flowgres.local.LocalNode;
-import io.flowgres.node.PoolPolicy;
-import io.flowgres.routing.RoutingPolicy;
+import io.flowgres.cluster.PoolPolicy;
+import io.flowgres.cluster.RoutingPolicy;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,10 +22,12 @@ final class ClusterConfigFactory {
     }
 
     static ClusterConfig from(FlowgresProperties properties, @Nullable LocalCluster local) {
-        ClusterConfig.Builder builder = ClusterConfig.builder();
-        PoolPolicy clusterPool = property("flowgres.pool", () -> pool(properties.getPool()));
         String primaryUrl = properties.getPrimary().getUrl();
-        if (primaryUrl != null && !primaryUrl.isBlank()) {
+        boolean external = primaryUrl != null && !primaryUrl.isBlank();
+        // The embedded cluster maps itself (nodes and credentials); settings below apply to both.
+        ClusterConfig.Builder builder = !external && local != null ? local.clusterConfig() : ClusterConfig.builder();
+        PoolPolicy clusterPool = property("flowgres.pool", () -> pool(properties.getPool()));
+        if (external) {
             builder.primary(property("flowgres.primary",
                     () -> node(properties.getPrimary(), "primary", clusterPool)));
             List<FlowgresProperties.Node> replicas = properties.getReplicas();
@@ -41,13 +42,7 @@ final class ClusterConfigFactory {
                 throw new IllegalStateException("flowgres.username must be set when flowgres.primary.url is set");
             }
             builder.credentials(username, properties.getPassword());
-        } else if (local != null) {
-            builder.primary(NodeConfig.of(local.primary().name(), local.primary().r2dbcUrl()));
-            for (LocalNode replica : local.replicas()) {
-                builder.replica(NodeConfig.of(replica.name(), replica.r2dbcUrl()));
-            }
-            builder.credentials(local.user(), local.password());
-        } else {
+        } else if (local == null) {
             throw new IllegalStateException(
                     "flowgres.primary.url must be set, or flowgres.embedded.enabled=true to start a local cluster");
         }

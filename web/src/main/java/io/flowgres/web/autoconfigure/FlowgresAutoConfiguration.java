@@ -6,7 +6,7 @@ import io.flowgres.Flowgres;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.local.LocalCluster;
 import io.flowgres.metrics.SlowQueryLog;
-import io.flowgres.routing.Balancers;
+import io.flowgres.routing.Balancer;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,7 +85,7 @@ public class FlowgresAutoConfiguration {
                 () -> SlowQueryLog.withThreshold(properties.getSlowQuery().getThreshold())));
         meterRegistry.ifAvailable(builder::meterRegistry);
         builder.balancer(ClusterConfigFactory.property("flowgres.routing.balancer",
-                () -> Balancers.named(properties.getRouting().getBalancer(), RandomGenerator.getDefault())));
+                () -> Balancer.named(properties.getRouting().getBalancer(), RandomGenerator.getDefault())));
         return builder.build();
     }
 }

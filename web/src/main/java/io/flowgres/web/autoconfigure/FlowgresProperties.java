@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.flowgres.routing.Route;
-import io.flowgres.routing.RoutingPolicy;
+import io.flowgres.cluster.RoutingPolicy;
 import io.flowgres.web.cache.CacheProperties;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;

@@ -3,7 +3,6 @@ package io.flowgres.web.autoconfigure;
 import java.time.Duration;
 
 import io.flowgres.Flowgres;
-import io.flowgres.node.Node;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -88,6 +87,6 @@ public final class FlowgresShutdown implements SmartLifecycle {
     }
 
     private int inFlight() {
-        return flowgres.nodes().stream().mapToInt(Node::inFlight).sum();
+        return flowgres.topology().inFlight();
     }
 }

@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import io.flowgres.BadRequestException;
-import io.flowgres.Committed;
-import io.flowgres.ConflictException;
+import io.flowgres.query.BadRequestException;
+import io.flowgres.query.Committed;
+import io.flowgres.query.ConflictException;
 import io.flowgres.web.routing.ConsistencyHeader;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.ResolvableType;

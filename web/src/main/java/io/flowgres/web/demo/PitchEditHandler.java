@@ -1,6 +1,6 @@
 package io.flowgres.web.demo;
 
-import io.flowgres.BadRequestException;
+import io.flowgres.query.BadRequestException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;

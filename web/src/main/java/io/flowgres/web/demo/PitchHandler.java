@@ -2,8 +2,8 @@ package io.flowgres.web.demo;
 
 import java.net.URI;
 
-import io.flowgres.BadRequestException;
-import io.flowgres.ConflictException;
+import io.flowgres.query.BadRequestException;
+import io.flowgres.query.ConflictException;
 import io.flowgres.paging.Sort;
 import io.flowgres.web.routing.ConsistencyHeader;
 import org.springframework.http.HttpStatus;

@@ -11,10 +11,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-import io.flowgres.BadRequestException;
-import io.flowgres.Committed;
+import io.flowgres.query.BadRequestException;
+import io.flowgres.query.Committed;
 import io.flowgres.Flowgres;
-import io.flowgres.Query;
+import io.flowgres.query.Query;
 import io.flowgres.cache.CacheKey;
 import io.flowgres.cache.QueryCache;
 import io.flowgres.paging.CursorCodec;

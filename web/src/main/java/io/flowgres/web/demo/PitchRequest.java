@@ -21,7 +21,7 @@ public record PitchRequest(@Nullable Long ownerId, @Nullable String title, @Null
      * Validates every field.
      *
      * @return the draft
-     * @throws io.flowgres.BadRequestException naming the first bad field
+     * @throws io.flowgres.query.BadRequestException naming the first bad field
      */
     public PitchDraft validate() {
         return validate("");
@@ -33,11 +33,11 @@ public record PitchRequest(@Nullable Long ownerId, @Nullable String title, @Null
      *
      * @param prefix put before each field's name in the parameter and the message; empty for none
      * @return the draft
-     * @throws io.flowgres.BadRequestException naming the first bad field, prefixed
+     * @throws io.flowgres.query.BadRequestException naming the first bad field, prefixed
      */
     public PitchDraft validate(String prefix) {
         if (ownerId == null || ownerId <= 0) {
-            throw io.flowgres.BadRequestException.forParameter(prefix + "ownerId",
+            throw io.flowgres.query.BadRequestException.forParameter(prefix + "ownerId",
                     prefix + "ownerId must be a positive integer");
         }
         return new PitchDraft(ownerId,

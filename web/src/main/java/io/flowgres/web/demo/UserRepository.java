@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Set;
 
 import io.flowgres.Flowgres;
-import io.flowgres.Query;
+import io.flowgres.query.Query;
 import io.flowgres.cache.CacheKey;
 import io.flowgres.cache.QueryCache;
 import io.flowgres.routing.Route;

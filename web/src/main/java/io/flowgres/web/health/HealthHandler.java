@@ -9,7 +9,7 @@ import io.flowgres.health.HealthReport;
 import io.flowgres.health.HealthStatus;
 import io.flowgres.metrics.PoolUsage;
 import io.flowgres.metrics.QueryStats;
-import io.flowgres.node.Node;
+import io.flowgres.routing.NodeView;
 import io.flowgres.web.admin.AdminAccess;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -74,8 +74,8 @@ public final class HealthHandler {
         int idle = 0;
         int pending = 0;
         int max = 0;
-        for (Node node : flowgres.nodes()) {
-            PoolUsage usage = PoolUsage.of(node);
+        for (NodeView node : flowgres.topology().nodes()) {
+            PoolUsage usage = node.pool();
             active += usage.acquired();
             idle += usage.idle();
             pending += usage.pending();

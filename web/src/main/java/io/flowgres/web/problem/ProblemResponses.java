@@ -2,13 +2,13 @@ package io.flowgres.web.problem;
 
 import java.time.Duration;
 
-import io.flowgres.BadRequestException;
-import io.flowgres.ConflictException;
-import io.flowgres.FlowgresException;
-import io.flowgres.OutcomeUnknownException;
-import io.flowgres.QueryTimeoutException;
-import io.flowgres.UnavailableException;
-import io.flowgres.resilience.SqlStates;
+import io.flowgres.query.BadRequestException;
+import io.flowgres.query.ConflictException;
+import io.flowgres.query.FlowgresException;
+import io.flowgres.query.OutcomeUnknownException;
+import io.flowgres.query.QueryTimeoutException;
+import io.flowgres.query.UnavailableException;
+import io.flowgres.query.QueryFailedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.codec.DecodingException;
@@ -63,6 +63,14 @@ public final class ProblemResponses {
             }
             return respond(problem, null);
         }
+        if (error instanceof QueryFailedException failed && failed.sqlState() != null
+                && failed.sqlState().startsWith("22")) {
+            // A data exception: the server could not accept a value of the request. Its message may
+            // quote values, so it stays in the log.
+            log.info("Data exception: {}", error.getMessage());
+            return respond(problem(HttpStatus.BAD_REQUEST, "Bad request",
+                    "The request has a value the database cannot accept."), null);
+        }
         if (error instanceof UnavailableException unavailable) {
             return respond(problem(HttpStatus.SERVICE_UNAVAILABLE, "Database unavailable",
                     "The database cannot take this request right now; retry later."), unavailable.retryAfter());
@@ -105,7 +113,13 @@ public final class ProblemResponses {
 
     /** Whether a body was refused for its size, however the codec wrapped that (cause chains may loop). */
     private static boolean causedByBodyLimit(Throwable error) {
-        return SqlStates.causes(error).stream().anyMatch(DataBufferLimitException.class::isInstance);
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Throwable t = error; t != null && seen.add(t); t = t.getCause()) {
+            if (t instanceof DataBufferLimitException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static ProblemDetail problem(HttpStatusCode status, String title, String detail) {

@@ -7,7 +7,7 @@ import java.util.List;
 
 import io.flowgres.Flowgres;
 import io.flowgres.health.HealthMonitor;
-import io.flowgres.node.PoolPolicy;
+import io.flowgres.cluster.PoolPolicy;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;

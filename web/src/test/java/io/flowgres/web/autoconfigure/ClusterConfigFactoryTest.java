@@ -7,7 +7,7 @@ import java.time.Duration;
 
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.NodeConfig;
-import io.flowgres.node.PoolPolicy;
+import io.flowgres.cluster.PoolPolicy;
 import org.junit.jupiter.api.Test;
 
 final class ClusterConfigFactoryTest {

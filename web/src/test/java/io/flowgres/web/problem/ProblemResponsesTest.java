@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.function.Supplier;
 
-import io.flowgres.BadRequestException;
-import io.flowgres.ConflictException;
-import io.flowgres.QueryTimeoutException;
-import io.flowgres.UnavailableException;
+import io.flowgres.query.BadRequestException;
+import io.flowgres.query.ConflictException;
+import io.flowgres.query.QueryTimeoutException;
+import io.flowgres.query.UnavailableException;
 import org.junit.jupiter.api.Test;
 import org.springframework.core.codec.DecodingException;
 import org.springframework.core.io.buffer.DataBufferLimitException;

@@ -1,0 +1,11 @@
+package io.flowgres.internal.exec;
+
+/** The three kinds of operation, which differ in route, retry policy and retry safety. */
+public enum OperationKind {
+    /** A read: any eligible node the route allows; every transient failure may be retried. */
+    READ,
+    /** A single auto-committed write on the primary: retried only when it never reached the server, or is idempotent. */
+    WRITE,
+    /** A transaction on the primary: re-run whole when PostgreSQL rolled it back; never after an unknown commit. */
+    TRANSACTION
+}

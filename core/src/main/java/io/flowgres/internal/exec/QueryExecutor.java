@@ -1,0 +1,291 @@
+package io.flowgres.internal.exec;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
+
+import io.flowgres.cluster.ClusterConfig;
+import io.flowgres.cluster.RetryPolicy;
+import io.flowgres.internal.Lsn;
+import io.flowgres.internal.NodeAcquireException;
+import io.flowgres.internal.SqlStates;
+import io.flowgres.internal.metrics.QueryMetrics;
+import io.flowgres.internal.node.Node;
+import io.flowgres.internal.routing.Router;
+import io.flowgres.query.Committed;
+import io.flowgres.query.FlowgresException;
+import io.flowgres.query.OutcomeUnknownException;
+import io.flowgres.query.Query;
+import io.flowgres.query.QueryTimeoutException;
+import io.flowgres.routing.ConsistencyToken;
+import io.flowgres.routing.Route;
+import io.flowgres.routing.Staleness;
+import io.r2dbc.spi.Connection;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The query pipeline. For each attempt the {@link Router} chooses a node afresh and the work runs
+ * there inside the node's breaker and a share of the operation's remaining deadline; a replica read
+ * may be {@linkplain Hedging hedged}. When an attempt fails, {@link RetryDecision} decides from its
+ * immutable {@link Attempt} facts; a retry is scheduled after a jittered backoff only when the
+ * decision says so and the {@link RetryBudget} grants it; whatever ends the operation is translated
+ * once by {@link ErrorTranslator}.
+ */
+public final class QueryExecutor {
+
+    private final ClusterConfig config;
+    private final Router router;
+    private final QueryMetrics metrics;
+    private final Scheduler timer;
+    private final LongSupplier ticker;
+    private final RandomGenerator random;
+    private final RetryBudget budget;
+
+    /**
+     * Creates the pipeline.
+     *
+     * @param config deadlines, retry policies and hedging
+     * @param router chooses the node of each attempt
+     * @param metrics records attempts, retries and outcomes
+     * @param timer the scheduler of backoff delays, deadlines and hedges
+     * @param ticker the pipeline's clock, in nanoseconds
+     * @param random randomness for jitter
+     */
+    public QueryExecutor(ClusterConfig config, Router router, QueryMetrics metrics, Scheduler timer,
+            LongSupplier ticker, RandomGenerator random) {
+        this.config = config;
+        this.router = router;
+        this.metrics = metrics;
+        this.timer = timer;
+        this.ticker = ticker;
+        this.random = random;
+        this.budget = new RetryBudget(config.retryBudget(), ticker);
+    }
+
+    /**
+     * Runs an operation.
+     *
+     * @param kind read, write or transaction
+     * @param query the named query
+     * @param work the caller's work, applied once per attempt
+     * @param <T> the result type
+     * @return the results, lazily
+     */
+    public <T> Flux<T> execute(OperationKind kind, Query query,
+            Function<? super Connection, ? extends Publisher<T>> work) {
+        return run(kind, query, tracker -> TransactionWork.body(kind, work, tracker));
+    }
+
+    /**
+     * Runs a write or transaction and, on the same connection once it has committed, reads the
+     * primary's WAL insert position: a consistency token at or past the commit record. A failed read
+     * of the position never re-runs committed work: the results come back with a token that routes
+     * reads to the writer.
+     *
+     * @param kind write or transaction
+     * @param query the named query
+     * @param work the caller's work
+     * @param <T> the result type
+     * @return the results and the token
+     */
+    public <T> Mono<Committed<T>> executeCommitted(OperationKind kind, Query query,
+            Function<? super Connection, ? extends Publisher<T>> work) {
+        return run(kind, query, tracker -> {
+            Function<Connection, Publisher<T>> body = TransactionWork.body(kind, work, tracker);
+            return connection -> Flux.from(body.apply(connection))
+                    .collectList()
+                    .doOnNext(results -> tracker.reached(Progress.COMMITTED))
+                    .flatMap(results -> Flux.from(connection.createStatement(
+                                    "SELECT pg_current_wal_insert_lsn()::text").execute())
+                            .flatMap(result -> result.map(row -> String.valueOf(row.get(0))))
+                            .singleOrEmpty()
+                            .map(lsn -> new ConsistencyToken(Lsn.parse(lsn)))
+                            .onErrorResume(error -> Mono.empty())
+                            .defaultIfEmpty(ConsistencyToken.writerOnly())
+                            .map(token -> new Committed<>(results, token)));
+        }).single();
+    }
+
+    private <R> Flux<R> run(OperationKind kind, Query query,
+            Function<AttemptTracker, Function<? super Connection, ? extends Publisher<R>>> bodies) {
+        Route route = routeOf(kind, query);
+        RetryPolicy policy = policyOf(kind);
+        Duration timeout = query.timeout() != null ? query.timeout() : config.queryTimeout();
+        return Flux.deferContextual(context -> {
+            Operation operation = new Operation(kind, query, route, policy, timeout,
+                    ticker.getAsLong() + timeout.toNanos(), Staleness.of(context).orElse(null));
+            budget.recordOperation();
+            return attempt(operation, bodies, 1, Set.of());
+        });
+    }
+
+    /** One attempt and, when it fails and the decision allows, the next after a backoff. */
+    private <R> Flux<R> attempt(Operation operation,
+            Function<AttemptTracker, Function<? super Connection, ? extends Publisher<R>>> bodies, int number,
+            Set<String> failedNodes) {
+        return routedAttempt(operation, bodies, number, failedNodes)
+                .onErrorResume(AttemptFailure.class, failure -> {
+                    Attempt attempt = failure.attempt();
+                    Throwable error = failure.getCause();
+                    RetryDecision.Verdict verdict = RetryDecision.decide(operation.kind(),
+                            operation.query().isIdempotent(), attempt, error,
+                            number < operation.policy().maxAttempts(), operation.deadlineNanos() - now() > 0,
+                            config.retryLockNotAvailable());
+                    if (verdict == RetryDecision.Verdict.RETRY) {
+                        if (budget.tryRetry()) {
+                            metrics.recordRetry(operation.query().name(), SqlStates.reason(error));
+                            Set<String> excluded = attempt.nodeFailed() && attempt.node() != null
+                                    ? with(failedNodes, attempt.node())
+                                    : failedNodes;
+                            return Mono.delay(operation.policy().delay(number, random), timer)
+                                    .thenMany(attempt(operation, bodies, number + 1, excluded));
+                        }
+                        metrics.recordBudgetExhausted(operation.query().name());
+                        verdict = RetryDecision.Verdict.FAIL;
+                    }
+                    FlowgresException translated = ErrorTranslator.translate(error, operation.query().name(), attempt,
+                            verdict, operation.timeout(), config.breaker().openDuration());
+                    count(translated);
+                    return Flux.error(translated);
+                });
+    }
+
+    /** Routes one attempt and, for a replica read with hedging on, races it against a hedge. */
+    private <R> Flux<R> routedAttempt(Operation operation,
+            Function<AttemptTracker, Function<? super Connection, ? extends Publisher<R>>> bodies, int number,
+            Set<String> failedNodes) {
+        return Flux.defer(() -> {
+            long remaining = operation.deadlineNanos() - now();
+            if (remaining <= 0) {
+                return Flux.error(new AttemptFailure(Attempt.unrouted(number),
+                        new java.util.concurrent.TimeoutException("deadline exceeded before attempt " + number)));
+            }
+            Router.Selection selection = router.select(operation.route(), operation.query().consistency(),
+                    operation.staleness(), failedNodes);
+            if (selection instanceof Router.Selection.None none) {
+                return Flux.error(new AttemptFailure(Attempt.unrouted(number), new NoNodeException(none)));
+            }
+            Node node = ((Router.Selection.Chosen) selection).node();
+            // A hung node answers nothing, not an error: each attempt gets its share of the remaining
+            // time, so that a read still has time to be retried elsewhere.
+            int attemptsLeft = Math.max(1, operation.policy().maxAttempts() - number + 1);
+            Duration share = Duration.ofNanos(remaining / attemptsLeft);
+            Flux<R> first = onNode(operation, bodies, number, node, share);
+            Duration hedgeAfter = config.routing().hedgeAfter();
+            if (hedgeAfter == null || operation.kind() != OperationKind.READ || operation.route() == Route.PRIMARY) {
+                return first;
+            }
+            return Hedging.race(first, () -> hedge(operation, bodies, number, failedNodes, node, share), hedgeAfter,
+                    timer);
+        });
+    }
+
+    /** A hedge on another node, when there is one, time is left and the budget grants it. */
+    private <R> Mono<Flux<R>> hedge(Operation operation,
+            Function<AttemptTracker, Function<? super Connection, ? extends Publisher<R>>> bodies, int number,
+            Set<String> failedNodes, Node firstNode, Duration share) {
+        return Mono.defer(() -> {
+            if (operation.deadlineNanos() - now() <= 0) {
+                return Mono.empty();
+            }
+            Router.Selection selection = router.select(operation.route(), operation.query().consistency(),
+                    operation.staleness(), with(failedNodes, firstNode.name()));
+            if (!(selection instanceof Router.Selection.Chosen chosen) || chosen.node() == firstNode
+                    || !budget.tryRetry()) {
+                return Mono.empty();
+            }
+            metrics.recordRetry(operation.query().name(), "hedge");
+            return Mono.just(onNode(operation, bodies, number, chosen.node(), share));
+        });
+    }
+
+    /** One attempt on a chosen node: the work, its facts, its node's verdict and its metrics. */
+    private <R> Flux<R> onNode(Operation operation,
+            Function<AttemptTracker, Function<? super Connection, ? extends Publisher<R>>> bodies, int number,
+            Node node, Duration share) {
+        return Flux.defer(() -> {
+            AttemptTracker tracker = new AttemptTracker(number, node.name());
+            QueryMetrics.Attempt recorder = metrics.startAttempt(operation.query().name(), node.name(),
+                    node.role());
+            return node.run(bodies.apply(tracker), share)
+                    .doOnNext(item -> tracker.emitted())
+                    .doOnComplete(() -> {
+                        node.health().recordSuccess(now());
+                        recorder.success();
+                    })
+                    .doOnCancel(recorder::cancelled)
+                    .onErrorMap(error -> {
+                        boolean nodeFailed = SqlStates.isInfrastructureFailure(error)
+                                || error instanceof NodeAcquireException;
+                        if (nodeFailed) {
+                            node.health().recordFailure(now());
+                        }
+                        recorder.failed(error);
+                        return new AttemptFailure(tracker.finish(nodeFailed), error);
+                    });
+        });
+    }
+
+    private void count(FlowgresException error) {
+        String queryName = error.queryName();
+        if (queryName == null) {
+            return;
+        }
+        if (error instanceof QueryTimeoutException timeout) {
+            metrics.recordTimeout(queryName, timeout.phase().name().toLowerCase(java.util.Locale.ROOT));
+        } else if (error instanceof OutcomeUnknownException) {
+            metrics.recordOutcomeUnknown(queryName);
+        }
+    }
+
+    private RetryPolicy policyOf(OperationKind kind) {
+        return switch (kind) {
+            case READ -> config.readRetry();
+            case WRITE -> config.writeRetry();
+            case TRANSACTION -> config.transactionRetry();
+        };
+    }
+
+    private Route routeOf(OperationKind kind, Query query) {
+        if (kind != OperationKind.READ) {
+            return Route.PRIMARY;
+        }
+        Route route = query.route();
+        if (route == null) {
+            route = config.routing().ruleFor(query.name());
+        }
+        return route != null ? route : Route.REPLICA_PREFERRED;
+    }
+
+    private static Set<String> with(Set<String> names, String name) {
+        Set<String> copy = new HashSet<>(names);
+        copy.add(name);
+        return Set.copyOf(copy);
+    }
+
+    private long now() {
+        return ticker.getAsLong();
+    }
+
+    /**
+     * What does not change across an operation's attempts.
+     *
+     * @param kind read, write or transaction
+     * @param query the named query
+     * @param route where it may run
+     * @param policy its retry policy
+     * @param timeout its deadline, as a duration
+     * @param deadlineNanos its deadline on the pipeline's clock
+     * @param staleness the caller's staleness budget, or {@code null}
+     */
+    private record Operation(OperationKind kind, Query query, Route route, RetryPolicy policy, Duration timeout,
+            long deadlineNanos, @Nullable Duration staleness) {
+    }
+}

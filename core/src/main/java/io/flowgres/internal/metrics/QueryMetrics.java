@@ -1,0 +1,244 @@
+package io.flowgres.internal.metrics;
+
+import io.flowgres.metrics.QueryStats;
+import io.flowgres.metrics.SlowQueryLog;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+
+import io.flowgres.internal.SqlStates;
+import io.flowgres.internal.node.NodeRole;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * Records what the query pipeline does: one timer sample per attempt ({@code flowgres.query},
+ * tagged {@code query}, {@code node}, {@code role}, {@code outcome}) and one count per retry
+ * ({@code flowgres.retries}, tagged {@code query} and {@code reason}), one count per failed attempt
+ * ({@code flowgres.errors}, tagged {@code query} and {@code sqlstate_class}: the SQLSTATE's first
+ * two characters, or {@code none}). Tags are low-cardinality: query names are a fixed vocabulary,
+ * never SQL text. Every attempt also goes to the {@link SlowQueryLog} and into running totals
+ * ({@link #stats()}).
+ */
+public final class QueryMetrics {
+
+    /** Name of the per-attempt timer. */
+    public static final String QUERY_TIMER = "flowgres.query";
+    /** Name of the retry counter. */
+    public static final String RETRY_COUNTER = "flowgres.retries";
+    /** Name of the failed-attempt counter. */
+    public static final String ERROR_COUNTER = "flowgres.errors";
+
+    private final MeterRegistry registry;
+    private final SlowQueryLog slowQueries;
+    private final LongAdder attempts = new LongAdder();
+    private final LongAdder errors = new LongAdder();
+    private final LongAdder totalNanos = new LongAdder();
+    private final Map<TimerKey, Timer> timers = new ConcurrentHashMap<>();
+
+    /**
+     * Creates the recorder with a default {@link SlowQueryLog}.
+     *
+     * @param registry where meters are registered
+     */
+    public QueryMetrics(MeterRegistry registry) {
+        this(registry, SlowQueryLog.defaults());
+    }
+
+    /**
+     * Creates the recorder.
+     *
+     * @param registry where meters are registered
+     * @param slowQueries where slow attempts go
+     */
+    public QueryMetrics(MeterRegistry registry, SlowQueryLog slowQueries) {
+        this.registry = registry;
+        this.slowQueries = slowQueries;
+    }
+
+    /** The slow-query log attempts are reported to. */
+    public SlowQueryLog slowQueries() {
+        return slowQueries;
+    }
+
+    /** Totals of every attempt recorded so far. */
+    public QueryStats stats() {
+        return new QueryStats(attempts.sum(), errors.sum(), Duration.ofNanos(totalNanos.sum()));
+    }
+
+    /** The registry meters go to. */
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Records one finished attempt.
+     *
+     * @param query the query name
+     * @param node the node's name
+     * @param role the node's role, lower case
+     * @param outcome {@code success}, {@code error} or {@code cancelled}
+     * @param duration how long the attempt took
+     */
+    public void recordAttempt(String query, String node, String role, String outcome, Duration duration) {
+        timers.computeIfAbsent(new TimerKey(query, node, role, outcome), key -> Timer.builder(QUERY_TIMER)
+                        .description("One attempt of a Flowgres operation, from acquire to the last row")
+                        .tag("query", key.query())
+                        .tag("node", key.node())
+                        .tag("role", key.role())
+                        .tag("outcome", key.outcome())
+                        .publishPercentileHistogram()
+                        .publishPercentiles(0.5, 0.95, 0.99)
+                        .register(registry))
+                .record(duration);
+        attempts.increment();
+        totalNanos.add(duration.toNanos());
+        if ("error".equals(outcome)) {
+            errors.increment();
+        }
+        slowQueries.record(query, node, outcome, duration);
+    }
+
+    /**
+     * Starts timing one attempt; its first outcome is recorded, later ones are ignored.
+     *
+     * @param query the query name
+     * @param node the node's name
+     * @param role the node's configured role
+     * @return the attempt's recorder
+     */
+    public Attempt startAttempt(String query, String node, NodeRole role) {
+        return new Attempt(query, node, role.name().toLowerCase(Locale.ROOT), System.nanoTime());
+    }
+
+    /**
+     * The recorder of one attempt. Outcomes are recorded before the terminal signal travels on (not
+     * in {@code doFinally}, which runs after it), so that whoever sees a result also sees its metrics
+     * and slow-query entry.
+     */
+    public final class Attempt {
+
+        private final String query;
+        private final String node;
+        private final String role;
+        private final long startedNanos;
+        private final AtomicBoolean recorded = new AtomicBoolean();
+
+        private Attempt(String query, String node, String role, long startedNanos) {
+            this.query = query;
+            this.node = node;
+            this.role = role;
+            this.startedNanos = startedNanos;
+        }
+
+        /** The attempt completed. */
+        public void success() {
+            record("success");
+        }
+
+        /**
+         * The attempt failed.
+         *
+         * @param error what it failed with, counted by SQLSTATE class
+         */
+        public void failed(Throwable error) {
+            if (!recorded.get()) {
+                recordError(query, error);
+            }
+            record("error");
+        }
+
+        /** The attempt was cancelled. */
+        public void cancelled() {
+            record("cancelled");
+        }
+
+        private void record(String outcome) {
+            if (recorded.compareAndSet(false, true)) {
+                recordAttempt(query, node, role, outcome, Duration.ofNanos(System.nanoTime() - startedNanos));
+            }
+        }
+    }
+
+    private record TimerKey(String query, String node, String role, String outcome) {
+    }
+
+    /**
+     * Counts one failed attempt by the class of its SQLSTATE.
+     *
+     * @param query the query name
+     * @param error what it failed with
+     */
+    public void recordError(String query, Throwable error) {
+        String state = SqlStates.sqlState(error);
+        Counter.builder(ERROR_COUNTER)
+                .description("Failed attempts of Flowgres operations, by SQLSTATE class")
+                .tag("query", query)
+                .tag("sqlstate_class", state == null || state.length() < 2 ? "none" : state.substring(0, 2))
+                .register(registry)
+                .increment();
+    }
+
+    /**
+     * Counts one retry.
+     *
+     * @param query the query name
+     * @param reason a short, fixed classification of the failure, e.g. {@code connection}
+     */
+    public void recordRetry(String query, String reason) {
+        Counter.builder(RETRY_COUNTER)
+                .description("Retries of Flowgres operations")
+                .tag("query", query)
+                .tag("reason", reason)
+                .register(registry)
+                .increment();
+    }
+
+    /**
+     * Counts a retry refused because the cluster's retry budget was spent
+     * ({@code flowgres.retry.budget.exhausted}, tagged {@code query}).
+     *
+     * @param query the query name
+     */
+    public void recordBudgetExhausted(String query) {
+        Counter.builder("flowgres.retry.budget.exhausted")
+                .description("Retries refused because the retry budget was spent")
+                .tag("query", query)
+                .register(registry)
+                .increment();
+    }
+
+    /**
+     * Counts an operation that ran out of time ({@code flowgres.timeouts}, tagged {@code query} and
+     * {@code phase}: acquire or execute).
+     *
+     * @param query the query name
+     * @param phase where the time ran out, lower case
+     */
+    public void recordTimeout(String query, String phase) {
+        Counter.builder("flowgres.timeouts")
+                .description("Operations that ran out of time")
+                .tag("query", query)
+                .tag("phase", phase)
+                .register(registry)
+                .increment();
+    }
+
+    /**
+     * Counts a write whose outcome is unknown because the connection was lost while it was in flight
+     * ({@code flowgres.outcome.unknown}, tagged {@code query}).
+     *
+     * @param query the query name
+     */
+    public void recordOutcomeUnknown(String query) {
+        Counter.builder("flowgres.outcome.unknown")
+                .description("Writes whose outcome is unknown after a lost connection")
+                .tag("query", query)
+                .register(registry)
+                .increment();
+    }
+}

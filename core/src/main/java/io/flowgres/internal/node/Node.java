@@ -1,0 +1,245 @@
+package io.flowgres.internal.node;
+
+import io.flowgres.internal.NodeAcquireException;
+import java.time.Duration;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+
+import io.flowgres.cluster.ClusterConfig;
+import io.flowgres.cluster.NodeConfig;
+import io.flowgres.cluster.PoolPolicy;
+import io.flowgres.metrics.PoolUsage;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
+import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * One PostgreSQL endpoint as the engine uses it: its pools, its {@link NodeGate gate} (breaker and
+ * drain), its {@link LoadTracker load}, its {@link NodeHealth health}, and {@link #run} — one
+ * attempt of some work on a pooled connection inside the breaker and a deadline, released or
+ * {@linkplain ConnectionSettler settled} whatever happens.
+ *
+ * <p>Created and closed by the facade; applications see nodes only as topology snapshots.
+ */
+public final class Node {
+
+    private final NodeConfig config;
+    private final NodeRole role;
+    private final PoolPolicy poolPolicy;
+    private final ConnectionFactory factory;
+    private final ConnectionPool pool;
+    private final ConnectionPool probePool;
+    private final NodeGate gate;
+    private final NodeHealth health;
+    private final LoadTracker load;
+    private final ConnectionSettler settler;
+    private final PoolObserver observer;
+    private final Scheduler timer;
+    private final LongSupplier ticker;
+
+    private Node(NodeConfig config, NodeRole role, ClusterConfig cluster, CircuitBreaker breaker, Scheduler timer,
+            LongSupplier ticker, PoolObserver observer) {
+        this.config = config;
+        this.role = role;
+        this.timer = timer;
+        this.ticker = ticker;
+        this.observer = observer;
+        this.poolPolicy = cluster.poolFor(config);
+        this.factory = NodeConnections.factory(cluster, config, poolPolicy.maxCreateConnectionTime(),
+                cluster.applicationName());
+        this.pool = NodeConnections.queryPool(factory, config, poolPolicy, observer);
+        this.probePool = NodeConnections.probePool(factory, config, cluster.routing().probeTimeout());
+        this.gate = new NodeGate(config.name(), role, breaker, cluster.breaker().openDuration(), ticker);
+        this.health = new NodeHealth(cluster.routing(), now());
+        this.load = new LoadTracker(ticker);
+        this.settler = new ConnectionSettler(load, health, timer);
+    }
+
+    /**
+     * Opens a node: its pools open connections lazily, so this does not block.
+     *
+     * @param config the node's configuration
+     * @param role its configured role
+     * @param cluster credentials, pool, breaker and routing settings
+     * @param breaker its circuit breaker
+     * @param timer the pipeline's scheduler, for deadlines and the settling grace
+     * @param ticker the pipeline's clock in nanoseconds, for latency, stall and ejection
+     * @param observer hears pool events and acquires, for metrics
+     * @return the node
+     */
+    public static Node open(NodeConfig config, NodeRole role, ClusterConfig cluster, CircuitBreaker breaker,
+            Scheduler timer, LongSupplier ticker, PoolObserver observer) {
+        return new Node(config, role, cluster, breaker, timer, ticker, observer);
+    }
+
+    /** The node's name, as configured. */
+    public String name() {
+        return config.name();
+    }
+
+    /** The node's configuration. */
+    public NodeConfig config() {
+        return config;
+    }
+
+    /** The node's configured role. */
+    public NodeRole role() {
+        return role;
+    }
+
+    /** The node's static balancing weight. */
+    public double weight() {
+        return config.weight();
+    }
+
+    /** The breaker and drain switch. */
+    public NodeGate gate() {
+        return gate;
+    }
+
+    /** What queries and the prober have learnt of the node. */
+    public NodeHealth health() {
+        return health;
+    }
+
+    /** In-flight work, settling connections and stall. */
+    public LoadTracker load() {
+        return load;
+    }
+
+    /** The driver's connection factory for this node, unpooled. */
+    public ConnectionFactory connectionFactory() {
+        return factory;
+    }
+
+    /**
+     * The role the last probe observed: a configured replica that left recovery is a primary now,
+     * and a configured primary in recovery is a replica. Before the first probe, the configured role.
+     *
+     * @return the observed role
+     */
+    public NodeRole observedRole() {
+        Boolean recovery = health.probe().inRecovery();
+        if (recovery == null) {
+            return role;
+        }
+        return recovery ? NodeRole.REPLICA : NodeRole.PRIMARY;
+    }
+
+    /** The pool's figures now: in use, idle, waiting, maximum. */
+    public PoolUsage poolUsage() {
+        int max = poolPolicy.maxSize();
+        return pool.getMetrics()
+                .map(metrics -> new PoolUsage(Math.max(0, metrics.acquiredSize()), Math.max(0, metrics.idleSize()),
+                        Math.max(0, metrics.pendingAcquireSize()), Math.max(1, max)))
+                .orElseGet(() -> new PoolUsage(0, 0, 0, max));
+    }
+
+    /** In-flight work, settling connections and callers waiting for a connection: what raises the cost. */
+    public int loadCount() {
+        return load.inFlight() + load.settling() + pool.getMetrics().map(m -> m.pendingAcquireSize()).orElse(0);
+    }
+
+    /**
+     * Runs a probe on the node's own probe connection, outside the breaker (a probe is how an
+     * unhealthy node is found healthy again) and outside the load figures.
+     *
+     * @param work the probe's statements
+     * @param timeout the bound on the whole probe
+     * @param <T> the result type
+     * @return the probe's results
+     */
+    public <T> Flux<T> probe(Function<? super Connection, ? extends Publisher<T>> work, Duration timeout) {
+        return Flux.<T, Connection>usingWhen(probePool.create(), work, Connection::close,
+                        (connection, error) -> connection.close(), connection -> settler.settle(connection, 0))
+                .timeout(timeout, timer);
+    }
+
+    /**
+     * Obtains a pooled connection; a failure is a {@link NodeAcquireException}, so that the pipeline
+     * knows nothing reached the server.
+     *
+     * @return the connection, to be closed (released) by the caller
+     */
+    public Mono<Connection> acquire() {
+        return Mono.defer(() -> {
+            long started = System.nanoTime();
+            return pool.create()
+                    .doOnSuccess(connection -> observer.recordAcquire(System.nanoTime() - started, true))
+                    .doOnError(error -> observer.recordAcquire(System.nanoTime() - started, false));
+        }).onErrorMap(e -> new NodeAcquireException(name(), e));
+    }
+
+    /**
+     * Runs one attempt of some work on a pooled connection, inside this node's circuit breaker: the
+     * connection is released on completion and error and settled on cancellation, and
+     * {@code deadline} (when given) bounds the whole attempt, so a timeout counts against the node.
+     *
+     * <p>The latency average measures the database's answer, from a held connection to the last
+     * row: opening a connection (TLS, SCRAM) would read as a slow node for many seconds. Only the
+     * server answers: failing to get a connection (a pool waiting on a frozen server) is no sign of
+     * life, and neither is a cancellation.
+     *
+     * @param work what to do with the connection; subscribed once per call
+     * @param deadline the bound on the attempt, or {@code null} for none
+     * @param <T> the type of the results
+     * @return the results
+     */
+    public <T> Flux<T> run(Function<? super Connection, ? extends Publisher<T>> work, @Nullable Duration deadline) {
+        Flux<T> attempt = Flux.defer(() -> {
+            long[] acquiredAt = {0};
+            boolean[] answered = {false};
+            return Flux.usingWhen(acquire().doOnNext(connection -> acquiredAt[0] = now()), work,
+                            Connection::close, (connection, error) -> ConnectionSettler.release(connection),
+                            connection -> settler.settle(connection, answered[0] ? 0 : acquiredAt[0]))
+                    .doOnEach(signal -> {
+                        if (!signal.isOnSubscribe() && acquiredAt[0] != 0) {
+                            answered[0] = true;
+                            load.answered();
+                        }
+                    })
+                    .doOnComplete(() -> health.recordLatency(now() - acquiredAt[0], now()))
+                    .doOnCancel(() -> {
+                        // Abandoned before any answer: the wait so far is a lower bound of the latency,
+                        // and the average learns it at once (settling teaches the rest).
+                        if (!answered[0] && acquiredAt[0] != 0) {
+                            health.recordLatency(now() - acquiredAt[0], now());
+                        }
+                    });
+        });
+        if (deadline != null) {
+            // One shared timer bounds the whole stream, not the gap between two items.
+            Mono<Long> expiry = Mono.delay(deadline, timer).cache();
+            attempt = attempt.timeout(expiry, item -> expiry);
+        }
+        return attempt
+                .transformDeferred(CircuitBreakerOperator.of(gate.breaker()))
+                .doOnSubscribe(subscription -> load.started())
+                .doFinally(signal -> load.finished());
+    }
+
+    /**
+     * Closes the pools: idle connections at once, busy ones as they are released.
+     *
+     * @return completes when both pools are disposed
+     */
+    public Mono<Void> close() {
+        return Mono.when(pool.disposeLater(), probePool.disposeLater());
+    }
+
+    private long now() {
+        return ticker.getAsLong();
+    }
+
+    @Override
+    public String toString() {
+        return "Node{" + name() + ", " + role + ", " + config.displayUrl() + "}";
+    }
+}

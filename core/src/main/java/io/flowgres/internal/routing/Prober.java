@@ -1,0 +1,151 @@
+package io.flowgres.internal.routing;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+import io.flowgres.cluster.RoutingPolicy;
+import io.flowgres.internal.Lsn;
+import io.flowgres.internal.SqlStates;
+import io.flowgres.internal.node.Node;
+import io.r2dbc.spi.Readable;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The single source of node truth: probes every node on an interval, each on its own connection
+ * outside the breakers with a bounded timeout, and records what it finds in the node's
+ * {@link io.flowgres.internal.node.NodeHealth}: reachable or not (and why not), in recovery or
+ * not, the round trip (which feeds the latency average too), and for replicas the replay position
+ * and the lag behind the primary's WAL position of the same round. When no primary answers in a
+ * round, replica lag is <em>unknown</em>, never zero. Routing reads these findings; health reports
+ * are built from them.
+ *
+ * <p>Non-blocking; one round at a time, so a slow round delays the next instead of piling up.
+ */
+public final class Prober implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Prober.class);
+
+    private static final String SQL = "SELECT pg_is_in_recovery() AS recovery, "
+            + "(CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_insert_lsn() END)::text AS current_lsn, "
+            + "pg_last_wal_replay_lsn()::text AS replay_lsn, "
+            + "extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp())::float8 AS replay_age";
+
+    private final List<Node> nodes;
+    private final RoutingPolicy policy;
+    private final Scheduler scheduler;
+    private final LongSupplier ticker;
+    private volatile @Nullable Disposable running;
+
+    /**
+     * Creates a prober; call {@link #start()}.
+     *
+     * @param nodes every node
+     * @param policy the probe interval and timeout
+     * @param scheduler the timer of the interval (virtual in tests)
+     * @param ticker the pipeline's clock, in nanoseconds
+     */
+    public Prober(List<Node> nodes, RoutingPolicy policy, Scheduler scheduler, LongSupplier ticker) {
+        this.nodes = List.copyOf(nodes);
+        this.policy = policy;
+        this.scheduler = scheduler;
+        this.ticker = ticker;
+    }
+
+    /**
+     * Starts probing: a first round at once, then one per interval.
+     *
+     * @return this prober
+     */
+    public synchronized Prober start() {
+        if (running == null) {
+            running = Flux.interval(Duration.ZERO, policy.probeInterval(), scheduler)
+                    .onBackpressureDrop()
+                    .concatMap(tick -> probeAll(), 1)
+                    .subscribe(ignored -> { }, error -> log.error("Prober stopped", error));
+        }
+        return this;
+    }
+
+    /**
+     * Probes every node once, now.
+     *
+     * @return completes when every node's health is updated
+     */
+    public Mono<Void> probeAll() {
+        return Flux.fromIterable(nodes)
+                .flatMap(this::probe)
+                .collectList()
+                .doOnNext(this::record)
+                .then();
+    }
+
+    private Mono<Sample> probe(Node node) {
+        return Mono.defer(() -> {
+            long started = ticker.getAsLong();
+            return node.probe(connection -> Flux.from(connection.createStatement(SQL).execute())
+                            .flatMap(result -> result.map(row -> read(node, row, started))), policy.probeTimeout())
+                    .singleOrEmpty()
+                    .switchIfEmpty(Mono.fromSupplier(() -> Sample.failed(node, "no answer")))
+                    .onErrorResume(error -> Mono.just(Sample.failed(node, SqlStates.reason(error))));
+        });
+    }
+
+    private Sample read(Node node, Readable row, long started) {
+        long rtt = ticker.getAsLong() - started;
+        String current = row.get("current_lsn", String.class);
+        String replay = row.get("replay_lsn", String.class);
+        Double age = row.get("replay_age", Double.class);
+        return new Sample(node, null, Boolean.TRUE.equals(row.get("recovery", Boolean.class)),
+                current == null ? -1 : Lsn.parse(current), replay == null ? -1 : Lsn.parse(replay),
+                age == null ? Double.NaN : age, rtt);
+    }
+
+    private void record(List<Sample> samples) {
+        long now = ticker.getAsLong();
+        long primaryLsn = -1;
+        for (Sample sample : samples) {
+            if (sample.failure() == null && !sample.recovery()) {
+                primaryLsn = Math.max(primaryLsn, sample.currentLsn());
+            }
+        }
+        for (Sample sample : samples) {
+            String failure = sample.failure();
+            if (failure != null) {
+                sample.node().health().recordProbeFailure(now, failure);
+            } else if (!sample.recovery()) {
+                sample.node().health().recordProbe(false, -1, 0, Double.NaN, sample.rttNanos(), now);
+            } else if (primaryLsn < 0 || sample.replayLsn() < 0) {
+                sample.node().health().recordProbeWithoutPrimary(sample.replayLsn(), sample.rttNanos(), now);
+            } else {
+                sample.node().health().recordProbe(true, sample.replayLsn(),
+                        Math.max(0, primaryLsn - sample.replayLsn()), sample.replayAgeSeconds(), sample.rttNanos(),
+                        now);
+            }
+        }
+    }
+
+    /** Stops probing. */
+    @Override
+    public synchronized void close() {
+        Disposable current = running;
+        if (current != null) {
+            current.dispose();
+            running = null;
+        }
+    }
+
+    private record Sample(Node node, @Nullable String failure, boolean recovery, long currentLsn, long replayLsn,
+            double replayAgeSeconds, long rttNanos) {
+
+        static Sample failed(Node node, String failure) {
+            return new Sample(node, failure, false, -1, -1, Double.NaN, 0);
+        }
+    }
+}

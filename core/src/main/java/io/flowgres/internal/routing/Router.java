@@ -1,0 +1,246 @@
+package io.flowgres.internal.routing;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongSupplier;
+
+import io.flowgres.cluster.RoutingPolicy;
+import io.flowgres.internal.node.Node;
+import io.flowgres.internal.node.NodeHealth;
+import io.flowgres.internal.node.NodeRole;
+import io.flowgres.routing.Balancer;
+import io.flowgres.routing.ConsistencyToken;
+import io.flowgres.routing.NodeView;
+import io.flowgres.routing.Route;
+import io.flowgres.routing.Topology;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Resolves a {@link Route} to one node, afresh for every attempt, from what the prober and the
+ * queries have recorded; it never runs anything itself.
+ *
+ * <p>A read may go to a node the prober last saw in recovery whose breaker lets calls through, that
+ * is neither drained, ejected, unreachable nor lagging (or, with a per-request staleness budget,
+ * within that budget), that has replayed the caller's consistency token if there is one, and that
+ * did not already fail this operation; the {@link Balancer} picks among immutable
+ * {@link Balancer.Candidate snapshots} of them. Otherwise {@code REPLICA_PREFERRED} falls back to
+ * the writer and {@code REPLICA_ONLY} finds no node. "No node" is a {@link Selection.None result},
+ * not an exception: the executor turns it into the public error.
+ */
+public final class Router {
+
+    /** Name of the counter of routing decisions, tagged {@code route} and {@code outcome}. */
+    public static final String DECISIONS = "flowgres.routing.decisions";
+
+    private final List<Node> nodes;
+    private final Balancer balancer;
+    private final RoutingPolicy policy;
+    private final LongSupplier ticker;
+    private final Map<Route, Map<String, Counter>> decisions = new EnumMap<>(Route.class);
+
+    /** Where one attempt goes. */
+    public sealed interface Selection {
+
+        /**
+         * A node was chosen.
+         *
+         * @param node the node
+         */
+        record Chosen(Node node) implements Selection {
+        }
+
+        /**
+         * No node the route allows can take calls now.
+         *
+         * @param reason a short, safe explanation
+         * @param node the node that was refused, when one was (an open breaker), else {@code null}
+         * @param retryAfter when trying again may help
+         */
+        record None(String reason, @Nullable String node, Duration retryAfter) implements Selection {
+        }
+    }
+
+    /**
+     * Creates a router.
+     *
+     * @param nodes every node, the configured primary first
+     * @param balancer picks among eligible replicas
+     * @param policy lag bounds and probe interval
+     * @param ticker the pipeline's clock, in nanoseconds
+     * @param registry where decisions are counted
+     */
+    public Router(List<Node> nodes, Balancer balancer, RoutingPolicy policy, LongSupplier ticker,
+            MeterRegistry registry) {
+        this.nodes = List.copyOf(nodes);
+        this.balancer = balancer;
+        this.policy = policy;
+        this.ticker = ticker;
+        for (Route route : Route.values()) {
+            Map<String, Counter> byOutcome = new java.util.HashMap<>();
+            for (String outcome : List.of("replica", "primary", "primary_fallback", "rejected")) {
+                byOutcome.put(outcome, Counter.builder(DECISIONS)
+                        .description("Where Flowgres routed operations")
+                        .tag("route", route.name().toLowerCase(Locale.ROOT))
+                        .tag("outcome", outcome)
+                        .register(registry));
+            }
+            decisions.put(route, Map.copyOf(byOutcome));
+        }
+    }
+
+    /**
+     * Chooses the node for one attempt.
+     *
+     * @param route where the operation may run
+     * @param token the caller's consistency token, or {@code null}
+     * @param staleness the caller's staleness budget, or {@code null} for the cluster's bounds
+     * @param excluded names of nodes that already failed this operation
+     * @return the node, or why there is none
+     */
+    public Selection select(Route route, @Nullable ConsistencyToken token, @Nullable Duration staleness,
+            Set<String> excluded) {
+        if (route != Route.PRIMARY) {
+            long now = ticker.getAsLong();
+            List<Node> eligible = eligibleReplicas(token, staleness, excluded, now);
+            if (eligible.isEmpty() && route == Route.REPLICA_ONLY && !excluded.isEmpty()) {
+                eligible = eligibleReplicas(token, staleness, Set.of(), now); // better the same replica than none
+            }
+            if (!eligible.isEmpty()) {
+                count(route, "replica");
+                return new Selection.Chosen(pick(eligible));
+            }
+            if (route == Route.REPLICA_ONLY) {
+                count(route, "rejected");
+                return new Selection.None("no replica available (route REPLICA_ONLY)", null, policy.probeInterval());
+            }
+        }
+        Node writer = writer();
+        if (!writer.gate().isAvailable()) {
+            count(route, "rejected");
+            return new Selection.None("circuit breaker open", writer.name(), writer.gate().retryAfter());
+        }
+        count(route, route == Route.PRIMARY ? "primary" : "primary_fallback");
+        return new Selection.Chosen(writer);
+    }
+
+    private Node pick(List<Node> eligible) {
+        if (eligible.size() == 1) {
+            return eligible.get(0);
+        }
+        List<Balancer.Candidate> candidates = new ArrayList<>(eligible.size());
+        for (Node node : eligible) {
+            candidates.add(new Balancer.Candidate(node.name(), node.weight(), node.health().ewmaNanos(),
+                    node.load().stallNanos(), node.loadCount()));
+        }
+        Balancer.Candidate chosen = balancer.pick(candidates);
+        for (int i = 0; i < candidates.size(); i++) {
+            if (candidates.get(i) == chosen) {
+                return eligible.get(i);
+            }
+        }
+        throw new IllegalStateException("balancer must return one of its candidates, was " + chosen);
+    }
+
+    /**
+     * The node writes go to: the configured primary unless the prober sees it in recovery and sees
+     * another reachable node out of recovery.
+     *
+     * @return the writer
+     */
+    public Node writer() {
+        Node configured = nodes.get(0);
+        if (configured.observedRole() == NodeRole.PRIMARY) {
+            return configured;
+        }
+        for (Node node : nodes) {
+            if (node.observedRole() == NodeRole.PRIMARY && node.health().probe().reachable()) {
+                return node;
+            }
+        }
+        return configured;
+    }
+
+    /** The cluster as routing sees it now. */
+    public Topology topology() {
+        long now = ticker.getAsLong();
+        List<NodeView> views = new ArrayList<>(nodes.size());
+        for (Node node : nodes) {
+            views.add(view(node, now));
+        }
+        return new Topology(writer().name(), views);
+    }
+
+    private NodeView view(Node node, long now) {
+        NodeHealth.Probe probe = node.health().probe();
+        String status;
+        if (!probe.reachable()) {
+            status = "down";
+        } else if (!node.gate().isAvailable()) {
+            status = "breaker-open";
+        } else if (node.gate().isDrained()) {
+            status = "drained";
+        } else if (node.health().isEjected(now)) {
+            status = "ejected";
+        } else if (node.observedRole() == NodeRole.REPLICA && probe.lagging()) {
+            status = "lagging";
+        } else {
+            status = "up";
+        }
+        return new NodeView(node.name(), lower(node.role()), lower(node.observedRole()), status, probe.lagBytes(),
+                probe.lagSeconds(), probe.lagKnown(), node.health().ewmaNanos() / 1e6, node.load().inFlight(),
+                node.weight(), node.gate().breakerState(), node.gate().isDrained(),
+                probe.rttNanos() < 0 ? -1 : probe.rttNanos() / 1e6, probe.failure(), node.poolUsage());
+    }
+
+    private List<Node> eligibleReplicas(@Nullable ConsistencyToken token, @Nullable Duration staleness,
+            Set<String> excluded, long now) {
+        List<Node> eligible = new ArrayList<>(nodes.size());
+        for (Node node : nodes) {
+            if (!excluded.contains(node.name()) && isEligible(node, token, staleness, now)) {
+                eligible.add(node);
+            }
+        }
+        return eligible;
+    }
+
+    /**
+     * Whether a node may take a read as a replica now.
+     *
+     * @param node the node
+     * @param token the caller's consistency token, or {@code null}
+     * @param staleness the caller's staleness budget, or {@code null} for the cluster's bounds
+     * @param now the clock's current time
+     * @return {@code true} when eligible
+     */
+    static boolean isEligible(Node node, @Nullable ConsistencyToken token, @Nullable Duration staleness, long now,
+            RoutingPolicy policy) {
+        NodeHealth.Probe probe = node.health().probe();
+        if (node.observedRole() != NodeRole.REPLICA || !node.gate().isAvailable() || node.gate().isDrained()
+                || !probe.reachable() || node.health().isEjected(now)) {
+            return false;
+        }
+        boolean fresh = staleness == null
+                ? !probe.lagging()
+                : probe.lagSeconds() <= staleness.toNanos() / 1e9 && probe.lagBytes() <= policy.maxLagBytes();
+        return fresh && (token == null || token.isSatisfiedBy(probe.replayLsn()));
+    }
+
+    private boolean isEligible(Node node, @Nullable ConsistencyToken token, @Nullable Duration staleness, long now) {
+        return isEligible(node, token, staleness, now, policy);
+    }
+
+    private void count(Route route, String outcome) {
+        decisions.get(route).get(outcome).increment();
+    }
+
+    private static String lower(NodeRole role) {
+        return role.name().toLowerCase(Locale.ROOT);
+    }
+}

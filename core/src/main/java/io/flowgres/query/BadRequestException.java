@@ -1,0 +1,45 @@
+package io.flowgres.query;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The caller's input cannot be used: a malformed or tampered cursor, an out-of-range page size,
+ * or data PostgreSQL rejected as invalid (SQLSTATE class {@code 22}). Maps to {@code 400}.
+ */
+public final class BadRequestException extends FlowgresException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final @Nullable String parameter;
+
+    /**
+     * Creates the error.
+     *
+     * @param message what is wrong with the input, without echoing secrets
+     * @param parameter the name of the offending parameter, if there is one
+     * @param queryName the query, if known
+     * @param sqlState the SQLSTATE, if the server rejected the data
+     * @param cause the underlying error, if any
+     */
+    public BadRequestException(String message, @Nullable String parameter, @Nullable String queryName,
+            @Nullable String sqlState, @Nullable Throwable cause) {
+        super(message, queryName, null, sqlState, cause);
+        this.parameter = parameter;
+    }
+
+    /**
+     * Creates an error about one named parameter.
+     *
+     * @param parameter the offending parameter
+     * @param message what is wrong with it
+     * @return the error
+     */
+    public static BadRequestException forParameter(String parameter, String message) {
+        return new BadRequestException(message, parameter, null, null, null);
+    }
+
+    /** The name of the offending parameter, or {@code null}. */
+    public @Nullable String parameter() {
+        return parameter;
+    }
+}

@@ -1,0 +1,573 @@
+package io.flowgres.local;
+
+import io.flowgres.cluster.ClusterConfig;
+import io.flowgres.cluster.NodeConfig;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import io.r2dbc.postgresql.PostgresqlConnectionFactory;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real PostgreSQL topology on this machine: one primary and N physical streaming replicas
+ * ({@code hot_standby=on}) on free 127.0.0.1 ports in a work directory, started in seconds and
+ * stopped by {@link #close()} (and by a JVM shutdown hook, should the JVM exit first).
+ *
+ * <p>When the JVM runs as root, the servers run as an unprivileged account ({@code postgres} by
+ * default, or {@code -Dflowgres.local.osUser}), since PostgreSQL refuses to run as root. The
+ * settings favour speed over durability ({@code fsync=off}): this is for development, tests and
+ * benchmarks, never for data that matters. Blocking by design: use it from tests and {@code main},
+ * never from an event-loop thread.
+ *
+ * <pre>{@code
+ * try (LocalCluster cluster = LocalCluster.start(2)) {
+ *     String url = cluster.primary().r2dbcUrl();
+ *     cluster.replicas().get(0).setApplyDelay(Duration.ofSeconds(5)); // real replication lag
+ * }
+ * }</pre>
+ */
+public final class LocalCluster implements AutoCloseable {
+
+    /** The system property naming the account servers run as when the JVM is root. */
+    public static final String OS_USER_PROPERTY = "flowgres.local.osUser";
+
+    private static final Logger log = LoggerFactory.getLogger(LocalCluster.class);
+
+    private final Builder settings;
+    private final Path workDirectory;
+    private final PostgresBinaries binaries;
+    private final ProcessRunner runner;
+    private final List<LocalNode> replicas = new ArrayList<>();
+    private final Thread shutdownHook;
+    private @Nullable LocalNode primary;
+    private boolean closed;
+
+    private LocalCluster(Builder settings, Path workDirectory, PostgresBinaries binaries, ProcessRunner runner) {
+        this.settings = settings;
+        this.workDirectory = workDirectory;
+        this.binaries = binaries;
+        this.runner = runner;
+        this.shutdownHook = new Thread(this::closeQuietly, "flowgres-local-cluster-shutdown");
+    }
+
+    /** A builder with the defaults: 2 replicas, database, user and password {@code flowgres}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Starts a cluster with defaults and the given number of replicas.
+     *
+     * @param replicas 0 to 16
+     * @return the running cluster
+     */
+    public static LocalCluster start(int replicas) {
+        return builder().replicas(replicas).start();
+    }
+
+    static String defaultOsUser() {
+        return System.getProperty(OS_USER_PROPERTY, "postgres");
+    }
+
+    /** The primary. */
+    public LocalNode primary() {
+        LocalNode node = primary;
+        if (node == null) {
+            throw new IllegalStateException("the cluster has not started");
+        }
+        return node;
+    }
+
+    /** The replicas, {@code replica-1} first. */
+    public List<LocalNode> replicas() {
+        return List.copyOf(replicas);
+    }
+
+    /** The primary, then the replicas. */
+    public List<LocalNode> nodes() {
+        List<LocalNode> all = new ArrayList<>();
+        all.add(primary());
+        all.addAll(replicas);
+        return List.copyOf(all);
+    }
+
+    /**
+     * A cluster configuration pointing at every node of this cluster: the one mapping from a
+     * local cluster to Flowgres, for tests, benchmarks and the embedded reference service.
+     *
+     * @return a builder with primary, replicas (by their names) and credentials set, to adjust
+     */
+    public ClusterConfig.Builder clusterConfig() {
+        ClusterConfig.Builder builder = ClusterConfig.builder()
+                .primary(NodeConfig.of(primary().name(), primary().r2dbcUrl()))
+                .credentials(user(), password());
+        for (LocalNode replica : replicas()) {
+            builder.replica(NodeConfig.of(replica.name(), replica.r2dbcUrl()));
+        }
+        return builder;
+    }
+
+    /** The database every node serves. */
+    public String database() {
+        return settings.database;
+    }
+
+    /** The superuser name. */
+    public String user() {
+        return settings.user;
+    }
+
+    /** The superuser's password. */
+    public String password() {
+        return settings.password;
+    }
+
+    /** Where the data directories and logs live. */
+    public Path workDirectory() {
+        return workDirectory;
+    }
+
+    /** The PostgreSQL installation in use. */
+    public PostgresBinaries binaries() {
+        return binaries;
+    }
+
+    ProcessRunner runner() {
+        return runner;
+    }
+
+    /**
+     * Waits until every running, unpaused replica has replayed everything the primary has written
+     * so far.
+     *
+     * @param timeout how long to wait
+     * @throws IllegalStateException when a replica has not caught up in time
+     */
+    public void awaitReplication(Duration timeout) {
+        // The insert position, not the write position: with synchronous_commit=off a commit may
+        // still sit in the WAL buffers, and it must count as written.
+        String lsn = BlockingSql.query(primary().sql(database()), "SELECT pg_current_wal_insert_lsn()::text",
+                row -> String.valueOf(row.get(0))).get(0);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (LocalNode replica : replicas) {
+            if (!replica.isReplica() || !replica.isRunning() || replica.isPaused()) {
+                continue;
+            }
+            PostgresqlConnectionFactory sql = replica.sql(database());
+            while (!caughtUp(sql, lsn)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(replica.name() + " has not replayed " + lsn + " within " + timeout);
+                }
+                LocalNode.sleep(50);
+            }
+        }
+    }
+
+    private static boolean caughtUp(PostgresqlConnectionFactory sql, String lsn) {
+        try {
+            return Boolean.TRUE.equals(BlockingSql.query(sql, "SELECT pg_last_wal_replay_lsn() >= '" + lsn
+                    + "'::pg_lsn", row -> row.get(0, Boolean.class)).get(0));
+        } catch (RuntimeException e) {
+            return false; // still starting up
+        }
+    }
+
+    /** Stops every server (replicas first), removes the work directory unless asked to keep it. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // called from the hook itself
+        }
+        List<LocalNode> stopOrder = new ArrayList<>(replicas);
+        if (primary != null) {
+            stopOrder.add(primary);
+        }
+        for (LocalNode node : stopOrder) {
+            try {
+                node.stop();
+            } catch (RuntimeException e) {
+                log.warn("Clean stop of {} failed, killing it: {}", node.name(), e.getMessage());
+                node.kill();
+            }
+        }
+        if (!settings.keepWorkDirectory) {
+            deleteTree(workDirectory);
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            close();
+        } catch (RuntimeException e) {
+            log.warn("Stopping the local cluster failed: {}", e.getMessage());
+        }
+    }
+
+    private void boot() {
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        long started = System.nanoTime();
+        LocalNode first = new LocalNode("primary", freePort(), workDirectory.resolve("primary"), false, this);
+        primary = first;
+        initPrimary(first);
+        for (int i = 1; i <= settings.replicas; i++) {
+            String name = "replica-" + i;
+            LocalNode replica = new LocalNode(name, freePort(), workDirectory.resolve(name), true, this);
+            replicas.add(replica);
+            ReplicaCloner.cloneInto(this, first, slotOf(name), replica.dataDirectory());
+            writeNodeConf(replica, true);
+            touch(replica.dataDirectory().resolve("standby.signal"));
+            replica.writeConf(LocalNode.RUNTIME_CONF, "");
+            startOrExplain(replica);
+        }
+        awaitStreaming(first);
+        log.info("Local PostgreSQL cluster up in {} ms: primary on {}, replicas on {} ({})",
+                (System.nanoTime() - started) / 1_000_000, first.port(), replicas.stream().map(LocalNode::port).toList(),
+                binaries.bin());
+    }
+
+    private void initPrimary(LocalNode node) {
+        Path passwordFile = workDirectory.resolve("pwfile");
+        try {
+            Files.writeString(passwordFile, settings.password + "\n", StandardCharsets.UTF_8);
+            runner.handOver(passwordFile);
+            runner.runOrFail(List.of(binaries.program("initdb").toString(), "-D", node.dataDirectory().toString(),
+                    "-U", settings.user, "--pwfile=" + passwordFile, "-A", "scram-sha-256", "-E", "UTF8",
+                    "--locale=C", "--no-sync"), Map.of(), Duration.ofMinutes(2));
+            Files.delete(passwordFile);
+            Files.writeString(node.dataDirectory().resolve("pg_hba.conf"),
+                    "host all all 127.0.0.1/32 scram-sha-256\nhost replication all 127.0.0.1/32 scram-sha-256\n",
+                    StandardCharsets.UTF_8);
+            Files.writeString(node.dataDirectory().resolve("postgresql.conf"), serverSettings(),
+                    StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot prepare the primary: " + e.getMessage(), e);
+        }
+        writeNodeConf(node, false);
+        node.writeConf(LocalNode.RUNTIME_CONF, "");
+        runner.handOver(node.dataDirectory());
+        startOrExplain(node);
+        if (!"postgres".equals(settings.database)) {
+            BlockingSql.execute(node.sql("postgres"), "CREATE DATABASE \"" + settings.database + "\"");
+        }
+        if (binaries.hasPgStatStatements()) {
+            BlockingSql.execute(node.sql(settings.database), "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        }
+    }
+
+    private String serverSettings() {
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("listen_addresses", "'" + LocalNode.HOST + "'");
+        all.put("unix_socket_directories", "''");
+        all.put("max_connections", "200");
+        all.put("shared_buffers", "64MB");
+        all.put("wal_level", "replica");
+        all.put("max_wal_senders", "20");
+        all.put("max_replication_slots", "20");
+        all.put("hot_standby", "on");
+        all.put("hot_standby_feedback", "on");
+        all.put("wal_receiver_status_interval", "1s");
+        all.put("wal_retrieve_retry_interval", "1s");
+        all.put("fsync", "off");
+        all.put("synchronous_commit", "off");
+        all.put("full_page_writes", "off");
+        all.put("log_line_prefix", "'%m [%p] '");
+        if (binaries.hasPgStatStatements()) {
+            all.put("shared_preload_libraries", "'pg_stat_statements'");
+        }
+        all.putAll(settings.serverSettings);
+        StringBuilder text = new StringBuilder("\n# Flowgres local cluster\n");
+        all.forEach((key, value) -> text.append(key).append(" = ").append(value).append('\n'));
+        // Per-node settings (port, upstream) and runtime changes (apply delay) come last and win.
+        text.append("include_if_exists = '").append(LocalNode.NODE_CONF).append("'\n");
+        text.append("include_if_exists = '").append(LocalNode.RUNTIME_CONF).append("'\n");
+        return text.toString();
+    }
+
+    private void writeNodeConf(LocalNode node, boolean replica) {
+        StringBuilder conf = new StringBuilder("port = ").append(node.port()).append('\n');
+        if (replica) {
+            conf.append("primary_conninfo = 'host=").append(LocalNode.HOST).append(" port=").append(primary().port())
+                    .append(" user=").append(settings.user).append(" password=").append(settings.password)
+                    .append(" application_name=").append(slotOf(node.name())).append("'\n");
+            conf.append("primary_slot_name = '").append(slotOf(node.name())).append("'\n");
+        }
+        node.writeConf(LocalNode.NODE_CONF, conf.toString());
+    }
+
+    private void startOrExplain(LocalNode node) {
+        try {
+            node.start();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException(node.name() + " did not start: " + e.getMessage() + "\nserver log: "
+                    + node.logTail(), e);
+        }
+    }
+
+    private void awaitStreaming(LocalNode first) {
+        long deadline = System.nanoTime() + settings.startupTimeout.toNanos();
+        PostgresqlConnectionFactory sql = first.sql("postgres");
+        while (true) {
+            List<String> streaming = BlockingSql.query(sql,
+                    "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming'",
+                    row -> String.valueOf(row.get(0)));
+            if (replicas.stream().allMatch(replica -> streaming.contains(slotOf(replica.name())))) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("replicas not streaming within " + settings.startupTimeout
+                        + "; streaming: " + streaming);
+            }
+            LocalNode.sleep(20);
+        }
+    }
+
+    static String slotOf(String nodeName) {
+        return nodeName.replace('-', '_');
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(LocalNode.HOST))) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("no free port on " + LocalNode.HOST + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void touch(Path file) {
+        try {
+            Files.writeString(file, "", StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+        runner.handOver(file);
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> tree = Files.walk(root)) {
+            for (Path each : (Iterable<Path>) tree.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(each);
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            log.warn("Could not delete {}: {}", root, e.getMessage());
+        }
+    }
+
+    /** Builds and starts a {@link LocalCluster}. Not thread-safe. */
+    public static final class Builder {
+
+        private int replicas = 2;
+        private String database = "flowgres";
+        private String user = "flowgres";
+        private String password = "flowgres";
+        private @Nullable Path workDirectory;
+        private boolean keepWorkDirectory;
+        private @Nullable Path binDirectory;
+        private @Nullable PostgresBinaries binaries;
+        private final Map<String, String> serverSettings = new LinkedHashMap<>();
+        private Duration startupTimeout = Duration.ofSeconds(60);
+        private String osUser = defaultOsUser();
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the number of streaming replicas.
+         *
+         * @param replicas 0 to 16 (default 2)
+         * @return this builder
+         */
+        public Builder replicas(int replicas) {
+            if (replicas < 0 || replicas > 16) {
+                throw new IllegalArgumentException("replicas must be between 0 and 16, was " + replicas);
+            }
+            this.replicas = replicas;
+            return this;
+        }
+
+        /**
+         * Sets the database created on the primary.
+         *
+         * @param database a simple identifier (default {@code flowgres})
+         * @return this builder
+         */
+        public Builder database(String database) {
+            this.database = identifier("database", database);
+            return this;
+        }
+
+        /**
+         * Sets the superuser's name.
+         *
+         * @param user a simple identifier (default {@code flowgres})
+         * @return this builder
+         */
+        public Builder user(String user) {
+            this.user = identifier("user", user);
+            return this;
+        }
+
+        /**
+         * Sets the superuser's password.
+         *
+         * @param password letters, digits, {@code _ . -} (default {@code flowgres})
+         * @return this builder
+         */
+        public Builder password(String password) {
+            if (password == null || !password.matches("[A-Za-z0-9_.-]{1,64}")) {
+                throw new IllegalArgumentException("password must be 1-64 letters, digits, '_', '.' or '-'");
+            }
+            this.password = password;
+            return this;
+        }
+
+        /**
+         * Sets the work directory (created if needed); default a fresh temporary directory.
+         *
+         * @param workDirectory the directory
+         * @return this builder
+         */
+        public Builder workDirectory(Path workDirectory) {
+            this.workDirectory = java.util.Objects.requireNonNull(workDirectory, "workDirectory must not be null");
+            return this;
+        }
+
+        /**
+         * Keeps the work directory (data and logs) after {@link LocalCluster#close()}, for post-mortems.
+         *
+         * @param keep whether to keep it (default false)
+         * @return this builder
+         */
+        public Builder keepWorkDirectory(boolean keep) {
+            this.keepWorkDirectory = keep;
+            return this;
+        }
+
+        /**
+         * Uses the PostgreSQL programs in this directory instead of searching.
+         *
+         * @param binDirectory a directory with initdb, pg_ctl and postgres
+         * @return this builder
+         */
+        public Builder binDirectory(Path binDirectory) {
+            this.binDirectory = java.util.Objects.requireNonNull(binDirectory, "binDirectory must not be null");
+            return this;
+        }
+
+        /**
+         * Uses this PostgreSQL installation instead of searching, e.g.
+         * {@link PostgresBinaries#fromClasspathArtifact()}.
+         *
+         * @param binaries the installation
+         * @return this builder
+         */
+        public Builder binaries(PostgresBinaries binaries) {
+            this.binaries = java.util.Objects.requireNonNull(binaries, "binaries must not be null");
+            return this;
+        }
+
+        /**
+         * Adds a {@code postgresql.conf} setting for every node.
+         *
+         * @param name the setting, e.g. {@code max_connections}
+         * @param value its value as written in the file, e.g. {@code 300} or {@code 'on'}
+         * @return this builder
+         */
+        public Builder serverSetting(String name, String value) {
+            if (name == null || !name.matches("[a-z_.]{1,63}")) {
+                throw new IllegalArgumentException("server setting name must be lower-case letters, '_' or '.', was '"
+                        + name + "'");
+            }
+            if (value == null || value.contains("\n")) {
+                throw new IllegalArgumentException("server setting " + name + " must have a one-line value");
+            }
+            serverSettings.put(name, value);
+            return this;
+        }
+
+        /**
+         * Sets how long start-up may take before it fails.
+         *
+         * @param timeout positive (default 60 s)
+         * @return this builder
+         */
+        public Builder startupTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("startupTimeout must be positive, was " + timeout);
+            }
+            this.startupTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Sets the account servers run as when the JVM is root.
+         *
+         * @param osUser an existing account (default {@code postgres})
+         * @return this builder
+         */
+        public Builder osUser(String osUser) {
+            this.osUser = identifier("osUser", osUser);
+            return this;
+        }
+
+        /**
+         * Starts the cluster: initdb, primary, replicas cloned from it, and waits until every
+         * replica streams. On failure everything started is stopped and the directory removed.
+         *
+         * @return the running cluster
+         * @throws IllegalStateException when it cannot start, with the server log's tail
+         */
+        public LocalCluster start() {
+            ProcessRunner runner = ProcessRunner.forCurrentUser(osUser);
+            PostgresBinaries binaries = this.binaries != null ? this.binaries : PostgresBinaries.locate(binDirectory);
+            Path directory;
+            try {
+                directory = workDirectory != null ? Files.createDirectories(workDirectory)
+                        : Files.createTempDirectory("flowgres-cluster-");
+                // The server's account must be able to reach the data directories inside.
+                Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot create the work directory: " + e.getMessage(), e);
+            }
+            runner.handOver(directory);
+            LocalCluster cluster = new LocalCluster(this, directory, binaries, runner);
+            try {
+                cluster.boot();
+                return cluster;
+            } catch (RuntimeException e) {
+                cluster.closeQuietly();
+                throw e;
+            }
+        }
+
+        private static String identifier(String name, String value) {
+            if (value == null || !value.matches("[a-z_][a-z0-9_]{0,62}")) {
+                throw new IllegalArgumentException(name + " must be a lower-case identifier, was '" + value + "'");
+            }
+            return value;
+        }
+    }
+}
