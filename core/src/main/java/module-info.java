@@ -25,6 +25,7 @@ module io.flowgres.core {
     requires io.github.resilience4j.reactor;
     requires io.github.resilience4j.micrometer;
     requires transitive com.github.benmanes.caffeine;
+    requires concurrency.limits.core;
     requires org.slf4j;
     requires static transitive org.jspecify;
 }

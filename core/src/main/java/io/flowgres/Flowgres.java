@@ -124,9 +124,10 @@ public final class Flowgres implements AutoCloseable {
         }
         this.nodes = List.copyOf(opened);
         Balancer balancer = builder.balancer != null ? builder.balancer : Balancer.powerOfTwoChoices(builder.random);
-        this.router = new Router(nodes, balancer, config.routing(), builder.ticker, meterRegistry);
+        this.router = new Router(nodes, balancer, config.routing(), config.availability(), builder.ticker,
+                meterRegistry);
         NodeGauges.bind(meterRegistry, nodes);
-        this.prober = new Prober(nodes, config.routing(), scheduler, builder.ticker);
+        this.prober = new Prober(nodes, config.routing(), scheduler, builder.ticker, router);
         if (builder.probing) {
             prober.start();
         }

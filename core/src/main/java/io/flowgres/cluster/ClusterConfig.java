@@ -40,6 +40,7 @@ public final class ClusterConfig {
     private final RetryPolicy writeRetry;
     private final RetryPolicy transactionRetry;
     private final BreakerPolicy breaker;
+    private final AvailabilityPolicy availability;
     private final RoutingPolicy routing;
     private final RetryBudgetPolicy retryBudget;
     private final boolean retryLockNotAvailable;
@@ -57,6 +58,7 @@ public final class ClusterConfig {
         this.writeRetry = builder.writeRetry;
         this.transactionRetry = builder.transactionRetry;
         this.breaker = builder.breaker;
+        this.availability = builder.availability;
         this.routing = builder.routing;
         this.retryBudget = builder.retryBudget;
         this.retryLockNotAvailable = builder.retryLockNotAvailable;
@@ -134,6 +136,11 @@ public final class ClusterConfig {
         return breaker;
     }
 
+    /** Detection, failover, hedging and overload settings. */
+    public AvailabilityPolicy availability() {
+        return availability;
+    }
+
     /** How replicas are probed, judged for lag and chosen. */
     public RoutingPolicy routing() {
         return routing;
@@ -168,7 +175,7 @@ public final class ClusterConfig {
     public String toString() {
         return "ClusterConfig{primary=" + primary + ", replicas=" + replicas + ", username=" + username
                 + ", password=" + (password == null ? "none" : "****") + ", pool=" + pool + ", readRetry=" + readRetry
-                + ", writeRetry=" + writeRetry + ", transactionRetry=" + transactionRetry + ", breaker=" + breaker + ", routing=" + routing + ", retryBudget=" + retryBudget
+                + ", writeRetry=" + writeRetry + ", transactionRetry=" + transactionRetry + ", breaker=" + breaker + ", availability=" + availability + ", routing=" + routing + ", retryBudget=" + retryBudget
                 + ", queryTimeout=" + queryTimeout + ", statementCacheSize=" + statementCacheSize + "}";
     }
 
@@ -184,6 +191,7 @@ public final class ClusterConfig {
         private RetryPolicy writeRetry = RetryPolicy.writes();
         private RetryPolicy transactionRetry = RetryPolicy.transactions();
         private BreakerPolicy breaker = BreakerPolicy.defaults();
+        private AvailabilityPolicy availability = AvailabilityPolicy.defaults();
         private RoutingPolicy routing = RoutingPolicy.defaults();
         private RetryBudgetPolicy retryBudget = RetryBudgetPolicy.defaults();
         private boolean retryLockNotAvailable;
@@ -296,6 +304,17 @@ public final class ClusterConfig {
          */
         public Builder transactionRetry(RetryPolicy transactionRetry) {
             this.transactionRetry = Checks.notNull(transactionRetry, "transactionRetry");
+            return this;
+        }
+
+        /**
+         * Sets how nodes are taken out and brought back, failover, hedging and overload shedding.
+         *
+         * @param availability the policy (default {@link AvailabilityPolicy#defaults()})
+         * @return this builder
+         */
+        public Builder availability(AvailabilityPolicy availability) {
+            this.availability = Checks.notNull(availability, "availability");
             return this;
         }
 

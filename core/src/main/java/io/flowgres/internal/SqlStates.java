@@ -172,7 +172,8 @@ public final class SqlStates {
 
     /**
      * The one short, safe word for why something failed, for metric tags, retry counters and health
-     * reports: {@code acquire} (no pooled connection), {@code breaker} (circuit breaker open),
+     * reports: {@code acquire} (no pooled connection), {@code overloaded} (at the node's concurrency
+     * limit), {@code breaker} (circuit breaker open),
      * {@code rollback} (40001/40P01), {@code timeout}, {@code connection} (lost or refused), or
      * {@code sqlstate <code>} for any other server error, else {@code other}. Never a message, so
      * never a host or a secret.
@@ -184,6 +185,9 @@ public final class SqlStates {
         for (Throwable t : causes(error)) {
             if (t instanceof NodeAcquireException) {
                 return "acquire";
+            }
+            if (t instanceof NodeOverloadedException) {
+                return "overloaded";
             }
             if (t instanceof CallNotPermittedException) {
                 return "breaker";

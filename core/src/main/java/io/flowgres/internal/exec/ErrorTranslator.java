@@ -3,6 +3,7 @@ package io.flowgres.internal.exec;
 import java.time.Duration;
 
 import io.flowgres.internal.NodeAcquireException;
+import io.flowgres.internal.NodeOverloadedException;
 import io.flowgres.internal.SqlStates;
 import io.flowgres.query.ConflictException;
 import io.flowgres.query.FlowgresException;
@@ -23,6 +24,8 @@ final class ErrorTranslator {
 
     /** How soon a lost connection is worth trying again. */
     static final Duration RECONNECT_HINT = Duration.ofSeconds(1);
+    /** How soon a node at its concurrency limit is worth trying again. */
+    static final Duration OVERLOAD_HINT = Duration.ofSeconds(1);
 
     private ErrorTranslator() {
     }
@@ -57,6 +60,10 @@ final class ErrorTranslator {
         if (error instanceof NoNodeException noNode) {
             return new UnavailableException(query + ": " + noNode.none().reason(), query, noNode.none().node(), null,
                     noNode.none().retryAfter(), null);
+        }
+        if (error instanceof NodeOverloadedException overloaded) {
+            return new UnavailableException(where + ": node at its concurrency limit", query, overloaded.nodeName(),
+                    null, OVERLOAD_HINT, null);
         }
         if (error instanceof CallNotPermittedException) {
             return new UnavailableException(where + ": circuit breaker open", query, node, null, breakerOpenDuration,

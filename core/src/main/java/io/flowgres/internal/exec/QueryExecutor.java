@@ -47,6 +47,7 @@ public final class QueryExecutor {
     private final LongSupplier ticker;
     private final RandomGenerator random;
     private final RetryBudget budget;
+    private final LatencyWindow replicaReads;
 
     /**
      * Creates the pipeline.
@@ -67,6 +68,7 @@ public final class QueryExecutor {
         this.ticker = ticker;
         this.random = random;
         this.budget = new RetryBudget(config.retryBudget(), ticker);
+        this.replicaReads = new LatencyWindow(ticker);
     }
 
     /**
@@ -178,13 +180,25 @@ public final class QueryExecutor {
             int attemptsLeft = Math.max(1, operation.policy().maxAttempts() - number + 1);
             Duration share = Duration.ofNanos(remaining / attemptsLeft);
             Flux<R> first = onNode(operation, bodies, number, node, share);
-            Duration hedgeAfter = config.routing().hedgeAfter();
+            Duration hedgeAfter = hedgeDelay();
             if (hedgeAfter == null || operation.kind() != OperationKind.READ || operation.route() == Route.PRIMARY) {
                 return first;
             }
             return Hedging.race(first, () -> hedge(operation, bodies, number, failedNodes, node, share), hedgeAfter,
                     timer);
         });
+    }
+
+    /**
+     * The hedge delay: the configured fixed one, else (adaptive hedging on) the replicas' recent 95th
+     * percentile within the policy's bounds, else none.
+     */
+    private @Nullable Duration hedgeDelay() {
+        Duration fixed = config.routing().hedgeAfter();
+        if (fixed != null || !config.availability().adaptiveHedging()) {
+            return fixed;
+        }
+        return replicaReads.hedgeDelay(config.availability().hedgeFloor(), config.availability().hedgeCeiling());
     }
 
     /** A hedge on another node, when there is one, time is left and the budget grants it. */
@@ -214,10 +228,15 @@ public final class QueryExecutor {
             AttemptTracker tracker = new AttemptTracker(number, node.name());
             QueryMetrics.Attempt recorder = metrics.startAttempt(operation.query().name(), node.name(),
                     node.role());
+            long started = now();
+            boolean replicaRead = operation.kind() == OperationKind.READ && node != router.writer();
             return node.run(bodies.apply(tracker), share)
                     .doOnNext(item -> tracker.emitted())
                     .doOnComplete(() -> {
                         node.health().recordSuccess(now());
+                        if (replicaRead) {
+                            replicaReads.record(now() - started);
+                        }
                         recorder.success();
                     })
                     .doOnCancel(recorder::cancelled)

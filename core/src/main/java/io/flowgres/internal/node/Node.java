@@ -1,10 +1,15 @@
 package io.flowgres.internal.node;
 
 import io.flowgres.internal.NodeAcquireException;
+import io.flowgres.internal.NodeOverloadedException;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
+import com.netflix.concurrency.limits.Limiter;
+import io.flowgres.cluster.AvailabilityPolicy;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.NodeConfig;
 import io.flowgres.cluster.PoolPolicy;
@@ -41,6 +46,9 @@ public final class Node {
     private final LoadTracker load;
     private final ConnectionSettler settler;
     private final PoolObserver observer;
+    private final NodeLimiter limiter;
+    private final AvailabilityPolicy availability;
+    private final Duration probeTimeout;
     private final Scheduler timer;
     private final LongSupplier ticker;
 
@@ -57,9 +65,12 @@ public final class Node {
         this.pool = NodeConnections.queryPool(factory, config, poolPolicy, observer);
         this.probePool = NodeConnections.probePool(factory, config, cluster.routing().probeTimeout());
         this.gate = new NodeGate(config.name(), role, breaker, cluster.breaker().openDuration(), ticker);
-        this.health = new NodeHealth(cluster.routing(), now());
+        this.health = new NodeHealth(cluster.routing(), cluster.availability().returnAfterProbes(), now());
         this.load = new LoadTracker(ticker);
         this.settler = new ConnectionSettler(load, health, timer);
+        this.availability = cluster.availability();
+        this.limiter = new NodeLimiter(config.name(), poolPolicy, availability, ticker);
+        this.probeTimeout = cluster.routing().probeTimeout();
     }
 
     /**
@@ -112,6 +123,11 @@ public final class Node {
     /** In-flight work, settling connections and stall. */
     public LoadTracker load() {
         return load;
+    }
+
+    /** The node's concurrency limit. */
+    public NodeLimiter limiter() {
+        return limiter;
     }
 
     /** The driver's connection factory for this node, unpooled. */
@@ -219,10 +235,66 @@ public final class Node {
             Mono<Long> expiry = Mono.delay(deadline, timer).cache();
             attempt = attempt.timeout(expiry, item -> expiry);
         }
-        return attempt
+        attempt = SilenceWatchdog.watch(attempt, name(), silenceWindow(), availability.silenceCeiling(),
+                this::isAlive, timer);
+        Flux<T> guarded = attempt
                 .transformDeferred(CircuitBreakerOperator.of(gate.breaker()))
                 .doOnSubscribe(subscription -> load.started())
                 .doFinally(signal -> load.finished());
+        return Flux.defer(() -> {
+            Optional<Limiter.Listener> admitted = limiter.tryAcquire();
+            if (admitted.isEmpty()) {
+                return Flux.error(new NodeOverloadedException(name(), limiter.limit()));
+            }
+            Limiter.Listener listener = admitted.get();
+            AtomicBoolean told = new AtomicBoolean();
+            return guarded
+                    .doOnComplete(() -> {
+                        if (told.compareAndSet(false, true)) {
+                            listener.onSuccess();
+                        }
+                    })
+                    .doOnError(error -> {
+                        if (told.compareAndSet(false, true)) {
+                            // A timeout or a hung node is the overload signal; other errors say nothing of load.
+                            if (error instanceof java.util.concurrent.TimeoutException) {
+                                listener.onDropped();
+                            } else {
+                                listener.onIgnore();
+                            }
+                        }
+                    })
+                    .doFinally(signal -> {
+                        if (told.compareAndSet(false, true)) {
+                            listener.onIgnore();
+                        }
+                    });
+        });
+    }
+
+    /** The first silence before a liveness check: a few latency averages, within the policy's bounds. */
+    private Duration silenceWindow() {
+        long nanos = (long) (AvailabilityPolicy.SILENCE_FACTOR * health.ewmaNanos());
+        long floor = availability.silenceFloor().toNanos();
+        long ceiling = availability.silenceCeiling().toNanos();
+        return Duration.ofNanos(Math.max(floor, Math.min(ceiling, nanos)));
+    }
+
+    /**
+     * Whether the node answers a {@code SELECT 1} on its probe connection in time; {@code false} at
+     * once when the prober already found it unreachable.
+     */
+    private Mono<Boolean> isAlive() {
+        if (!health.probe().reachable()) {
+            return Mono.just(false);
+        }
+        long nanos = (long) (AvailabilityPolicy.SILENCE_FACTOR * health.ewmaNanos());
+        Duration timeout = Duration.ofNanos(Math.max(2 * availability.silenceFloor().toNanos(),
+                Math.min(probeTimeout.toNanos(), nanos)));
+        return probe(connection -> Flux.from(connection.createStatement("SELECT 1").execute())
+                        .flatMap(result -> result.map(row -> 1)), timeout)
+                .then(Mono.just(true))
+                .onErrorReturn(false);
     }
 
     /**

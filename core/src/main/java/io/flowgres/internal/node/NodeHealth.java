@@ -22,6 +22,7 @@ import org.jspecify.annotations.Nullable;
 public final class NodeHealth {
 
     private final RoutingPolicy policy;
+    private final int returnAfterProbes;
     private final AtomicReference<Latency> latency;
     private final AtomicReference<Probe> probe = new AtomicReference<>(Probe.UNPROBED);
 
@@ -29,10 +30,12 @@ public final class NodeHealth {
      * Creates the health of a node that has not been measured yet.
      *
      * @param policy the routing settings (default latency, decay, ejection, lag bounds)
+     * @param returnAfterProbes good probes in a row that bring an unreachable node back
      * @param nowNanos the clock's current time
      */
-    public NodeHealth(RoutingPolicy policy, long nowNanos) {
+    public NodeHealth(RoutingPolicy policy, int returnAfterProbes, long nowNanos) {
         this.policy = policy;
+        this.returnAfterProbes = returnAfterProbes;
         this.latency = new AtomicReference<>(new Latency(policy.defaultRtt().toNanos(), nowNanos, 0, 0, 0, 0));
     }
 
@@ -104,12 +107,16 @@ public final class NodeHealth {
      * @param lagKnownAtNanos when the lag was last measured
      * @param rttNanos the last probe's round trip, or -1 when it failed
      * @param failure a short reason when the last probe failed, else {@code null}
+     * @param goodInRow good probes since the node was last found unreachable
+     * @param downSinceNanos when the node was found unreachable, while it is
      */
     public record Probe(boolean probed, boolean reachable, @Nullable Boolean inRecovery, long replayLsn,
             long lagBytes, double lagSeconds, boolean lagKnown, boolean lagging, long lastProbeNanos,
-            long behindSinceNanos, long lagKnownAtNanos, long rttNanos, @Nullable String failure) {
+            long behindSinceNanos, long lagKnownAtNanos, long rttNanos, @Nullable String failure, int goodInRow,
+            long downSinceNanos) {
 
-        static final Probe UNPROBED = new Probe(false, true, null, -1, 0, 0, true, false, 0, -1, 0, -1, null);
+        static final Probe UNPROBED = new Probe(false, true, null, -1, 0, 0, true, false, 0, -1, 0, -1, null,
+                Integer.MAX_VALUE, 0);
 
         /**
          * A successful probe whose lag was measured against the primary of the same round.
@@ -120,7 +127,7 @@ public final class NodeHealth {
          * minutes stale the instant a write follows a long idle spell.
          */
         Probe measured(boolean recovery, long replay, long bytes, double replayAgeSeconds, long rtt, long now,
-                RoutingPolicy policy) {
+                RoutingPolicy policy, int returnAfter) {
             double seconds = 0;
             long behindSince = -1;
             if (bytes > 0) {
@@ -128,8 +135,9 @@ public final class NodeHealth {
                 double behind = (now - behindSince) / 1e9;
                 seconds = Double.isNaN(replayAgeSeconds) ? behind : Math.min(Math.max(0, replayAgeSeconds), behind);
             }
-            return new Probe(true, true, recovery, replay, bytes, seconds, true,
-                    judge(lagging, seconds, bytes, policy), now, behindSince, now, rtt, null);
+            int good = goodInRow == Integer.MAX_VALUE ? goodInRow : goodInRow + 1;
+            return new Probe(true, reachable || good >= returnAfter, recovery, replay, bytes, seconds, true,
+                    judge(lagging, seconds, bytes, policy), now, behindSince, now, rtt, null, good, downSinceNanos);
         }
 
         /**
@@ -138,16 +146,18 @@ public final class NodeHealth {
          * since it was measured, so a replica whose lag stays unknown longer than the bound leaves
          * rotation.
          */
-        Probe unmeasured(boolean recovery, long replay, long rtt, long now, RoutingPolicy policy) {
+        Probe unmeasured(boolean recovery, long replay, long rtt, long now, RoutingPolicy policy, int returnAfter) {
             double seconds = lagSeconds + Math.max(0, now - (probed ? lagKnownAtNanos : now)) / 1e9;
-            return new Probe(true, true, recovery, replay, lagBytes, seconds, false,
-                    judge(lagging, seconds, lagBytes, policy), now, behindSinceNanos, lagKnownAtNanos, rtt, null);
+            int good = goodInRow == Integer.MAX_VALUE ? goodInRow : goodInRow + 1;
+            return new Probe(true, reachable || good >= returnAfter, recovery, replay, lagBytes, seconds, false,
+                    judge(lagging, seconds, lagBytes, policy), now, behindSinceNanos, probed ? lagKnownAtNanos : now,
+                    rtt, null, good, downSinceNanos);
         }
 
-        /** A probe that failed or timed out: the node is down until a probe succeeds again. */
+        /** A probe that failed or timed out: the node is down until enough probes in a row succeed. */
         Probe failed(long now, String reason) {
             return new Probe(true, false, inRecovery, replayLsn, lagBytes, lagSeconds, lagKnown, lagging, now,
-                    behindSinceNanos, lagKnownAtNanos, -1, reason);
+                    behindSinceNanos, lagKnownAtNanos, -1, reason, 0, reachable ? now : downSinceNanos);
         }
 
         private static boolean judge(boolean wasLagging, double seconds, long bytes, RoutingPolicy policy) {
@@ -203,7 +213,7 @@ public final class NodeHealth {
     public void recordProbe(boolean inRecovery, long replayLsn, long lagBytes, double replayAgeSeconds, long rttNanos,
             long nowNanos) {
         probe.updateAndGet(current -> current.measured(inRecovery, replayLsn, lagBytes, replayAgeSeconds, rttNanos,
-                nowNanos, policy));
+                nowNanos, policy, returnAfterProbes));
         recordLatency(rttNanos, nowNanos);
     }
 
@@ -215,7 +225,7 @@ public final class NodeHealth {
      * @param nowNanos the clock's current time
      */
     public void recordProbeWithoutPrimary(long replayLsn, long rttNanos, long nowNanos) {
-        probe.updateAndGet(current -> current.unmeasured(true, replayLsn, rttNanos, nowNanos, policy));
+        probe.updateAndGet(current -> current.unmeasured(true, replayLsn, rttNanos, nowNanos, policy, returnAfterProbes));
         recordLatency(rttNanos, nowNanos);
     }
 

@@ -41,6 +41,7 @@ public final class Prober implements AutoCloseable {
     private final RoutingPolicy policy;
     private final Scheduler scheduler;
     private final LongSupplier ticker;
+    private final Router router;
     private volatile @Nullable Disposable running;
 
     /**
@@ -50,9 +51,11 @@ public final class Prober implements AutoCloseable {
      * @param policy the probe interval and timeout
      * @param scheduler the timer of the interval (virtual in tests)
      * @param ticker the pipeline's clock, in nanoseconds
+     * @param router told after each round, to re-judge the writer; its writer is what lag is measured against
      */
-    public Prober(List<Node> nodes, RoutingPolicy policy, Scheduler scheduler, LongSupplier ticker) {
+    public Prober(List<Node> nodes, RoutingPolicy policy, Scheduler scheduler, LongSupplier ticker, Router router) {
         this.nodes = List.copyOf(nodes);
+        this.router = router;
         this.policy = policy;
         this.scheduler = scheduler;
         this.ticker = ticker;
@@ -83,6 +86,7 @@ public final class Prober implements AutoCloseable {
                 .flatMap(this::probe)
                 .collectList()
                 .doOnNext(this::record)
+                .doOnNext(samples -> router.afterProbeRound())
                 .then();
     }
 
@@ -109,10 +113,12 @@ public final class Prober implements AutoCloseable {
 
     private void record(List<Sample> samples) {
         long now = ticker.getAsLong();
+        // Lag is measured against the writer only: a fenced second primary's position means nothing.
+        Node writer = router.writer();
         long primaryLsn = -1;
         for (Sample sample : samples) {
-            if (sample.failure() == null && !sample.recovery()) {
-                primaryLsn = Math.max(primaryLsn, sample.currentLsn());
+            if (sample.node() == writer && sample.failure() == null && !sample.recovery()) {
+                primaryLsn = sample.currentLsn();
             }
         }
         for (Sample sample : samples) {

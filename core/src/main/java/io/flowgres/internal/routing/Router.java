@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
+import io.flowgres.cluster.AvailabilityPolicy;
 import io.flowgres.cluster.RoutingPolicy;
 import io.flowgres.internal.node.Node;
 import io.flowgres.internal.node.NodeHealth;
@@ -19,8 +21,11 @@ import io.flowgres.routing.NodeView;
 import io.flowgres.routing.Route;
 import io.flowgres.routing.Topology;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Resolves a {@link Route} to one node, afresh for every attempt, from what the prober and the
@@ -31,18 +36,26 @@ import org.jspecify.annotations.Nullable;
  * within that budget), that has replayed the caller's consistency token if there is one, and that
  * did not already fail this operation; the {@link Balancer} picks among immutable
  * {@link Balancer.Candidate snapshots} of them. Otherwise {@code REPLICA_PREFERRED} falls back to
- * the writer and {@code REPLICA_ONLY} finds no node. "No node" is a {@link Selection.None result},
- * not an exception: the executor turns it into the public error.
+ * the writer and {@code REPLICA_ONLY} finds no node. The writer is refused at once when the prober
+ * last found it unreachable (writes fail fast instead of waiting on a dead node) or its breaker is
+ * open. "No node" is a {@link Selection.None result}, not an exception: the executor turns it into
+ * the public error. Which node is the writer is re-judged after every probe round
+ * ({@link #afterProbeRound()}): it follows a promoted replica and fences any second primary.
  */
 public final class Router {
 
     /** Name of the counter of routing decisions, tagged {@code route} and {@code outcome}. */
     public static final String DECISIONS = "flowgres.routing.decisions";
 
+    private static final Logger log = LoggerFactory.getLogger(Router.class);
+
     private final List<Node> nodes;
     private final Balancer balancer;
     private final RoutingPolicy policy;
+    private final AvailabilityPolicy availability;
     private final LongSupplier ticker;
+    private final AtomicReference<Node> writer;
+    private volatile boolean splitBrain;
     private final Map<Route, Map<String, Counter>> decisions = new EnumMap<>(Route.class);
 
     /** Where one attempt goes. */
@@ -73,15 +86,21 @@ public final class Router {
      * @param nodes every node, the configured primary first
      * @param balancer picks among eligible replicas
      * @param policy lag bounds and probe interval
+     * @param availability failover delay
      * @param ticker the pipeline's clock, in nanoseconds
-     * @param registry where decisions are counted
+     * @param registry where decisions are counted and split brain is shown
      */
-    public Router(List<Node> nodes, Balancer balancer, RoutingPolicy policy, LongSupplier ticker,
-            MeterRegistry registry) {
+    public Router(List<Node> nodes, Balancer balancer, RoutingPolicy policy, AvailabilityPolicy availability,
+            LongSupplier ticker, MeterRegistry registry) {
         this.nodes = List.copyOf(nodes);
         this.balancer = balancer;
         this.policy = policy;
+        this.availability = availability;
         this.ticker = ticker;
+        this.writer = new AtomicReference<>(this.nodes.get(0));
+        Gauge.builder("flowgres.cluster.split.brain", this, router -> router.splitBrain ? 1 : 0)
+                .description("1 while more than one node is out of recovery: the extra ones are fenced")
+                .register(registry);
         for (Route route : Route.values()) {
             Map<String, Counter> byOutcome = new java.util.HashMap<>();
             for (String outcome : List.of("replica", "primary", "primary_fallback", "rejected")) {
@@ -122,6 +141,13 @@ public final class Router {
             }
         }
         Node writer = writer();
+        NodeHealth.Probe probe = writer.health().probe();
+        if (!probe.reachable()) {
+            // The prober's verdict gates traffic at once, at any traffic level.
+            count(route, "rejected");
+            return new Selection.None("writer unreachable (" + probe.failure() + ")", writer.name(),
+                    policy.probeInterval());
+        }
         if (!writer.gate().isAvailable()) {
             count(route, "rejected");
             return new Selection.None("circuit breaker open", writer.name(), writer.gate().retryAfter());
@@ -148,23 +174,53 @@ public final class Router {
         throw new IllegalStateException("balancer must return one of its candidates, was " + chosen);
     }
 
-    /**
-     * The node writes go to: the configured primary unless the prober sees it in recovery and sees
-     * another reachable node out of recovery.
-     *
-     * @return the writer
-     */
+    /** The node writes go to now. */
     public Node writer() {
-        Node configured = nodes.get(0);
-        if (configured.observedRole() == NodeRole.PRIMARY) {
-            return configured;
-        }
+        return writer.get();
+    }
+
+    /** Whether more than one node is out of recovery (the extra ones are fenced). */
+    public boolean isSplitBrain() {
+        return splitBrain;
+    }
+
+    /**
+     * Re-judges which node takes the writes, after each probe round. The writer stays while it is
+     * reachable and out of recovery. It moves to another node only when exactly one other reachable
+     * node is out of recovery and the writer is either in recovery (demoted) or has been unreachable
+     * for the failover delay: never two writers. Any other node out of recovery is fenced (no reads,
+     * no writes) and reported as split brain.
+     */
+    public void afterProbeRound() {
+        long now = ticker.getAsLong();
+        Node current = writer.get();
+        NodeHealth.Probe probe = current.health().probe();
+        boolean currentWrites = probe.reachable() && current.observedRole() == NodeRole.PRIMARY;
+        List<Node> others = new ArrayList<>();
         for (Node node : nodes) {
-            if (node.observedRole() == NodeRole.PRIMARY && node.health().probe().reachable()) {
-                return node;
+            if (node != current && node.health().probe().reachable() && node.observedRole() == NodeRole.PRIMARY) {
+                others.add(node);
             }
         }
-        return configured;
+        if (!currentWrites && others.size() == 1) {
+            boolean gone = !probe.reachable() && now - probe.downSinceNanos() >= availability.failoverAfter().toNanos();
+            boolean demoted = probe.reachable() && current.observedRole() == NodeRole.REPLICA;
+            if (gone || demoted) {
+                Node next = others.get(0);
+                if (writer.compareAndSet(current, next)) {
+                    log.warn("Writes move from {} ({}) to {}, which is out of recovery", current.name(),
+                            gone ? "unreachable" : "in recovery", next.name());
+                }
+                current = next;
+                others.clear();
+            }
+        }
+        boolean split = !others.isEmpty() && (currentWrites || others.size() > 1);
+        if (split && !splitBrain) {
+            log.error("Split brain: {} out of recovery besides the writer {}; fenced: no reads, no writes",
+                    others.stream().map(Node::name).toList(), current.name());
+        }
+        splitBrain = split;
     }
 
     /** The cluster as routing sees it now. */
@@ -180,7 +236,9 @@ public final class Router {
     private NodeView view(Node node, long now) {
         NodeHealth.Probe probe = node.health().probe();
         String status;
-        if (!probe.reachable()) {
+        if (node != writer() && node.observedRole() == NodeRole.PRIMARY && probe.reachable()) {
+            status = "fenced";
+        } else if (!probe.reachable()) {
             status = "down";
         } else if (!node.gate().isAvailable()) {
             status = "breaker-open";

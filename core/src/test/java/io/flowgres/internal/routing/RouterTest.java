@@ -50,8 +50,8 @@ final class RouterTest {
             nodes.add(Node.open(config, nodes.isEmpty() ? NodeRole.PRIMARY : NodeRole.REPLICA, cluster,
                     CircuitBreaker.ofDefaults(config.name()), Schedulers.immediate(), clock::get, PoolObserver.NONE));
         }
-        router = new Router(nodes, Balancer.powerOfTwoChoices(new SplittableRandom(3)), policy, clock::get,
-                new SimpleMeterRegistry());
+        router = new Router(nodes, Balancer.powerOfTwoChoices(new SplittableRandom(3)), policy,
+                cluster.availability(), clock::get, new SimpleMeterRegistry());
         primaryUp();
         replicaAt(replica1(), 1000, 0);
         replicaAt(replica2(), 1000, 0);
@@ -147,12 +147,80 @@ final class RouterTest {
     void promotedReplicaTakesTheWritesWhenThePrimaryIsInRecovery() {
         primary().health().recordProbe(true, 1000, 0, Double.NaN, 1_000_000, clock.get());
         replica2().health().recordProbe(false, -1, 0, Double.NaN, 1_000_000, clock.get());
+        router.afterProbeRound();
 
         assertThat(router.writer().name()).isEqualTo("replica-2");
         assertThat(chosen(Route.PRIMARY, null, null, Set.of())).isEqualTo("replica-2");
         assertThat(router.topology().writer()).isEqualTo("replica-2");
         assertThat(readTargets(Route.REPLICA_PREFERRED, null, null, Set.of()))
                 .as("the demoted primary serves reads as a replica").containsOnly("primary", "replica-1");
+    }
+
+    @Test
+    void writerFoundUnreachableRefusesWritesAtOnce() {
+        primary().health().recordProbeFailure(clock.get(), "timeout");
+
+        Router.Selection selection = router.select(Route.PRIMARY, null, null, Set.of());
+
+        assertThat(selection).isInstanceOf(Router.Selection.None.class);
+        assertThat(((Router.Selection.None) selection).reason()).isEqualTo("writer unreachable (timeout)");
+        assertThat(((Router.Selection.None) selection).retryAfter()).isEqualTo(policy.probeInterval());
+    }
+
+    @Test
+    void unreachableNodeReturnsOnlyAfterGoodProbesInARow() {
+        replica1().health().recordProbeFailure(clock.get(), "timeout");
+        replicaAt(replica1(), 1000, 0);
+        assertThat(readTargets(Route.REPLICA_PREFERRED, null, null, Set.of())).as("one good probe")
+                .containsOnly("replica-2");
+
+        replicaAt(replica1(), 1000, 0);
+        assertThat(readTargets(Route.REPLICA_PREFERRED, null, null, Set.of())).as("two good probes")
+                .containsOnly("replica-1", "replica-2");
+    }
+
+    @Test
+    void writesFollowAPromotedReplicaAfterTheFailoverDelay() {
+        primary().health().recordProbeFailure(clock.get(), "connection");
+        replica2().health().recordProbe(false, -1, 0, Double.NaN, 1_000_000, clock.get());
+        router.afterProbeRound();
+        assertThat(router.writer().name()).as("not before the failover delay").isEqualTo("primary");
+
+        clock.addAndGet(cluster.availability().failoverAfter().toNanos());
+        primary().health().recordProbeFailure(clock.get(), "connection");
+        router.afterProbeRound();
+
+        assertThat(router.writer().name()).isEqualTo("replica-2");
+        assertThat(chosen(Route.PRIMARY, null, null, Set.of())).isEqualTo("replica-2");
+        assertThat(router.isSplitBrain()).isFalse();
+    }
+
+    @Test
+    void oldPrimaryComingBackAsPrimaryIsFencedNeverASecondWriter() {
+        writesFollowAPromotedReplicaAfterTheFailoverDelay();
+        for (int i = 0; i < cluster.availability().returnAfterProbes(); i++) {
+            primary().health().recordProbe(false, -1, 0, Double.NaN, 1_000_000, clock.get());
+        }
+        router.afterProbeRound();
+
+        assertThat(router.writer().name()).isEqualTo("replica-2");
+        assertThat(router.isSplitBrain()).isTrue();
+        assertThat(router.topology().node("primary").orElseThrow().status()).isEqualTo("fenced");
+        assertThat(readTargets(Route.REPLICA_PREFERRED, null, null, Set.of())).containsOnly("replica-1");
+        assertThat(chosen(Route.PRIMARY, null, null, Set.of())).isEqualTo("replica-2");
+    }
+
+    @Test
+    void twoCandidatesNeverElectEither() {
+        primary().health().recordProbeFailure(clock.get(), "connection");
+        replica1().health().recordProbe(false, -1, 0, Double.NaN, 1_000_000, clock.get());
+        replica2().health().recordProbe(false, -1, 0, Double.NaN, 1_000_000, clock.get());
+        clock.addAndGet(cluster.availability().failoverAfter().toNanos());
+        router.afterProbeRound();
+
+        assertThat(router.writer().name()).isEqualTo("primary");
+        assertThat(router.isSplitBrain()).isTrue();
+        assertThat(router.select(Route.PRIMARY, null, null, Set.of())).isInstanceOf(Router.Selection.None.class);
     }
 
     @Test

@@ -1,0 +1,259 @@
+package io.flowgres.cluster;
+
+import java.time.Duration;
+
+import io.flowgres.internal.Checks;
+
+/**
+ * How fast Flowgres takes a sick node out and brings a healthy one back, how it follows a promoted
+ * primary, and how it sheds load it cannot serve.
+ *
+ * <ul>
+ *   <li><b>Prober verdicts.</b> A node the prober sees unreachable is out of rotation at once; for
+ *       the writer, writes fail fast from that moment. It returns after
+ *       {@link #returnAfterProbes()} good probes in a row.</li>
+ *   <li><b>Failover.</b> When the writer has been unreachable for {@link #failoverAfter()} and
+ *       exactly one other node is out of recovery, writes go there. A node that comes back out of
+ *       recovery while another one takes the writes is fenced (never two writers) and reported as
+ *       split brain.</li>
+ *   <li><b>Silent nodes.</b> An attempt that has heard nothing from its node for a window derived
+ *       from the node's latency average ({@value #SILENCE_FACTOR} × the average, at least
+ *       {@link #silenceFloor()}, at most {@link #silenceCeiling()}) has the node checked on its own
+ *       probe connection: a node that answers is working on a slow query, and the window doubles;
+ *       a node that does not is hung, and the attempt ends at once so that a read retries
+ *       elsewhere.</li>
+ *   <li><b>Adaptive hedging</b> (on by default): a replica read unanswered after the replicas'
+ *       recent 95th percentile latency, bounded by {@link #hedgeFloor()} and
+ *       {@link #hedgeCeiling()}, also starts on another replica. A fixed
+ *       {@link RoutingPolicy#hedgeAfter()} takes precedence.</li>
+ *   <li><b>Concurrency limits</b> (on by default): each node has an adaptive limit (Netflix
+ *       concurrency-limits' Gradient2) in front of its pool, never below the pool's size and never
+ *       above {@link #maxConcurrency()}; work beyond it is rejected in microseconds as unavailable
+ *       instead of waiting for a connection.</li>
+ * </ul>
+ */
+public final class AvailabilityPolicy {
+
+    /** How many latency averages of silence open the first liveness check. */
+    public static final int SILENCE_FACTOR = 8;
+    /** Default good probes in a row that bring a node back. */
+    public static final int DEFAULT_RETURN_AFTER_PROBES = 2;
+    /** Default time the writer must be unreachable before writes follow a promoted node. */
+    public static final Duration DEFAULT_FAILOVER_AFTER = Duration.ofSeconds(2);
+    /** Default shortest silence before a liveness check. */
+    public static final Duration DEFAULT_SILENCE_FLOOR = Duration.ofMillis(50);
+    /** Default longest silence between liveness checks. */
+    public static final Duration DEFAULT_SILENCE_CEILING = Duration.ofSeconds(1);
+    /** Default shortest adaptive hedge delay. */
+    public static final Duration DEFAULT_HEDGE_FLOOR = Duration.ofMillis(5);
+    /** Default longest adaptive hedge delay. */
+    public static final Duration DEFAULT_HEDGE_CEILING = Duration.ofMillis(250);
+    /** Default highest concurrency limit of a node. */
+    public static final int DEFAULT_MAX_CONCURRENCY = 1000;
+
+    private static final AvailabilityPolicy DEFAULTS = builder().build();
+
+    private final int returnAfterProbes;
+    private final Duration failoverAfter;
+    private final Duration silenceFloor;
+    private final Duration silenceCeiling;
+    private final boolean adaptiveHedging;
+    private final Duration hedgeFloor;
+    private final Duration hedgeCeiling;
+    private final boolean concurrencyLimits;
+    private final int maxConcurrency;
+
+    private AvailabilityPolicy(Builder builder) {
+        this.returnAfterProbes = builder.returnAfterProbes;
+        this.failoverAfter = builder.failoverAfter;
+        this.silenceFloor = builder.silenceFloor;
+        this.silenceCeiling = builder.silenceCeiling;
+        this.adaptiveHedging = builder.adaptiveHedging;
+        this.hedgeFloor = builder.hedgeFloor;
+        this.hedgeCeiling = builder.hedgeCeiling;
+        this.concurrencyLimits = builder.concurrencyLimits;
+        this.maxConcurrency = builder.maxConcurrency;
+    }
+
+    /** A new builder holding the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The defaults: every mechanism on, with the {@code DEFAULT_*} values. */
+    public static AvailabilityPolicy defaults() {
+        return DEFAULTS;
+    }
+
+    /** Good probes in a row that bring an unreachable node back. */
+    public int returnAfterProbes() {
+        return returnAfterProbes;
+    }
+
+    /** How long the writer must be unreachable before writes follow a promoted node. */
+    public Duration failoverAfter() {
+        return failoverAfter;
+    }
+
+    /** The shortest silence before a liveness check. */
+    public Duration silenceFloor() {
+        return silenceFloor;
+    }
+
+    /** The longest silence between liveness checks. */
+    public Duration silenceCeiling() {
+        return silenceCeiling;
+    }
+
+    /** Whether replica reads are hedged after an adaptive delay when no fixed delay is set. */
+    public boolean adaptiveHedging() {
+        return adaptiveHedging;
+    }
+
+    /** The shortest adaptive hedge delay. */
+    public Duration hedgeFloor() {
+        return hedgeFloor;
+    }
+
+    /** The longest adaptive hedge delay. */
+    public Duration hedgeCeiling() {
+        return hedgeCeiling;
+    }
+
+    /** Whether each node has an adaptive concurrency limit. */
+    public boolean concurrencyLimits() {
+        return concurrencyLimits;
+    }
+
+    /** The highest concurrency limit of a node. */
+    public int maxConcurrency() {
+        return maxConcurrency;
+    }
+
+    @Override
+    public String toString() {
+        return "AvailabilityPolicy{returnAfterProbes=" + returnAfterProbes + ", failoverAfter=" + failoverAfter
+                + ", silence=" + silenceFloor + ".." + silenceCeiling + ", adaptiveHedging=" + adaptiveHedging
+                + "(" + hedgeFloor + ".." + hedgeCeiling + "), concurrencyLimits=" + concurrencyLimits
+                + "(max " + maxConcurrency + ")}";
+    }
+
+    /** Builds an {@link AvailabilityPolicy}. Not thread-safe. */
+    public static final class Builder {
+
+        private int returnAfterProbes = DEFAULT_RETURN_AFTER_PROBES;
+        private Duration failoverAfter = DEFAULT_FAILOVER_AFTER;
+        private Duration silenceFloor = DEFAULT_SILENCE_FLOOR;
+        private Duration silenceCeiling = DEFAULT_SILENCE_CEILING;
+        private boolean adaptiveHedging = true;
+        private Duration hedgeFloor = DEFAULT_HEDGE_FLOOR;
+        private Duration hedgeCeiling = DEFAULT_HEDGE_CEILING;
+        private boolean concurrencyLimits = true;
+        private int maxConcurrency = DEFAULT_MAX_CONCURRENCY;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets how many good probes in a row bring an unreachable node back.
+         *
+         * @param probes 1 to 10 (default {@value #DEFAULT_RETURN_AFTER_PROBES})
+         * @return this builder
+         */
+        public Builder returnAfterProbes(int probes) {
+            Checks.argument(probes >= 1 && probes <= 10, "returnAfterProbes must be 1 to 10, was %s", probes);
+            this.returnAfterProbes = probes;
+            return this;
+        }
+
+        /**
+         * Sets how long the writer must be unreachable before writes follow a promoted node.
+         *
+         * @param delay zero or more (default 2 s)
+         * @return this builder
+         */
+        public Builder failoverAfter(Duration delay) {
+            this.failoverAfter = Checks.notNegative(delay, "failoverAfter");
+            return this;
+        }
+
+        /**
+         * Sets the bounds of the silence before a liveness check.
+         *
+         * @param floor the shortest, positive (default 50 ms)
+         * @param ceiling the longest, at least the floor (default 1 s)
+         * @return this builder
+         */
+        public Builder silence(Duration floor, Duration ceiling) {
+            Checks.positive(floor, "silenceFloor");
+            Checks.positive(ceiling, "silenceCeiling");
+            Checks.argument(ceiling.compareTo(floor) >= 0, "silenceCeiling must be >= silenceFloor, was %s < %s",
+                    ceiling, floor);
+            this.silenceFloor = floor;
+            this.silenceCeiling = ceiling;
+            return this;
+        }
+
+        /**
+         * Turns adaptive hedging on or off (a fixed {@link RoutingPolicy#hedgeAfter()} still applies).
+         *
+         * @param enabled whether to hedge (default true)
+         * @return this builder
+         */
+        public Builder adaptiveHedging(boolean enabled) {
+            this.adaptiveHedging = enabled;
+            return this;
+        }
+
+        /**
+         * Sets the bounds of the adaptive hedge delay.
+         *
+         * @param floor the shortest, positive (default 5 ms)
+         * @param ceiling the longest, at least the floor and at most 1 minute (default 250 ms)
+         * @return this builder
+         */
+        public Builder hedgeBounds(Duration floor, Duration ceiling) {
+            Checks.positive(floor, "hedgeFloor");
+            Checks.positive(ceiling, "hedgeCeiling");
+            Checks.argument(ceiling.compareTo(floor) >= 0, "hedgeCeiling must be >= hedgeFloor, was %s < %s",
+                    ceiling, floor);
+            Checks.argument(ceiling.compareTo(Duration.ofMinutes(1)) <= 0, "hedgeCeiling must be <= 1m, was %s",
+                    ceiling);
+            this.hedgeFloor = floor;
+            this.hedgeCeiling = ceiling;
+            return this;
+        }
+
+        /**
+         * Turns the per-node concurrency limits on or off.
+         *
+         * @param enabled whether to limit (default true)
+         * @return this builder
+         */
+        public Builder concurrencyLimits(boolean enabled) {
+            this.concurrencyLimits = enabled;
+            return this;
+        }
+
+        /**
+         * Sets the highest concurrency limit of a node.
+         *
+         * @param max 1 to 100,000 (default {@value #DEFAULT_MAX_CONCURRENCY})
+         * @return this builder
+         */
+        public Builder maxConcurrency(int max) {
+            Checks.argument(max >= 1 && max <= 100_000, "maxConcurrency must be 1 to 100000, was %s", max);
+            this.maxConcurrency = max;
+            return this;
+        }
+
+        /**
+         * Builds the policy.
+         *
+         * @return the policy
+         */
+        public AvailabilityPolicy build() {
+            return new AvailabilityPolicy(this);
+        }
+    }
+}
