@@ -189,7 +189,10 @@ public final class HealthMonitor implements AutoCloseable {
             HealthStatus status;
             String error = null;
             Long lag = null;
-            if (node.probeFailure() != null || "down".equals(node.status())) {
+            if ("fenced".equals(node.status())) {
+                status = HealthStatus.DOWN;
+                error = "fenced: out of recovery while another node takes the writes (split brain)";
+            } else if (node.probeFailure() != null || "down".equals(node.status())) {
                 status = HealthStatus.DOWN;
                 error = node.probeFailure() != null ? node.probeFailure() : "no answer";
             } else if (writer && "breaker-open".equals(node.status())) {

@@ -34,6 +34,12 @@ public final class NodeGauges {
             Gauge.builder("flowgres.node.latency.ewma", node, n -> n.health().ewmaNanos() / 1e9)
                     .description("Peak-sensitive moving average of the node's query latency").baseUnit("seconds")
                     .tag("node", node.name()).tag("role", role).register(registry);
+            Gauge.builder("flowgres.node.limit", node, n -> n.limiter().limit())
+                    .description("The node's adaptive concurrency limit (-1 when limits are off)")
+                    .tag("node", node.name()).tag("role", role).register(registry);
+            Gauge.builder("flowgres.node.limit.inflight", node, n -> n.limiter().inFlight())
+                    .description("Work admitted by the node's concurrency limit and not yet ended")
+                    .tag("node", node.name()).tag("role", role).register(registry);
             Gauge.builder("flowgres.node.inflight", node, n -> n.load().inFlight())
                     .description("Operations running on the node").tag("node", node.name()).tag("role", role)
                     .register(registry);

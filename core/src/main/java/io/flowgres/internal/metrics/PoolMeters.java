@@ -42,6 +42,7 @@ public final class PoolMeters implements PoolObserver {
     private final Counter destroyed;
     private final Counter createFailed;
     private final Counter acquireFailures;
+    private final Counter rejected;
 
     /**
      * Creates the meters of one node.
@@ -59,6 +60,10 @@ public final class PoolMeters implements PoolObserver {
         this.destroyed = counter("destroyed");
         this.createFailed = counter("create_failed");
         this.acquireFailures = counter("acquire_failed");
+        this.rejected = Counter.builder("flowgres.node.rejections")
+                .description("Work refused at the node's concurrency limit")
+                .tags(tags)
+                .register(registry);
     }
 
     /**
@@ -83,6 +88,11 @@ public final class PoolMeters implements PoolObserver {
         if (!success) {
             acquireFailures.increment();
         }
+    }
+
+    @Override
+    public void recordRejected() {
+        rejected.increment();
     }
 
     @Override

@@ -244,6 +244,7 @@ public final class Node {
         return Flux.defer(() -> {
             Optional<Limiter.Listener> admitted = limiter.tryAcquire();
             if (admitted.isEmpty()) {
+                observer.recordRejected();
                 return Flux.error(new NodeOverloadedException(name(), limiter.limit()));
             }
             Limiter.Listener listener = admitted.get();

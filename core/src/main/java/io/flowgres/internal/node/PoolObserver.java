@@ -24,6 +24,10 @@ public interface PoolObserver extends PoolMetricsRecorder {
     default void recordAcquire(long nanos, boolean success) {
     }
 
+    /** Work was refused at the node's concurrency limit. */
+    default void recordRejected() {
+    }
+
     @Override
     default void recordAllocationSuccessAndLatency(long latencyMs) {
     }
