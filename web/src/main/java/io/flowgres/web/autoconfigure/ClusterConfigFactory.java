@@ -49,6 +49,7 @@ final class ClusterConfigFactory {
         builder.pool(clusterPool);
         property("flowgres.query-timeout", () -> builder.queryTimeout(properties.getQueryTimeout()));
         builder.routing(property("flowgres.routing", () -> routing(properties.getRouting())));
+        builder.availability(property("flowgres.availability", () -> properties.getAvailability().toPolicy()));
         return property("flowgres", builder::build);
     }
 

@@ -50,6 +50,7 @@ public class FlowgresProperties {
     private final Demo demo = new Demo();
     private final Local local = new Local();
     private final CacheProperties cache = new CacheProperties();
+    private final AvailabilityProperties availability = new AvailabilityProperties();
 
     /** The primary node. */
     public Node getPrimary() {
@@ -146,6 +147,11 @@ public class FlowgresProperties {
     /** The local cluster launcher's settings, declared here so they are known. */
     public Local getLocal() {
         return local;
+    }
+
+    /** Detection, failover, hedging and overload ({@code flowgres.availability.*}). */
+    public AvailabilityProperties getAvailability() {
+        return availability;
     }
 
     /** The query cache ({@code flowgres.cache.*}). */
