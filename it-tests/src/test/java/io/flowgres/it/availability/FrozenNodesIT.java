@@ -1,0 +1,127 @@
+package io.flowgres.it.availability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.flowgres.Flowgres;
+import io.flowgres.cluster.ClusterConfig;
+import io.flowgres.cluster.PoolPolicy;
+import io.flowgres.cluster.RoutingPolicy;
+import io.flowgres.local.LocalCluster;
+import io.flowgres.local.LocalNode;
+import io.flowgres.query.Query;
+import io.flowgres.query.UnavailableException;
+import io.flowgres.routing.NodeView;
+import io.flowgres.test.Await;
+import io.flowgres.test.FlowgresCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.test.StepVerifier;
+
+/**
+ * Hung nodes on a real cluster (every process of a server stopped with SIGSTOP): reads on a frozen
+ * replica are abandoned and answered elsewhere while it is still frozen, the prober takes it out of
+ * rotation, and writes to a frozen primary fail fast as unavailable once the prober has seen it,
+ * then resume by themselves. Outcomes only: nothing here waits for the freeze to end to pass.
+ */
+@FlowgresCluster(replicas = 2)
+final class FrozenNodesIT {
+
+    private static final Query READ = Query.named("availability.read");
+    private static final Query WRITE = Query.named("availability.write");
+
+    private static Flowgres flowgres;
+
+    @BeforeAll
+    static void connect(LocalCluster cluster) {
+        ClusterConfig config = cluster.clusterConfig()
+                .pool(PoolPolicy.test())
+                .queryTimeout(Duration.ofSeconds(20))
+                .routing(RoutingPolicy.builder().probeInterval(Duration.ofMillis(200))
+                        .probeTimeout(Duration.ofMillis(500)).build())
+                .build();
+        flowgres = Flowgres.create(config);
+        flowgres.write(WRITE, connection -> Flux.from(connection.createStatement(
+                "CREATE TABLE IF NOT EXISTS availability (id serial PRIMARY KEY, note text)").execute())
+                .flatMap(result -> result.getRowsUpdated())).blockLast(Duration.ofSeconds(30));
+        cluster.awaitReplication(Duration.ofSeconds(30));
+    }
+
+    @AfterAll
+    static void close() {
+        if (flowgres != null) {
+            flowgres.close();
+        }
+    }
+
+    @Test
+    void readsOnAFrozenReplicaAreAnsweredElsewhereWhileItIsStillFrozen(LocalCluster cluster) {
+        LocalNode frozen = cluster.replicas().get(0);
+        AtomicInteger answered = new AtomicInteger();
+        frozen.pause();
+        try {
+            // Concurrent reads from the start of the freeze: some are routed to the frozen replica before
+            // the prober has seen it; every one must still be answered, by the other replica or the primary.
+            List<Integer> results = Flux.range(0, 200)
+                    .flatMap(i -> flowgres.read(READ, connection -> Flux.from(connection
+                                    .createStatement("SELECT count(*)::int FROM availability").execute())
+                            .flatMap(result -> result.map(row -> row.get(0, Integer.class))))
+                            .doOnNext(count -> answered.incrementAndGet()), 16)
+                    .collectList()
+                    .block(Duration.ofSeconds(60));
+
+            assertThat(results).hasSize(200);
+            assertThat(frozen.isPaused()).as("answered while the replica was still frozen").isTrue();
+            Await.probed(flowgres, "the prober to take the frozen replica out",
+                    () -> "down".equals(status(frozen.name())), Duration.ofSeconds(10));
+        } finally {
+            frozen.resume();
+        }
+        Await.probed(flowgres, "the replica to return", () -> "up".equals(status(frozen.name())),
+                Duration.ofSeconds(20));
+        assertThat(answered).hasValue(200);
+    }
+
+    @Test
+    void writesToAFrozenPrimaryFailFastOnceTheProberHasSeenItThenResume(LocalCluster cluster) {
+        LocalNode primary = cluster.primary();
+        primary.pause();
+        try {
+            Await.probed(flowgres, "the prober to find the primary down", () -> "down".equals(status(primary.name())),
+                    Duration.ofSeconds(10));
+
+            flowgres.write(WRITE, connection -> Flux.from(connection
+                            .createStatement("INSERT INTO availability (note) VALUES ('while frozen')").execute())
+                    .flatMap(result -> result.getRowsUpdated()))
+                    .as(StepVerifier::create)
+                    .expectErrorSatisfies(refused -> {
+                        assertThat(refused).isInstanceOf(UnavailableException.class)
+                                .hasMessageContaining("writer unreachable");
+                        assertThat(((UnavailableException) refused).retryAfter()).isPositive();
+                    })
+                    .verify(Duration.ofSeconds(30));
+            assertThat(primary.isPaused()).as("refused while the primary was still frozen").isTrue();
+        } finally {
+            primary.resume();
+        }
+        Await.until("writes to resume", () -> {
+            try {
+                flowgres.write(WRITE, connection -> Flux.from(connection
+                                .createStatement("INSERT INTO availability (note) VALUES ('after')").execute())
+                        .flatMap(result -> result.getRowsUpdated())).blockLast(Duration.ofSeconds(5));
+                return true;
+            } catch (UnavailableException e) {
+                return false;
+            }
+        }, Duration.ofSeconds(20));
+    }
+
+    private static String status(String node) {
+        return flowgres.topology().node(node).map(NodeView::status).orElseThrow();
+    }
+}
