@@ -64,6 +64,8 @@ final class Charts {
             Map<String, double[]> lines, boolean logY) {
         CategoryChart chart = chart(title, xTitle, yTitle, logY);
         chart.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+        // Every series's point sits on its category, not side by side as bars would.
+        chart.getStyler().setOverlapped(true);
         chart.getStyler().setMarkerSize(9);
         lines.forEach((name, values) -> chart.addSeries(name, categories, toList(values)));
         return write(chart, file);

@@ -51,14 +51,15 @@ import reactor.netty.resources.ConnectionProvider;
  *       pgbench is missing).</li>
  * </ol>
  *
- * <p>Prints throughput, p50 and p99 of each, the ratios Flowgres / bare per concurrency, reference /
- * plain and reference / pgbench, whether the goals of issue #16 are met, and writes PNG charts
+ * <p>Prints throughput, p50, p99 and this JVM's CPU time per request of each, the ratios Flowgres /
+ * bare per concurrency, reference / plain and reference / pgbench (overall, and the median and range
+ * of the per-round ratios), whether the goals of issue #16 are met, and writes PNG charts
  * ({@link Charts}).
  *
  * <p>Run: {@code ./mvnw -B -pl load-tests -am verify -Pbench-overhead -DskipTests}; knobs
  * {@code -Dbench.concurrency} (default {@code 1,8,32,128}), {@code -Dbench.pool} (pool size of both
- * in-process contenders, default 32), {@code -Dbench.rounds} (default 5), {@code -Dbench.roundSeconds}
- * (per contender and round, default 3), {@code -Dbench.warmupSeconds} (default 3),
+ * in-process contenders, default 32), {@code -Dbench.rounds} (default 10), {@code -Dbench.roundSeconds}
+ * (per contender and round, default 2; pgbench gets 2 s more to connect its clients first), {@code -Dbench.warmupSeconds} (default 3),
  * {@code -Dbench.httpClients} (default 32), {@code -Dbench.pitches} (default 100000),
  * {@code -Dbench.pgbench} (default {@code /usr/bin/pgbench}), {@code -Dbench.parts} (default
  * {@code inprocess,http}).
@@ -99,8 +100,8 @@ public final class OverheadBenchmark {
         int[] levels = Arrays.stream(System.getProperty("bench.concurrency", "1,8,32,128").split(","))
                 .map(String::trim).mapToInt(Integer::parseInt).toArray();
         int poolSize = Integer.getInteger("bench.pool", 32);
-        int rounds = Integer.getInteger("bench.rounds", 5);
-        Duration round = Duration.ofSeconds(Integer.getInteger("bench.roundSeconds", 3));
+        int rounds = Integer.getInteger("bench.rounds", 10);
+        Duration round = Duration.ofSeconds(Integer.getInteger("bench.roundSeconds", 2));
         Duration warmUp = Duration.ofSeconds(Integer.getInteger("bench.warmupSeconds", 3));
         int httpClients = Integer.getInteger("bench.httpClients", 32);
         int pitches = Integer.getInteger("bench.pitches", 100_000);
@@ -257,39 +258,47 @@ public final class OverheadBenchmark {
 
     private static void printInProcess(Map<Integer, Map<String, Result>> results, int poolSize) {
         System.out.printf("%nIn-process point read, pool %d for both, closed model (goal: Flowgres >= %.2fx bare "
-                + "throughput, p99 within +%.1f ms)%n", poolSize, READ_GOAL, READ_P99_GOAL_MS);
-        System.out.printf("%5s | %9s %7s %7s | %9s %7s %7s | %6s %13s %8s | %s%n", "conc", "bare/s", "p50", "p99",
-                "Flowgres/s", "p50", "p99", "ratio", "per round", "p99 +ms", "goal");
+                + "throughput, p99 within +%.1f ms); CPU = this JVM's CPU time per request%n", poolSize, READ_GOAL,
+                READ_P99_GOAL_MS);
+        System.out.printf("%5s | %8s %6s %6s %7s | %8s %6s %6s %7s | %6s %6s %11s | %6s | %7s | %s%n", "conc",
+                "bare/s", "p50", "p99", "CPU us", "Flowg./s", "p50", "p99", "CPU us", "ratio", "median", "rounds",
+                "CPU x", "p99 +ms", "goal");
         results.forEach((concurrency, byName) -> {
-            LatencyRecorder.Summary bare = byName.get(BARE).summary();
-            LatencyRecorder.Summary flowgres = byName.get(FLOWGRES).summary();
-            double ratio = flowgres.throughput() / bare.throughput();
-            double[] range = byName.get(FLOWGRES).roundRatioRange(byName.get(BARE));
-            double p99Delta = flowgres.p99() - bare.p99();
-            System.out.printf("%5d | %9.0f %7.2f %7.2f | %10.0f %7.2f %7.2f | %6.3f %6.2f-%-6.2f %+8.2f | %s%n",
-                    concurrency, bare.throughput(), bare.p50(), bare.p99(), flowgres.throughput(), flowgres.p50(),
-                    flowgres.p99(), ratio, range[0], range[1], p99Delta,
+            Result bare = byName.get(BARE);
+            Result flowgres = byName.get(FLOWGRES);
+            double ratio = flowgres.summary().throughput() / bare.summary().throughput();
+            double[] range = flowgres.roundRatioRange(bare);
+            double p99Delta = flowgres.summary().p99() - bare.summary().p99();
+            System.out.printf("%5d | %8.0f %6.2f %6.2f %7.1f | %8.0f %6.2f %6.2f %7.1f | %6.3f %6.3f %5.2f-%-5.2f "
+                    + "| %6.2f | %+7.2f | %s%n", concurrency, bare.summary().throughput(), bare.summary().p50(),
+                    bare.summary().p99(), bare.cpuMicrosPerRequest(), flowgres.summary().throughput(),
+                    flowgres.summary().p50(), flowgres.summary().p99(), flowgres.cpuMicrosPerRequest(), ratio,
+                    flowgres.medianRoundRatio(bare), range[0], range[1],
+                    flowgres.cpuMicrosPerRequest() / bare.cpuMicrosPerRequest(), p99Delta,
                     met(ratio >= READ_GOAL && p99Delta <= READ_P99_GOAL_MS));
-            failures(BARE, bare);
-            failures(FLOWGRES, flowgres);
+            failures(BARE, bare.summary());
+            failures(FLOWGRES, flowgres.summary());
         });
     }
 
     private static void printHttp(Map<String, Result> results, int clients, String pgbenchNote) {
-        System.out.printf("%nHTTP GET /api/pitches/{id}, %d connections, closed model%n", clients);
-        System.out.printf("%-32s | %9s %7s %7s%n", "contender", "req/s", "p50", "p99");
+        System.out.printf("%nHTTP GET /api/pitches/{id}, %d connections, closed model; CPU = this JVM's CPU time per "
+                + "request (client and service)%n", clients);
+        System.out.printf("%-32s | %8s %6s %6s %7s%n", "contender", "req/s", "p50", "p99", "CPU us");
         results.forEach((name, result) -> {
             LatencyRecorder.Summary summary = result.summary();
-            System.out.printf("%-32s | %9.0f %7.2f %7.2f%n", name, summary.throughput(), summary.p50(), summary.p99());
+            System.out.printf("%-32s | %8.0f %6.2f %6.2f %7.1f%n", name, summary.throughput(), summary.p50(),
+                    summary.p99(), result.cpuMicrosPerRequest());
             failures(name, summary);
         });
         Result plain = results.get(PLAIN);
         Result reference = results.get(REFERENCE);
         double ratio = reference.summary().throughput() / plain.summary().throughput();
         double[] range = reference.roundRatioRange(plain);
-        System.out.printf("reference / plain WebFlux throughput = %.3f (per round %.2f-%.2f), p99 %+.2f ms: goal "
-                + ">= %.2f %s%n", ratio, range[0], range[1], reference.summary().p99() - plain.summary().p99(),
-                HTTP_GOAL, met(ratio >= HTTP_GOAL));
+        System.out.printf("reference / plain WebFlux: throughput %.3f (median of rounds %.3f, rounds %.2f-%.2f), "
+                + "CPU per request %.2fx, p99 %+.2f ms: goal >= %.2f %s%n", ratio, reference.medianRoundRatio(plain),
+                range[0], range[1], reference.cpuMicrosPerRequest() / plain.cpuMicrosPerRequest(),
+                reference.summary().p99() - plain.summary().p99(), HTTP_GOAL, met(ratio >= HTTP_GOAL));
         Result pgbench = results.get(PGBENCH);
         if (pgbench == null) {
             System.out.println("reference / pgbench: not measured (" + pgbenchNote + ")");
@@ -297,9 +306,10 @@ public final class OverheadBenchmark {
         }
         double limit = reference.summary().throughput() / pgbench.summary().throughput();
         double[] limitRange = reference.roundRatioRange(pgbench);
-        System.out.printf("reference / pgbench throughput = %.3f (per round %.2f-%.2f): goal >= %.2f %s%n", limit,
-                limitRange[0], limitRange[1], PGBENCH_GOAL, met(limit >= PGBENCH_GOAL));
-        System.out.printf("plain WebFlux / pgbench throughput = %.3f%n",
+        System.out.printf("reference / pgbench: throughput %.3f (median of rounds %.3f, rounds %.2f-%.2f): goal "
+                + ">= %.2f %s%n", limit, reference.medianRoundRatio(pgbench), limitRange[0], limitRange[1],
+                PGBENCH_GOAL, met(limit >= PGBENCH_GOAL));
+        System.out.printf("plain WebFlux / pgbench: throughput %.3f%n",
                 plain.summary().throughput() / pgbench.summary().throughput());
     }
 
@@ -319,17 +329,22 @@ public final class OverheadBenchmark {
             List<String> levels = inProcess.keySet().stream().map(String::valueOf).toList();
             Map<String, double[]> throughput = Charts.series();
             Map<String, double[]> p99 = Charts.series();
+            Map<String, double[]> cpu = Charts.series();
             for (String name : List.of(BARE, FLOWGRES)) {
                 throughput.put(name, inProcess.values().stream()
                         .mapToDouble(byName -> byName.get(name).summary().throughput()).toArray());
                 p99.put(name, inProcess.values().stream()
                         .mapToDouble(byName -> byName.get(name).summary().p99()).toArray());
+                cpu.put(name, inProcess.values().stream()
+                        .mapToDouble(byName -> byName.get(name).cpuMicrosPerRequest()).toArray());
             }
             String where = String.format("point read on one replica, pool %d, %s, 2 cores", poolSize, date);
             Charts.lines("overhead-inprocess-throughput.png", "Throughput: " + where, "concurrency (closed model)",
                     "requests/s", levels, throughput, false);
             Charts.lines("overhead-inprocess-p99.png", "p99 latency: " + where, "concurrency (closed model)", "ms",
                     levels, p99, false);
+            Charts.lines("overhead-inprocess-cpu.png", "JVM CPU time per request: " + where,
+                    "concurrency (closed model)", "microseconds", levels, cpu, false);
         }
         if (!http.isEmpty()) {
             List<String> names = new ArrayList<>(http.keySet());

@@ -77,6 +77,11 @@ final class PgBench implements InterleavedRounds.Contender {
         return "pgbench";
     }
 
+    @Override
+    public boolean inJvm() {
+        return false;
+    }
+
     /** The command line of one run, for the report (without the password, which goes by environment). */
     String commandLine(Duration duration) {
         return String.join(" ", command(duration, workDirectory.resolve("log")));
