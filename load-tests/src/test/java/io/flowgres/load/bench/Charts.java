@@ -88,6 +88,12 @@ final class Charts {
         chart.getStyler().setLabelsVisible(true);
         chart.getStyler().setLabelsFontColorAutomaticEnabled(false);
         chart.getStyler().setLabelsFontColor(Color.DARK_GRAY);
+        if (logY) {
+            // XChart draws log-scale bars up from the axis minimum, which must be above zero.
+            double smallest = bars.values().stream().flatMapToDouble(Arrays::stream).filter(value -> value > 0).min()
+                    .orElse(1);
+            chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(smallest))));
+        }
         bars.forEach((name, values) -> chart.addSeries(name, categories, toList(values)));
         return write(chart, file);
     }
