@@ -2,6 +2,7 @@ package io.flowgres.load.bench;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -38,7 +39,8 @@ import reactor.core.publisher.Flux;
  * <p>Paging: the page of 24 newest pitches after depth 0, 10k, 100k and 1M rows, read on the replica
  * three ways, interleaved round by round: {@code GET /api/pitches} with a cursor (the real endpoint),
  * the same keyset statement through Flowgres, and the {@code OFFSET} statement through Flowgres.
- * Prints the median and p90 of each, and OFFSET's median over keyset's.
+ * Prints the median and p90 of each, and OFFSET's median over keyset's, and writes the medians by
+ * depth as a chart ({@link Charts}).
  *
  * <p>Export: all rows in newest order as NDJSON over HTTP (the real endpoint), through Flowgres with a
  * server-side cursor of 500 rows mapped to objects, and through plain r2dbc-postgresql with the same
@@ -101,7 +103,12 @@ public final class BrowseBenchmark {
                     + "way (median / p90 ms)%n", pitches, PAGE, rounds);
             System.out.printf("%10s %22s %22s %22s %16s%n", "depth", "HTTP keyset", "Flowgres keyset",
                     "Flowgres OFFSET", "OFFSET/keyset");
-            for (long depth : depths) {
+            Map<String, double[]> medians = Charts.series();
+            for (String way : List.of("HTTP keyset", "Flowgres keyset", "Flowgres OFFSET")) {
+                medians.put(way, new double[depths.length]);
+            }
+            for (int d = 0; d < depths.length; d++) {
+                long depth = depths[d];
                 Row last = depth == 0 ? null : rowAt(flowgres, depth - 1);
                 String cursor = last == null ? null : NEWEST.encode(cursors, List.of(last.createdAt(), last.id()));
                 Map<String, LongSupplier> ways = new LinkedHashMap<>();
@@ -113,7 +120,14 @@ public final class BrowseBenchmark {
                 long[] offset = samples.get("offset");
                 System.out.printf("%,10d %22s %22s %22s %16.1f%n", depth, format(samples.get("http")),
                         format(keyset), format(offset), (double) median(offset) / median(keyset));
+                medians.get("HTTP keyset")[d] = median(samples.get("http")) / 1e6;
+                medians.get("Flowgres keyset")[d] = median(keyset) / 1e6;
+                medians.get("Flowgres OFFSET")[d] = median(offset) / 1e6;
             }
+            Charts.lines("browse-keyset-vs-offset.png", String.format("Page of %d newest after a depth, %,d pitches, "
+                    + "median of %d, %s", PAGE, pitches, rounds, LocalDate.now()), "depth (rows before the page)",
+                    "median ms (log scale)", Arrays.stream(depths).mapToObj(depth -> String.format("%,d", depth))
+                            .toList(), medians, true);
 
             ConnectionFactory plain = ConnectionFactories.get(ConnectionFactoryOptions
                     .parse(cluster.replicas().get(0).r2dbcUrl()).mutate()

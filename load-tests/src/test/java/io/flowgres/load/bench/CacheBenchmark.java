@@ -1,7 +1,10 @@
 package io.flowgres.load.bench;
 
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import io.flowgres.local.LocalCluster;
@@ -22,7 +25,8 @@ import reactor.netty.resources.ConnectionProvider;
  * one without, each driven in turn by the same closed-model load (a fixed number of clients, each
  * sending its next request when the last returned) with ids drawn from a Zipf-like distribution
  * (exponent 1 over the seeded ids), so popular pitches are hot and the tail is long. Prints p50, p99
- * and throughput of both, the ratios, and the cached instance's hit rate during its phase.
+ * and throughput of both, the ratios, and the cached instance's hit rate during its phase, and writes
+ * p50 and p99 of both as a chart ({@link Charts}).
  *
  * <p>Run: {@code ./mvnw -B -pl load-tests -am verify -Pbench-cache -DskipTests}; knobs
  * {@code -Dbench.seconds} (per phase, default 20), {@code -Dbench.clients} (default 32),
@@ -75,6 +79,14 @@ public final class CacheBenchmark {
                     with.p99() / without.p99(), with.p50() / without.p50());
             System.out.printf("hit rate %.1f %% (%,.0f hits, %,.0f misses); Zipf top-1%% of ids draws %.1f %% of "
                     + "requests%n", 100 * hits / Math.max(1, hits + misses), hits, misses, 100 * zipf.headShare(0.01));
+            Map<String, double[]> latency = Charts.series();
+            latency.put("p50", new double[] {without.p50(), with.p50()});
+            latency.put("p99", new double[] {without.p99(), with.p99()});
+            Charts.bars("cache-hit-vs-miss.png", String.format("GET /api/pitches/{id}, %d clients, Zipf(%.1f) over %,d "
+                    + "ids, %s", clients, exponent, pitches, LocalDate.now()), "ms", List.of(
+                            String.format("uncached (all misses): %,.0f req/s", without.throughput()),
+                            String.format("cached (%.0f %% hits): %,.0f req/s", 100 * hits / Math.max(1, hits + misses),
+                                    with.throughput())), latency, false);
         } finally {
             connections.dispose();
         }

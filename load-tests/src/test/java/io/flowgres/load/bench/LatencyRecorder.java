@@ -33,6 +33,11 @@ final class LatencyRecorder {
         return slow;
     }
 
+    /** Requests recorded so far (failures not included). */
+    int count() {
+        return Math.min(count.get(), nanos.length);
+    }
+
     void fail() {
         failures.incrementAndGet();
     }

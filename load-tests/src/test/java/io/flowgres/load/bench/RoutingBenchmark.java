@@ -1,8 +1,10 @@
 package io.flowgres.load.bench;
 
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -38,7 +40,7 @@ import reactor.core.publisher.Mono;
  * of each strategy's p99 with a sick replica to its all-healthy p99; per node, the attempts and
  * how many took over 50 ms; and the slow requests by when they started in the freeze cycle (early
  * ones were in flight or routed before the stall showed; late ones mean the balancer kept choosing
- * the frozen replica).
+ * the frozen replica). Writes the p99 of each strategy, healthy and sick, as a chart ({@link Charts}).
  *
  * <p>Run: {@code ./mvnw -B -pl load-tests -am verify -Pbench-routing -DskipTests}; knobs
  * {@code -Dbench.seconds} (per phase, default 15), {@code -Dbench.rate} (reads per second, default
@@ -81,11 +83,20 @@ public final class RoutingBenchmark {
             System.out.println("Routing benchmark: " + rate + " reads/s arriving (open model), " + phase.toSeconds()
                     + " s per phase");
             results.forEach((name, summary) -> System.out.printf("%-45s %s%n", name, summary));
+            Map<String, double[]> p99 = Charts.series();
+            p99.put("both replicas healthy", new double[strategies.size()]);
+            p99.put("replica-2 frozen 300 ms of every second", new double[strategies.size()]);
+            int i = 0;
             for (String strategy : strategies.keySet()) {
                 double healthy = results.get(strategy + " / healthy").p99();
                 double sickP99 = results.get(strategy + " / one replica frozen 30%").p99();
                 System.out.printf("%-45s p99 sick / p99 healthy = %.1f%n", strategy, sickP99 / healthy);
+                p99.get("both replicas healthy")[i] = healthy;
+                p99.get("replica-2 frozen 300 ms of every second")[i++] = sickP99;
             }
+            Charts.bars("routing-p99.png", String.format("p99 by balancer, %,d reads/s (open model), %d s per phase, %s",
+                    rate, phase.toSeconds(), LocalDate.now()), "p99 (ms, log scale)",
+                    List.copyOf(strategies.keySet()), p99, true);
         }
     }
 

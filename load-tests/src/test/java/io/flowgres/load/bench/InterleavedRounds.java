@@ -1,0 +1,149 @@
+package io.flowgres.load.bench;
+
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.sun.management.OperatingSystemMXBean;
+
+/**
+ * Runs contenders in interleaved rounds, so that drift on a shared machine (other work, caches,
+ * a JIT compiling late, vacuum) hits them all alike: a warm-up of each, then round after round of
+ * each contender in turn for the same time, the order rotated every round (A,B then B,A; A,B,C then
+ * B,C,A, then C,A,B). Within a round all contenders draw the same request ids.
+ *
+ * <p>Besides latency and throughput, it counts the CPU time this JVM used while each contender ran,
+ * per request: on a shared machine, other processes' load stretches latencies and cuts throughput,
+ * but hardly changes how much work a request costs.
+ */
+final class InterleavedRounds {
+
+    /** Latency slots per contender; more than any contender answers in a run of a few minutes. */
+    private static final int CAPACITY = 4_000_000;
+    private static final OperatingSystemMXBean PROCESS =
+            (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
+    private InterleavedRounds() {
+    }
+
+    /** One of the things compared. */
+    interface Contender {
+
+        /** The name it is reported under. */
+        String name();
+
+        /**
+         * Runs its load for about the given time.
+         *
+         * @param duration how long to run
+         * @param seed seeds the request ids, the same for every contender of a round
+         * @param recorder receives latencies and failures
+         * @return the seconds that the recorded requests took to run, for throughput
+         */
+        double run(Duration duration, long seed, LatencyRecorder recorder);
+
+        /** Whether its work runs in this JVM, so that the JVM's CPU time is its cost (not for pgbench). */
+        default boolean inJvm() {
+            return true;
+        }
+    }
+
+    /**
+     * A contender's figures over all its rounds.
+     *
+     * @param summary latencies and throughput of all measured rounds together
+     * @param roundThroughputs the throughput of each round, in round order
+     * @param cpuMicrosPerRequest this JVM's CPU time (all threads) per answered request while the
+     *     contender ran, in microseconds; {@code NaN} for a contender that runs elsewhere
+     */
+    record Result(LatencyRecorder.Summary summary, double[] roundThroughputs, double cpuMicrosPerRequest) {
+
+        /**
+         * This contender's throughput over another's, round by round (the two ran next to each other).
+         *
+         * @param other the contender compared with
+         * @return the smallest and the largest per-round ratio
+         */
+        double[] roundRatioRange(Result other) {
+            double[] ratios = new double[roundThroughputs.length];
+            for (int i = 0; i < ratios.length; i++) {
+                ratios[i] = roundThroughputs[i] / other.roundThroughputs[i];
+            }
+            Arrays.sort(ratios);
+            return new double[] {ratios[0], ratios[ratios.length - 1]};
+        }
+
+        /**
+         * The median of this contender's throughput over another's, round by round: less swayed than the
+         * overall ratio by one round that another process disturbed.
+         *
+         * @param other the contender compared with
+         * @return the median per-round ratio
+         */
+        double medianRoundRatio(Result other) {
+            double[] ratios = new double[roundThroughputs.length];
+            for (int i = 0; i < ratios.length; i++) {
+                ratios[i] = roundThroughputs[i] / other.roundThroughputs[i];
+            }
+            Arrays.sort(ratios);
+            int middle = ratios.length / 2;
+            return ratios.length % 2 == 1 ? ratios[middle] : (ratios[middle - 1] + ratios[middle]) / 2;
+        }
+    }
+
+    /**
+     * Warms every contender up, then runs the rounds.
+     *
+     * @param contenders the contenders, in the first round's order
+     * @param warmUp how long each contender warms up (not recorded)
+     * @param rounds how many measured rounds, at least 1
+     * @param round how long each contender runs per round
+     * @return each contender's result, by name, in the given order
+     */
+    static Map<String, Result> run(List<? extends Contender> contenders, Duration warmUp, int rounds, Duration round) {
+        if (rounds < 1) {
+            throw new IllegalArgumentException("rounds must be at least 1, was " + rounds);
+        }
+        for (Contender contender : contenders) {
+            contender.run(warmUp, -1, new LatencyRecorder(CAPACITY));
+        }
+        Map<String, LatencyRecorder> recorders = new LinkedHashMap<>();
+        Map<String, double[]> seconds = new LinkedHashMap<>();
+        Map<String, double[]> throughputs = new LinkedHashMap<>();
+        Map<String, Long> cpuNanos = new LinkedHashMap<>();
+        for (Contender contender : contenders) {
+            recorders.put(contender.name(), new LatencyRecorder(CAPACITY));
+            seconds.put(contender.name(), new double[rounds]);
+            throughputs.put(contender.name(), new double[rounds]);
+            cpuNanos.put(contender.name(), 0L);
+        }
+        List<Contender> order = new ArrayList<>(contenders);
+        for (int r = 0; r < rounds; r++) {
+            for (Contender contender : order) {
+                LatencyRecorder recorder = recorders.get(contender.name());
+                int before = recorder.count();
+                long cpuBefore = PROCESS.getProcessCpuTime();
+                double took = contender.run(round, r, recorder);
+                cpuNanos.merge(contender.name(), PROCESS.getProcessCpuTime() - cpuBefore, Long::sum);
+                seconds.get(contender.name())[r] = took;
+                throughputs.get(contender.name())[r] = (recorder.count() - before) / took;
+            }
+            Collections.rotate(order, -1);
+        }
+        Map<String, Result> results = new LinkedHashMap<>();
+        for (Contender contender : contenders) {
+            double total = Arrays.stream(seconds.get(contender.name())).sum();
+            LatencyRecorder recorder = recorders.get(contender.name());
+            double cpu = contender.inJvm() ? cpuNanos.get(contender.name()) / 1e3 / Math.max(1, recorder.count())
+                    : Double.NaN;
+            results.put(contender.name(), new Result(recorder.summarise(total), throughputs.get(contender.name()),
+                    cpu));
+        }
+        return results;
+    }
+}

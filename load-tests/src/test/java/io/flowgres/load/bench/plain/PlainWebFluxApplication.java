@@ -1,0 +1,117 @@
+package io.flowgres.load.bench.plain;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.r2dbc.pool.ConnectionPool;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.annotation.ImportCandidates;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ResponseStatusException;
+import reactor.core.publisher.Mono;
+
+/**
+ * The benchmark's plain contender: Spring WebFlux and {@link DatabaseClient} on a bare
+ * {@code r2dbc-pool} pointed at one node, serving {@code GET /api/pitches/{id}} with the reference
+ * service's JSON, and nothing else of Flowgres. In its own package, so that it scans none of the
+ * reference service's components; Flowgres's auto-configurations are excluded, while Boot's own
+ * (WebFlux, Jackson, Actuator and its HTTP observations, as the shared classpath brings them) are
+ * the same as the reference service's.
+ */
+@SpringBootApplication(proxyBeanMethods = false)
+public class PlainWebFluxApplication {
+
+    /** Not instantiated by hand; Spring creates it. */
+    public PlainWebFluxApplication() {
+    }
+
+    /**
+     * Starts the service on a free port of 127.0.0.1.
+     *
+     * @param url the R2DBC URL of the node to read from
+     * @param user the database user
+     * @param password the password
+     * @param initialSize connections opened at start
+     * @param maxSize the pool's size
+     * @return the running application; close it to stop the service and its pool
+     */
+    public static ConfigurableApplicationContext start(String url, String user, String password, int initialSize,
+            int maxSize) {
+        List<String> flowgres = new ArrayList<>();
+        for (String candidate : ImportCandidates.load(AutoConfiguration.class,
+                PlainWebFluxApplication.class.getClassLoader())) {
+            if (candidate.startsWith("io.flowgres.")) {
+                flowgres.add(candidate);
+            }
+        }
+        return new SpringApplicationBuilder(PlainWebFluxApplication.class).run(
+                // Not the reference service's application.properties, which is on the same classpath.
+                "--spring.config.name=plain-webflux",
+                "--spring.application.name=plain-webflux",
+                "--spring.autoconfigure.exclude=" + String.join(",", flowgres),
+                "--server.address=127.0.0.1",
+                "--server.port=0",
+                "--logging.level.root=WARN",
+                "--spring.main.banner-mode=off",
+                "--plain.r2dbc.url=" + url,
+                "--plain.r2dbc.username=" + user,
+                "--plain.r2dbc.password=" + password,
+                "--plain.r2dbc.initial-size=" + initialSize,
+                "--plain.r2dbc.max-size=" + maxSize);
+    }
+
+    /**
+     * The pool, warmed up at start and disposed with the context.
+     *
+     * @param environment holds the {@code plain.r2dbc.*} settings
+     * @return the pool
+     */
+    @Bean(destroyMethod = "dispose")
+    ConnectionPool plainConnectionPool(Environment environment) {
+        ConnectionPool pool = PlainPools.create("plain-webflux", environment.getRequiredProperty("plain.r2dbc.url"),
+                environment.getRequiredProperty("plain.r2dbc.username"),
+                environment.getRequiredProperty("plain.r2dbc.password"),
+                environment.getRequiredProperty("plain.r2dbc.initial-size", Integer.class),
+                environment.getRequiredProperty("plain.r2dbc.max-size", Integer.class));
+        pool.warmup().block();
+        return pool;
+    }
+
+    /**
+     * The database client on the pool.
+     *
+     * @param pool the pool
+     * @return the client
+     */
+    @Bean
+    DatabaseClient plainDatabaseClient(ConnectionPool pool) {
+        return DatabaseClient.create(pool);
+    }
+
+    /**
+     * {@code GET /api/pitches/{id}}: one pitch as JSON, or 404.
+     *
+     * @param client the database client
+     * @return the route
+     */
+    @Bean
+    RouterFunction<ServerResponse> plainPitchRoutes(DatabaseClient client) {
+        return RouterFunctions.route().GET("/api/pitches/{id}", request -> {
+            long id = Long.parseLong(request.pathVariable("id"));
+            return client.sql(PlainPitch.BY_ID_SQL).bind(0, id).map(PlainPitch::of).one()
+                    .switchIfEmpty(Mono.error(() -> new ResponseStatusException(HttpStatus.NOT_FOUND,
+                            "pitch " + id + " does not exist")))
+                    .flatMap(pitch -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(pitch));
+        }).build();
+    }
+}
