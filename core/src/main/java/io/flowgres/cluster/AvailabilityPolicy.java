@@ -20,16 +20,17 @@ import io.flowgres.internal.Checks;
  *       from the node's latency average ({@value #SILENCE_FACTOR} × the average, at least
  *       {@link #silenceFloor()}, at most {@link #silenceCeiling()}) has the node checked on its own
  *       probe connection: a node that answers is working on a slow query, and the window doubles;
- *       a node that does not is hung, and the attempt ends at once so that a read retries
- *       elsewhere.</li>
+ *       a node that does not answer within the probe timeout is hung, and the attempt ends at once
+ *       so that a read retries elsewhere.</li>
  *   <li><b>Adaptive hedging</b> (on by default): a replica read unanswered after the replicas'
  *       recent 95th percentile latency, bounded by {@link #hedgeFloor()} and
  *       {@link #hedgeCeiling()}, also starts on another replica. A fixed
  *       {@link RoutingPolicy#hedgeAfter()} takes precedence.</li>
  *   <li><b>Concurrency limits</b> (on by default): each node has an adaptive limit (Netflix
  *       concurrency-limits' Gradient2) in front of its pool, never below the pool's size and never
- *       above {@link #maxConcurrency()}; work beyond it is rejected in microseconds as unavailable
- *       instead of waiting for a connection.</li>
+ *       above {@link #maxConcurrency()}; work beyond it is refused in microseconds instead of
+ *       waiting for a connection, tried at once on another eligible node, and answered as
+ *       unavailable when no node has room.</li>
  * </ul>
  */
 public final class AvailabilityPolicy {

@@ -10,7 +10,8 @@ import org.jspecify.annotations.Nullable;
  * @param node the node it ran on, or {@code null} when none was chosen
  * @param progress how far it got towards the server
  * @param emitted whether results already went downstream (a read cannot be replayed then)
- * @param nodeFailed whether the failure was the node's (steer retries elsewhere)
+ * @param nodeFailed whether retries of this operation should avoid the node (it failed, or it is at
+ *        its concurrency limit)
  */
 record Attempt(int number, @Nullable String node, Progress progress, boolean emitted, boolean nodeFailed) {
 

@@ -11,6 +11,7 @@ import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.RetryPolicy;
 import io.flowgres.internal.Lsn;
 import io.flowgres.internal.NodeAcquireException;
+import io.flowgres.internal.NodeOverloadedException;
 import io.flowgres.internal.SqlStates;
 import io.flowgres.internal.metrics.QueryMetrics;
 import io.flowgres.internal.node.Node;
@@ -146,7 +147,11 @@ public final class QueryExecutor {
                             Set<String> excluded = attempt.nodeFailed() && attempt.node() != null
                                     ? with(failedNodes, attempt.node())
                                     : failedNodes;
-                            return Mono.delay(operation.policy().delay(number, random), timer)
+                            // A node at its limit is passed over at once: another may have room, and
+                            // waiting would only hold the caller.
+                            Duration delay = error instanceof NodeOverloadedException ? Duration.ZERO
+                                    : operation.policy().delay(number, random);
+                            return Mono.delay(delay, timer)
                                     .thenMany(attempt(operation, bodies, number + 1, excluded));
                         }
                         metrics.recordBudgetExhausted(operation.query().name());
@@ -247,7 +252,9 @@ public final class QueryExecutor {
                             node.health().recordFailure(now());
                         }
                         recorder.failed(error);
-                        return new AttemptFailure(tracker.finish(nodeFailed), error);
+                        // A node at its limit is not sick, but this operation should look elsewhere.
+                        boolean avoid = nodeFailed || error instanceof NodeOverloadedException;
+                        return new AttemptFailure(tracker.finish(avoid), error);
                     });
         });
     }

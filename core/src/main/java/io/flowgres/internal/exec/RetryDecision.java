@@ -1,6 +1,7 @@
 package io.flowgres.internal.exec;
 
 import io.flowgres.internal.NodeAcquireException;
+import io.flowgres.internal.NodeOverloadedException;
 import io.flowgres.internal.SqlStates;
 import io.flowgres.query.FlowgresException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
@@ -17,7 +18,8 @@ import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
  *       timed out) may have been applied: {@link Verdict#OUTCOME_UNKNOWN}, never a retry. Work that
  *       committed and then failed (its consistency token or results lost) is the same.</li>
  *   <li>Rows already emitted, no attempts left, no time left, or an error already decided: fail.</li>
- *   <li>Nothing reached the server (no connection, breaker open): retry elsewhere.</li>
+ *   <li>Nothing reached the server (no connection, breaker open, node at its concurrency limit):
+ *       retry elsewhere.</li>
  *   <li>A read: retry on every transient error.</li>
  *   <li>A transaction: re-run whole when PostgreSQL rolled it back ({@code 40001}, {@code 40P01}),
  *       or when the connection failed or timed out before {@code COMMIT} was sent (the server rolls
@@ -63,7 +65,8 @@ final class RetryDecision {
             return Verdict.FAIL;
         }
         if (attempt.progress() == Progress.NOT_SENT) {
-            boolean neverSent = error instanceof NodeAcquireException || error instanceof CallNotPermittedException;
+            boolean neverSent = error instanceof NodeAcquireException || error instanceof CallNotPermittedException
+                    || error instanceof NodeOverloadedException;
             return neverSent || SqlStates.isTransient(error, lockNotAvailableIsTransient) ? Verdict.RETRY : Verdict.FAIL;
         }
         boolean retry = switch (kind) {

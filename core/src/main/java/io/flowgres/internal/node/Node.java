@@ -282,18 +282,17 @@ public final class Node {
     }
 
     /**
-     * Whether the node answers a {@code SELECT 1} on its probe connection in time; {@code false} at
-     * once when the prober already found it unreachable.
+     * Whether the node answers a {@code SELECT 1} on its probe connection within the probe timeout;
+     * {@code false} at once when the prober already found it unreachable.
      */
     private Mono<Boolean> isAlive() {
         if (!health.probe().reachable()) {
             return Mono.just(false);
         }
-        long nanos = (long) (AvailabilityPolicy.SILENCE_FACTOR * health.ewmaNanos());
-        Duration timeout = Duration.ofNanos(Math.max(2 * availability.silenceFloor().toNanos(),
-                Math.min(probeTimeout.toNanos(), nanos)));
+        // The prober's own bound: a check that may have to open a connection on a busy machine must not
+        // call a working node hung (for a write that would be an unknown outcome).
         return probe(connection -> Flux.from(connection.createStatement("SELECT 1").execute())
-                        .flatMap(result -> result.map(row -> 1)), timeout)
+                        .flatMap(result -> result.map(row -> 1)), probeTimeout)
                 .then(Mono.just(true))
                 .onErrorReturn(false);
     }

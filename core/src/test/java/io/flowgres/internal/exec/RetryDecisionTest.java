@@ -17,6 +17,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 import io.flowgres.internal.NodeAcquireException;
+import io.flowgres.internal.NodeOverloadedException;
 import io.flowgres.internal.routing.Router;
 import io.flowgres.query.QueryTimeoutException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
@@ -49,6 +50,7 @@ final class RetryDecisionTest {
     private static final Throwable ACQUIRE = new NodeAcquireException("replica-1", new TimeoutException("pool"));
     private static final Throwable BREAKER = CallNotPermittedException
             .createCallNotPermittedException(CircuitBreaker.ofDefaults("primary"));
+    private static final Throwable OVERLOADED = new NodeOverloadedException("replica-1", 8);
     private static final Throwable NO_NODE = new NoNodeException(
             new Router.Selection.None("no replica", null, Duration.ofSeconds(1)));
     private static final Throwable DECIDED = new QueryTimeoutException("decided", "q", "n", null,
@@ -62,6 +64,8 @@ final class RetryDecisionTest {
                 row("nothing sent: an open breaker is retried on another node", READ, false, NOT_SENT, BREAKER,
                         RETRY),
                 row("nothing sent: no node the route allows ends the operation", READ, false, NOT_SENT, NO_NODE, FAIL),
+                row("nothing sent: a node at its limit is passed over, even for a write", WRITE, false, NOT_SENT,
+                        OVERLOADED, RETRY),
                 row("a read retries a lost connection", READ, false, SENT, CONNECTION_LOST, RETRY),
                 row("a read retries a timeout", READ, false, SENT, TIMEOUT, RETRY),
                 row("a read retries a server shutdown", READ, false, SENT, ADMIN_SHUTDOWN, RETRY),

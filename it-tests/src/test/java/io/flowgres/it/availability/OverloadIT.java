@@ -50,7 +50,8 @@ final class OverloadIT {
             assertThat(outcomes.stream().filter("ok"::equals).count())
                     .as("admitted at least what the pool holds").isGreaterThanOrEqualTo(pool.maxSize());
             assertThat(flowgres.meterRegistry().get("flowgres.node.rejections").tag("node", "primary").counter()
-                    .count()).isEqualTo(outcomes.stream().filter("refused"::equals).count());
+                    .count()).as("every refusal counted (a refused read may also be tried again at once)")
+                    .isGreaterThanOrEqualTo(outcomes.stream().filter("refused"::equals).count());
         } catch (QueryTimeoutException e) {
             throw new AssertionError("work waited for a connection instead of being refused", e);
         }

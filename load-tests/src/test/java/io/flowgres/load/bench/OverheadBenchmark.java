@@ -16,7 +16,7 @@ import java.util.TreeMap;
 import java.util.function.LongFunction;
 
 import io.flowgres.Flowgres;
-import io.flowgres.Query;
+import io.flowgres.query.Query;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.NodeConfig;
 import io.flowgres.load.bench.InterleavedRounds.Result;
@@ -25,7 +25,7 @@ import io.flowgres.load.bench.plain.PlainPools;
 import io.flowgres.load.bench.plain.PlainWebFluxApplication;
 import io.flowgres.local.LocalCluster;
 import io.flowgres.local.LocalNode;
-import io.flowgres.node.PoolPolicy;
+import io.flowgres.cluster.PoolPolicy;
 import io.micrometer.core.instrument.Timer;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.spi.Connection;

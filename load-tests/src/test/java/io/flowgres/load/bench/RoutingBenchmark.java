@@ -14,14 +14,12 @@ import java.util.random.RandomGenerator;
 import io.flowgres.Flowgres;
 import io.flowgres.query.Query;
 import io.flowgres.cluster.ClusterConfig;
-import io.flowgres.cluster.NodeConfig;
+import io.flowgres.cluster.AvailabilityPolicy;
 import io.flowgres.local.LocalCluster;
 import io.flowgres.local.LocalNode;
-import io.flowgres.internal.node.Node;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.routing.Balancer;
-import io.flowgres.routing.PowerOfTwoChoicesBalancer;
-import io.flowgres.routing.RoundRobinBalancer;
+import io.flowgres.routing.NodeView;
 import io.flowgres.cluster.RoutingPolicy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
@@ -100,30 +98,31 @@ public final class RoutingBenchmark {
         }
     }
 
-    /** A balancer, and the hedging delay of replica reads ({@code null}: no hedging). */
-    record Strategy(Supplier<Balancer> balancer, Duration hedgeAfter) {
+    /**
+     * A balancer, the fixed hedging delay of replica reads ({@code null}: none), and whether reads are
+     * hedged after the adaptive delay when no fixed one is set.
+     */
+    record Strategy(Supplier<Balancer> balancer, Duration hedgeAfter, boolean adaptiveHedging) {
     }
 
     static Map<String, Strategy> strategies() {
         Map<String, Strategy> strategies = new LinkedHashMap<>();
-        strategies.put("round-robin", new Strategy(RoundRobinBalancer::new, null));
+        strategies.put("round-robin", new Strategy(Balancer::roundRobin, null, false));
         strategies.put("health-weighted", new Strategy(
-                () -> new PowerOfTwoChoicesBalancer(RandomGenerator.getDefault()), null));
+                () -> Balancer.powerOfTwoChoices(RandomGenerator.getDefault()), null, false));
         strategies.put("health-weighted, hedged 50 ms", new Strategy(
-                () -> new PowerOfTwoChoicesBalancer(RandomGenerator.getDefault()), Duration.ofMillis(50)));
+                () -> Balancer.powerOfTwoChoices(RandomGenerator.getDefault()), Duration.ofMillis(50), false));
+        strategies.put("health-weighted, adaptive hedging (default)", new Strategy(
+                () -> Balancer.powerOfTwoChoices(RandomGenerator.getDefault()), null, true));
         return strategies;
     }
 
     private static LatencyRecorder.Summary run(LocalCluster cluster, Strategy strategy, Duration phase,
             int rate, LocalNode sick) {
-        ClusterConfig.Builder config = ClusterConfig.builder()
-                .primary(NodeConfig.of("primary", cluster.primary().r2dbcUrl()))
-                .credentials(cluster.user(), cluster.password())
+        ClusterConfig.Builder config = cluster.clusterConfig()
                 .pool(PoolPolicy.staging())
-                .routing(RoutingPolicy.builder().hedgeAfter(strategy.hedgeAfter()).build());
-        for (LocalNode replica : cluster.replicas()) {
-            config.replica(NodeConfig.of(replica.name(), replica.r2dbcUrl()));
-        }
+                .routing(RoutingPolicy.builder().hedgeAfter(strategy.hedgeAfter()).build())
+                .availability(AvailabilityPolicy.builder().adaptiveHedging(strategy.adaptiveHedging()).build());
         AtomicBoolean running = new AtomicBoolean(true);
         Thread freezer = sick == null ? null : new Thread(() -> freeze(sick, running), "bench-freezer");
         SimpleMeterRegistry registry =
@@ -149,11 +148,10 @@ public final class RoutingBenchmark {
                     for (int i = 0; i < 150; i++) {
                         StringBuilder line = new StringBuilder(String.format("t=%4d ", frozenAt == 0 ? -1
                                 : (System.nanoTime() - frozenAt) / 1_000_000));
-                        for (Node node : flowgres.nodes()) {
-                            line.append(String.format("%s[ewma=%.1f stall=%.1f load=%d cost=%.1f elig=%s] ",
-                                    node.name(), node.state().ewmaNanos() / 1e6, node.stallNanos() / 1e6,
-                                    node.load(), PowerOfTwoChoicesBalancer.cost(node) / 1e6,
-                                    node.isAvailable()));
+                        for (NodeView node : flowgres.topology().nodes()) {
+                            line.append(String.format("%s[ewma=%.1f inflight=%d status=%s breaker=%s] ",
+                                    node.name(), node.ewmaMillis(), node.inFlight(), node.status(),
+                                    node.breaker()));
                         }
                         System.out.println(line);
                         sleep(20);
