@@ -87,7 +87,9 @@ public final class NodeConnections {
                 .name("flowgres-probe-" + node.name())
                 .initialSize(0)
                 .maxSize(1)
-                .maxAcquireTime(timeout)
+                // Each probe is bounded by the timeout itself; the pool's own bound is a backstop that
+                // must not race it (its late error would be dropped and logged).
+                .maxAcquireTime(timeout.multipliedBy(2))
                 .maxCreateConnectionTime(timeout)
                 .acquireRetry(0)
                 .build());
