@@ -74,7 +74,7 @@ final class BatchInsertIT {
         assertThat(attempts(flowgres, "pitches.createBatch") - attemptsBefore).as("one statement for 200 rows")
                 .isEqualTo(1);
         String token = created.getResponseHeaders().getFirst(ConsistencyHeader.NAME);
-        assertThat(token).matches("[0-9A-F]+/[0-9A-F]+");
+        assertThat(token).as("a signed token").matches("[0-9A-F]+/[0-9A-F]+\\.[A-Za-z0-9_-]{22}");
         List<Map<String, Object>> pitches = created.getResponseBody();
         assertThat(pitches).hasSize(200);
         assertThat(pitches).extracting(pitch -> pitch.get("title")).as("input order")
