@@ -1,6 +1,6 @@
 package io.flowgres.paging;
 
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -12,6 +12,7 @@ import javax.crypto.spec.SecretKeySpec;
 
 import io.flowgres.query.BadRequestException;
 import io.flowgres.internal.Checks;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns a keyset position into an opaque, signed cursor string and back.
@@ -21,17 +22,23 @@ import io.flowgres.internal.Checks;
  * foreign (another sort, another secret) or stale-format cursor is rejected with a
  * {@link BadRequestException} naming the {@code cursor} parameter, never a server error or a wrong
  * page. Thread-safe.
+ *
+ * <p>Encoding is total: every value is written as its length and its UTF-16 code units, so any
+ * Java string, including control characters, {@code U+0000}, separators of any kind and unpaired
+ * surrogates, travels and comes back unchanged. A page boundary on a stored value can therefore
+ * always be encoded. Decoding accepts cursors of at most {@value #MAX_CURSOR_LENGTH} characters,
+ * which key values of up to a few hundred characters (a title, a timestamp, an id) stay well within.
  */
 public final class CursorCodec {
 
     /** The parameter name errors report. */
     public static final String PARAMETER = "cursor";
     /** The cursor format version; a cursor of another version is rejected. */
-    public static final String VERSION = "v1";
+    public static final String VERSION = "v2";
+    /** The longest cursor {@link #decode} accepts, in characters. */
+    public static final int MAX_CURSOR_LENGTH = 1024;
 
     private static final int MIN_SECRET_BYTES = 16;
-    private static final int MAX_CURSOR_LENGTH = 1024;
-    private static final char SEPARATOR = '\u001f';
 
     private final SecretKeySpec key;
 
@@ -50,19 +57,20 @@ public final class CursorCodec {
     }
 
     /**
-     * Encodes a position.
+     * Encodes a position. Never fails on the content of the values: any string is carried exactly.
      *
      * @param sort the name of the sort the page was read with
      * @param keys the sort-key values of the last row, as text (tie-breaking id last)
      * @return the opaque cursor
      */
     public String encode(String sort, List<String> keys) {
-        StringBuilder payload = new StringBuilder(VERSION).append(SEPARATOR).append(sort);
-        for (String value : keys) {
-            Checks.argument(value.indexOf(SEPARATOR) < 0, "cursor key must not contain a unit separator");
-            payload.append(SEPARATOR).append(value);
-        }
-        byte[] body = payload.toString().getBytes(StandardCharsets.UTF_8);
+        Checks.notNull(sort, "sort");
+        Checks.notNull(keys, "keys");
+        List<String> fields = new ArrayList<>(keys.size() + 2);
+        fields.add(VERSION);
+        fields.add(sort);
+        fields.addAll(keys);
+        byte[] body = write(fields);
         Base64.Encoder encoder = Base64.getUrlEncoder().withoutPadding();
         return encoder.encodeToString(body) + "." + encoder.encodeToString(sign(body));
     }
@@ -97,30 +105,56 @@ public final class CursorCodec {
         if (!MessageDigest.isEqual(sign(body), signature)) {
             throw invalid("has a bad signature");
         }
-        List<String> parts = split(new String(body, StandardCharsets.UTF_8));
-        if (!VERSION.equals(parts.get(0))) {
+        // Only this codec's secret signs, so a body that is not in this format is one of an older version.
+        List<String> fields = read(body);
+        if (fields == null || fields.isEmpty() || !VERSION.equals(fields.get(0))) {
             throw invalid("has an unsupported format");
         }
-        if (parts.size() < 2 || !expectedSort.equals(parts.get(1))) {
+        if (fields.size() < 2 || !expectedSort.equals(fields.get(1))) {
             throw invalid("belongs to another sort");
         }
-        if (parts.size() != keyCount + 2) {
+        if (fields.size() != keyCount + 2) {
             throw invalid("is malformed");
         }
-        return List.copyOf(parts.subList(2, parts.size()));
+        return List.copyOf(fields.subList(2, fields.size()));
     }
 
-    private static List<String> split(String payload) {
-        List<String> parts = new ArrayList<>();
-        int start = 0;
-        for (int i = 0; i < payload.length(); i++) {
-            if (payload.charAt(i) == SEPARATOR) {
-                parts.add(payload.substring(start, i));
-                start = i + 1;
+    /** Each field as a 32-bit count of UTF-16 code units, then the code units, big-endian. */
+    private static byte[] write(List<String> fields) {
+        int size = 0;
+        for (String field : fields) {
+            size = Math.addExact(size, Math.addExact(Integer.BYTES, Math.multiplyExact(Character.BYTES,
+                    field.length())));
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(size);
+        for (String field : fields) {
+            buffer.putInt(field.length());
+            for (int i = 0; i < field.length(); i++) {
+                buffer.putChar(field.charAt(i));
             }
         }
-        parts.add(payload.substring(start));
-        return parts;
+        return buffer.array();
+    }
+
+    /** The fields of a body written by {@link #write}, or {@code null} when it is not one. */
+    private static @Nullable List<String> read(byte[] body) {
+        ByteBuffer buffer = ByteBuffer.wrap(body);
+        List<String> fields = new ArrayList<>();
+        while (buffer.hasRemaining()) {
+            if (buffer.remaining() < Integer.BYTES) {
+                return null;
+            }
+            int length = buffer.getInt();
+            if (length < 0 || length > buffer.remaining() / Character.BYTES) {
+                return null;
+            }
+            char[] chars = new char[length];
+            for (int i = 0; i < length; i++) {
+                chars[i] = buffer.getChar();
+            }
+            fields.add(new String(chars));
+        }
+        return fields;
     }
 
     private byte[] sign(byte[] body) {

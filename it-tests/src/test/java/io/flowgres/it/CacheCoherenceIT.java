@@ -126,7 +126,7 @@ final class CacheCoherenceIT {
 
     private static void patchTitle(ReferenceService service, long id, String title) {
         client(service).patch().uri("/api/pitches/{id}", id).contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(Map.of("title", title)).exchange().expectStatus().isOk();
+                .bodyValue(Map.of("title", title)).exchange().expectStatus().isOk().expectBody(Void.class);
     }
 
     /** Reads until the title shows, and returns how long after the call that took. */

@@ -64,6 +64,14 @@ final class ReferenceService implements AutoCloseable {
         return "http://127.0.0.1:" + port;
     }
 
+    /**
+     * A client of the service. Every exchange must read or release its body ({@code expectBody(...)},
+     * {@code expectBody(Void.class)} when only status and headers matter, or a {@code returnResult}
+     * stream read to its end or cancelled): an unread body keeps its Netty buffers, which the leak
+     * check reports as a failure.
+     *
+     * @return the client
+     */
     WebTestClient client() {
         return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build();
     }

@@ -597,6 +597,7 @@ public class FlowgresProperties {
         private long pitches = 100_000;
         private String cursorSecret = "";
         private int batchLimit = 500;
+        private int exportLimit = 4;
 
         /** Users seeded into an empty database. */
         public long getUsers() {
@@ -626,7 +627,10 @@ public class FlowgresProperties {
             this.pitches = pitches;
         }
 
-        /** The secret that signs browse cursors; empty for a random one. */
+        /**
+         * The secret that signs browse cursors and, through a key derived from it, consistency tokens;
+         * empty for a random one per instance. Instances behind one load balancer must share it.
+         */
         public String getCursorSecret() {
             return cursorSecret;
         }
@@ -655,6 +659,24 @@ public class FlowgresProperties {
          */
         public void setBatchLimit(int batchLimit) {
             this.batchLimit = batchLimit;
+        }
+
+        /**
+         * The exports ({@code GET /api/pitches/export}) one instance runs at once (default 4, at most
+         * 1000); one more is refused at once with a 503 and {@code Retry-After}. Keep it below the
+         * replicas' pool size, since each export holds a connection while its client reads.
+         */
+        public int getExportLimit() {
+            return exportLimit;
+        }
+
+        /**
+         * Sets the export limit; checked at start-up, so a bad value stops it.
+         *
+         * @param exportLimit 1 to 1000
+         */
+        public void setExportLimit(int exportLimit) {
+            this.exportLimit = exportLimit;
         }
     }
 

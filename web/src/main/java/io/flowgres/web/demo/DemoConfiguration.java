@@ -2,6 +2,7 @@ package io.flowgres.web.demo;
 
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.function.Supplier;
 
 import io.flowgres.Flowgres;
 import io.flowgres.cache.QueryCache;
@@ -10,6 +11,8 @@ import io.flowgres.local.LocalCluster;
 import io.flowgres.paging.CursorCodec;
 import io.flowgres.web.autoconfigure.InvalidFlowgresPropertyException;
 import io.flowgres.web.problem.ProblemResponses;
+import io.flowgres.web.routing.ConsistencyHeader;
+import io.flowgres.web.routing.ConsistencyTokenSigner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -29,6 +32,7 @@ import tools.jackson.databind.json.JsonMapper;
 public class DemoConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(DemoConfiguration.class);
+    private static final String CURSOR_SECRET = "flowgres.demo.cursor-secret";
 
     /** Creates the configuration. */
     public DemoConfiguration() {
@@ -54,17 +58,58 @@ public class DemoConfiguration {
      *
      * @param secret the shared secret; when empty, a random one (cursors then die with the process)
      * @return the codec
+     * @throws InvalidFlowgresPropertyException when the secret is shorter than 16 bytes
      */
     @Bean
     public CursorCodec cursorCodec(@Value("${flowgres.demo.cursor-secret:}") String secret) {
         if (secret.isEmpty()) {
-            log.warn("flowgres.demo.cursor-secret is not set: using a random secret, so cursors do not survive a "
-                    + "restart and do not work across instances");
+            log.warn("flowgres.demo.cursor-secret is not set: using a random secret, so cursors and consistency "
+                    + "tokens do not survive a restart and do not work across instances");
+        }
+        return property(CURSOR_SECRET, () -> new CursorCodec(secretBytes(secret)));
+    }
+
+    /**
+     * Signs the consistency tokens of writes and checks those of reads, with a key derived from the
+     * cursor secret (the one secret a deployment shares between its instances).
+     *
+     * @param secret the shared secret; when empty, a random one (tokens then die with the process)
+     * @return the header codec
+     * @throws InvalidFlowgresPropertyException when the secret is shorter than 16 bytes
+     */
+    @Bean
+    public ConsistencyHeader consistencyHeader(@Value("${flowgres.demo.cursor-secret:}") String secret) {
+        return property(CURSOR_SECRET, () -> new ConsistencyHeader(new ConsistencyTokenSigner(secretBytes(secret))));
+    }
+
+    /**
+     * Bounds the exports that run at once.
+     *
+     * @param limit {@code flowgres.demo.export-limit}
+     * @return the limiter
+     * @throws InvalidFlowgresPropertyException when the limit is out of range
+     */
+    @Bean
+    public ExportLimiter exportLimiter(
+            @Value("${flowgres.demo.export-limit:" + ExportLimiter.DEFAULT_LIMIT + "}") int limit) {
+        return property("flowgres.demo.export-limit", () -> new ExportLimiter(limit));
+    }
+
+    private static byte[] secretBytes(String secret) {
+        if (secret.isEmpty()) {
             byte[] random = new byte[32];
             new SecureRandom().nextBytes(random);
-            return new CursorCodec(random);
+            return random;
         }
-        return new CursorCodec(secret.getBytes(StandardCharsets.UTF_8));
+        return secret.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static <T> T property(String name, Supplier<T> factory) {
+        try {
+            return factory.get();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidFlowgresPropertyException(name, e.getMessage(), e);
+        }
     }
 
     /**
@@ -86,22 +131,20 @@ public class DemoConfiguration {
      * The reference service's routes.
      *
      * @param pitches the pitch repository
-     * @param flowgres the facade
+     * @param consistency reads and signs consistency tokens
+     * @param exports bounds the exports that run at once
      * @param json the application's JSON mapper, for the batch endpoint's own decoder
      * @param batchLimit the largest number of pitches one {@code POST /api/pitches/batch} creates
      * @return the routes, wrapped by the problem mapper
      * @throws InvalidFlowgresPropertyException when {@code flowgres.demo.batch-limit} is out of range
      */
     @Bean
-    public RouterFunction<ServerResponse> demoRoutes(PitchRepository pitches, Flowgres flowgres, JsonMapper json,
+    public RouterFunction<ServerResponse> demoRoutes(PitchRepository pitches, ConsistencyHeader consistency,
+            ExportLimiter exports, JsonMapper json,
             @Value("${flowgres.demo.batch-limit:" + PitchBatchHandler.DEFAULT_BATCH_LIMIT + "}") int batchLimit) {
-        PitchHandler pitchHandler = new PitchHandler(pitches);
-        PitchBatchHandler batchHandler;
-        try {
-            batchHandler = new PitchBatchHandler(pitches, json, batchLimit);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidFlowgresPropertyException("flowgres.demo.batch-limit", e.getMessage(), e);
-        }
+        PitchHandler pitchHandler = new PitchHandler(pitches, consistency, exports);
+        PitchBatchHandler batchHandler = property("flowgres.demo.batch-limit",
+                () -> new PitchBatchHandler(pitches, consistency, json, batchLimit));
         return RouterFunctions.route()
                 .GET("/api/pitches/export", pitchHandler::export)
                 .GET("/api/pitches/{id}", pitchHandler::byId)

@@ -52,6 +52,7 @@ public final class PitchBatchHandler {
     private static final ResolvableType ITEMS = ResolvableType.forClassWithGenerics(List.class, PitchRequest.class);
 
     private final PitchRepository pitches;
+    private final ConsistencyHeader consistency;
     private final int batchLimit;
     private final JacksonJsonDecoder decoder;
 
@@ -59,16 +60,19 @@ public final class PitchBatchHandler {
      * Creates the handler.
      *
      * @param pitches the repository
+     * @param consistency signs the consistency token of the response
      * @param json the application's JSON mapper, so items are read as {@code POST /api/pitches} reads them
      * @param batchLimit the largest number of pitches in one batch, 1 to {@value #MAX_BATCH_LIMIT}
      * @throws IllegalArgumentException when {@code batchLimit} is out of range
      */
-    public PitchBatchHandler(PitchRepository pitches, JsonMapper json, int batchLimit) {
+    public PitchBatchHandler(PitchRepository pitches, ConsistencyHeader consistency, JsonMapper json,
+            int batchLimit) {
         if (batchLimit < 1 || batchLimit > MAX_BATCH_LIMIT) {
             throw new IllegalArgumentException("batchLimit must be between 1 and " + MAX_BATCH_LIMIT + ", was "
                     + batchLimit);
         }
         this.pitches = pitches;
+        this.consistency = consistency;
         this.batchLimit = batchLimit;
         // A decoder of its own: the shared codecs buffer at most 256 KiB, which a full batch of long
         // loglines exceeds; this one is sized for the limit, so the limit is what decides.
@@ -98,7 +102,7 @@ public final class PitchBatchHandler {
                                 error -> PitchRepository.FOREIGN_KEY_VIOLATION.equals(error.sqlState())
                                         ? unknownOwner(drafts).flatMap(Mono::<Committed<Pitch>>error)
                                         : Mono.error(error)))
-                .flatMap(committed -> ConsistencyHeader.on(ServerResponse.status(HttpStatus.CREATED), committed.token())
+                .flatMap(committed -> consistency.on(ServerResponse.status(HttpStatus.CREATED), committed.token())
                         .contentType(MediaType.APPLICATION_JSON).bodyValue(committed.results()));
     }
 

@@ -1,6 +1,7 @@
 package io.flowgres.web.demo;
 
 import io.flowgres.web.problem.ProblemResponses;
+import io.flowgres.web.routing.ConsistencyHeader;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.reactive.function.server.RouterFunction;
@@ -19,11 +20,12 @@ public class PitchEditConfiguration {
      * {@code PATCH /api/pitches/{id}} and {@code DELETE /api/pitches/{id}}.
      *
      * @param pitches the repository
+     * @param consistency signs the consistency tokens of the responses
      * @return the routes
      */
     @Bean
-    public RouterFunction<ServerResponse> pitchEditRoutes(PitchRepository pitches) {
-        PitchEditHandler handler = new PitchEditHandler(pitches);
+    public RouterFunction<ServerResponse> pitchEditRoutes(PitchRepository pitches, ConsistencyHeader consistency) {
+        PitchEditHandler handler = new PitchEditHandler(pitches, consistency);
         return RouterFunctions.route()
                 .PATCH("/api/pitches/{id}", handler::update)
                 .DELETE("/api/pitches/{id}", handler::delete)

@@ -1,6 +1,7 @@
 package io.flowgres.web.demo;
 
 import io.flowgres.query.BadRequestException;
+import io.flowgres.web.routing.ConsistencyHeader;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -11,24 +12,27 @@ import reactor.core.publisher.Mono;
 /**
  * The pitch endpoints that change a pitch: {@code PATCH} and {@code DELETE /api/pitches/{id}}. Each
  * responds only after the write committed and its cache tags were invalidated, so a read sent after
- * the response never sees the old pitch.
+ * the response never sees the old pitch, and each carries the commit's signed consistency token.
  */
 public final class PitchEditHandler {
 
     private final PitchRepository pitches;
+    private final ConsistencyHeader consistency;
 
     /**
      * Creates the handler.
      *
      * @param pitches the repository
+     * @param consistency signs the consistency token each response carries
      */
-    public PitchEditHandler(PitchRepository pitches) {
+    public PitchEditHandler(PitchRepository pitches, ConsistencyHeader consistency) {
         this.pitches = pitches;
+        this.consistency = consistency;
     }
 
     /**
-     * {@code PATCH /api/pitches/{id}}: changes the fields present in the JSON body; 200 with the pitch,
-     * 404 when there is none.
+     * {@code PATCH /api/pitches/{id}}: changes the fields present in the JSON body; 200 with the pitch
+     * and the signed {@value ConsistencyHeader#NAME} token of the commit, 404 when there is none.
      *
      * @param request the request
      * @return the response
@@ -39,14 +43,16 @@ public final class PitchEditHandler {
             return request.bodyToMono(PitchPatch.class)
                     .switchIfEmpty(Mono.error(() -> BadRequestException.forParameter("body", "a JSON body is required")))
                     .map(PitchPatch::validate)
-                    .flatMap(columns -> pitches.update(id, columns))
-                    .switchIfEmpty(Mono.error(() -> notFound(id)))
-                    .flatMap(pitch -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(pitch));
+                    .flatMap(columns -> pitches.updateCommitted(id, columns))
+                    .flatMap(committed -> committed.results().isEmpty() ? Mono.error(notFound(id))
+                            : consistency.on(ServerResponse.ok(), committed.token())
+                                    .contentType(MediaType.APPLICATION_JSON).bodyValue(committed.results().get(0)));
         });
     }
 
     /**
-     * {@code DELETE /api/pitches/{id}}: 204, or 404 when there is none.
+     * {@code DELETE /api/pitches/{id}}: 204 with the signed {@value ConsistencyHeader#NAME} token of the
+     * commit, or 404 when there is none.
      *
      * @param request the request
      * @return the response
@@ -54,9 +60,9 @@ public final class PitchEditHandler {
     public Mono<ServerResponse> delete(ServerRequest request) {
         return Mono.defer(() -> {
             long id = Params.positiveId("id", request.pathVariable("id"));
-            return pitches.delete(id)
-                    .switchIfEmpty(Mono.error(() -> notFound(id)))
-                    .flatMap(pitch -> ServerResponse.noContent().build());
+            return pitches.deleteCommitted(id)
+                    .flatMap(committed -> committed.results().isEmpty() ? Mono.error(notFound(id))
+                            : consistency.on(ServerResponse.status(HttpStatus.NO_CONTENT), committed.token()).build());
         });
     }
 

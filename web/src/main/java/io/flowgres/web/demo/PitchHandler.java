@@ -5,12 +5,14 @@ import java.net.URI;
 import io.flowgres.query.BadRequestException;
 import io.flowgres.query.ConflictException;
 import io.flowgres.paging.Sort;
+import io.flowgres.web.problem.ProblemStreams;
 import io.flowgres.web.routing.ConsistencyHeader;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import org.springframework.web.server.ResponseStatusException;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** The pitch endpoints of the reference service. */
@@ -22,18 +24,25 @@ public final class PitchHandler {
     public static final int MAX_LIMIT = 200;
 
     private final PitchRepository pitches;
+    private final ConsistencyHeader consistency;
+    private final ExportLimiter exports;
 
     /**
      * Creates the handler.
      *
      * @param pitches the repository
+     * @param consistency reads the tokens reads carry and signs the tokens writes return
+     * @param exports bounds the exports that run at once
      */
-    public PitchHandler(PitchRepository pitches) {
+    public PitchHandler(PitchRepository pitches, ConsistencyHeader consistency, ExportLimiter exports) {
         this.pitches = pitches;
+        this.consistency = consistency;
+        this.exports = exports;
     }
 
     /**
-     * {@code GET /api/pitches/{id}}: one pitch, or 404.
+     * {@code GET /api/pitches/{id}}: one pitch, or 404; after the write of a
+     * {@value ConsistencyHeader#NAME} token when one is sent.
      *
      * @param request the request
      * @return the response
@@ -41,7 +50,7 @@ public final class PitchHandler {
     public Mono<ServerResponse> byId(ServerRequest request) {
         return Mono.defer(() -> {
             long id = Params.positiveId("id", request.pathVariable("id"));
-            return pitches.findById(id, ConsistencyHeader.from(request))
+            return pitches.findById(id, consistency.from(request))
                     .switchIfEmpty(Mono.error(() -> new ResponseStatusException(HttpStatus.NOT_FOUND,
                             "pitch " + id + " does not exist")))
                     .flatMap(pitch -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(pitch));
@@ -49,7 +58,8 @@ public final class PitchHandler {
     }
 
     /**
-     * {@code GET /api/pitches?genre=&status=&limit=&cursor=}: one keyset page, newest first.
+     * {@code GET /api/pitches?genre=&status=&limit=&cursor=}: one keyset page, newest first; after the
+     * write of a {@value ConsistencyHeader#NAME} token when one is sent.
      *
      * @param request the request
      * @return the page as {@code {items, nextCursor}}
@@ -57,10 +67,10 @@ public final class PitchHandler {
     public Mono<ServerResponse> browse(ServerRequest request) {
         return Mono.defer(() -> {
             PitchFilter filter = filter(request);
-            Sort sort = PitchSorts.named(request.queryParam("sort").orElse(null));
+            Sort sort = PitchSorts.named(Params.query(request, "sort").orElse(null));
             int limit = Params.intInRange(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
-            String cursor = request.queryParam("cursor").filter(value -> !value.isEmpty()).orElse(null);
-            return pitches.browse(filter, sort, limit, cursor)
+            String cursor = Params.query(request, "cursor").filter(value -> !value.isEmpty()).orElse(null);
+            return pitches.browse(filter, sort, limit, cursor, consistency.from(request))
                     .flatMap(page -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(page));
         });
     }
@@ -68,7 +78,11 @@ public final class PitchHandler {
     /**
      * {@code GET /api/pitches/export}: every match, streamed as NDJSON ({@code application/x-ndjson},
      * the default) or, with {@code Accept: text/event-stream}, as server-sent events; in constant
-     * memory, the database read only as fast as the client takes rows.
+     * memory, the database read only as fast as the client takes rows; after the write of a
+     * {@value ConsistencyHeader#NAME} token when one is sent. At most {@code flowgres.demo.export-limit}
+     * exports run at once: one more is a 503 with {@code Retry-After} at once. A failure before the
+     * first row is a problem response like any other; one after it ends the stream with an error line
+     * or event ({@link ProblemStreams}).
      *
      * @param request the request, with the browse filters and sort
      * @return the stream
@@ -76,17 +90,19 @@ public final class PitchHandler {
     public Mono<ServerResponse> export(ServerRequest request) {
         return Mono.defer(() -> {
             PitchFilter filter = filter(request);
-            Sort sort = PitchSorts.named(request.queryParam("sort").orElse(null));
+            Sort sort = PitchSorts.named(Params.query(request, "sort").orElse(null));
+            Flux<Pitch> rows = exports.limit(pitches.export(filter, sort, consistency.from(request)));
             boolean events = request.headers().accept().stream()
                     .anyMatch(type -> type.isCompatibleWith(MediaType.TEXT_EVENT_STREAM)
                             && !type.isWildcardType());
-            MediaType type = events ? MediaType.TEXT_EVENT_STREAM : MediaType.APPLICATION_NDJSON;
-            return ServerResponse.ok().contentType(type).body(pitches.export(filter, sort), Pitch.class);
+            return events
+                    ? ServerResponse.ok().contentType(MediaType.TEXT_EVENT_STREAM).body(ProblemStreams.events(rows))
+                    : ServerResponse.ok().contentType(MediaType.APPLICATION_NDJSON).body(ProblemStreams.ndjson(rows));
         });
     }
 
     private static PitchFilter filter(ServerRequest request) {
-        String text = request.queryParam("q").filter(value -> !value.isBlank()).orElse(null);
+        String text = Params.query(request, "q").filter(value -> !value.isBlank()).orElse(null);
         if (text != null && text.length() > PitchFilter.MAX_TEXT) {
             throw BadRequestException.forParameter("q", "q must be at most " + PitchFilter.MAX_TEXT
                     + " characters, was " + text.length());
@@ -96,7 +112,7 @@ public final class PitchHandler {
                 Params.optionalEnum(request, "genre", Genre.class),
                 Params.optionalEnum(request, "format", Format.class),
                 Params.optionalEnum(request, "stage", ProductionStage.class),
-                request.queryParam("owner").filter(value -> !value.isEmpty())
+                Params.query(request, "owner").filter(value -> !value.isEmpty())
                         .map(value -> Params.positiveId("owner", value)).orElse(null),
                 Params.optionalInstant(request, "createdAfter"),
                 Params.optionalInstant(request, "createdBefore"),
@@ -104,7 +120,8 @@ public final class PitchHandler {
     }
 
     /**
-     * {@code POST /api/pitches}: creates a pitch; 201 with its location.
+     * {@code POST /api/pitches}: creates a pitch; 201 with its location and the signed
+     * {@value ConsistencyHeader#NAME} token of the commit.
      *
      * @param request the request with a JSON body
      * @return the created pitch
@@ -121,7 +138,7 @@ public final class PitchHandler {
                                         : error))
                 .flatMap(committed -> {
                     Pitch pitch = committed.results().get(0);
-                    return ConsistencyHeader.on(ServerResponse.created(URI.create("/api/pitches/" + pitch.id())),
+                    return consistency.on(ServerResponse.created(URI.create("/api/pitches/" + pitch.id())),
                                     committed.token())
                             .contentType(MediaType.APPLICATION_JSON).bodyValue(pitch);
                 });

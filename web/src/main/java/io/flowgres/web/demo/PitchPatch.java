@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The JSON body of {@code PATCH /api/pitches/{id}}: only the fields present change; {@link #validate()}
- * turns it into column values or a 400 naming the first bad field.
+ * turns it into column values or a 400 naming the first bad field, by the rules of
+ * {@link PitchRequest} (no control characters in any text).
  *
  * @param title the new title
  * @param logline the new one-sentence story

@@ -132,6 +132,18 @@ public final class PitchRepository {
      * @return the changed pitch, or empty when there is none with that id
      */
     public Mono<Pitch> update(long id, Map<String, String> columns) {
+        return updateCommitted(id, columns).flatMap(PitchRepository::single);
+    }
+
+    /**
+     * Changes some columns of one pitch, then invalidates what it touched; returns the pitch with the
+     * consistency token of the commit.
+     *
+     * @param id the pitch's id
+     * @param columns the new values by column name, from {@link PitchPatch#validate()}
+     * @return the changed pitch (none when there is no pitch with that id) and the token
+     */
+    public Mono<Committed<Pitch>> updateCommitted(long id, Map<String, String> columns) {
         List<String> assignments = new ArrayList<>();
         for (String column : columns.keySet()) {
             assignments.add(column + " = $" + (assignments.size() + 1));
@@ -139,13 +151,13 @@ public final class PitchRepository {
         String sql = "UPDATE pitch SET " + String.join(", ", assignments) + " WHERE id = $"
                 + (assignments.size() + 1) + " RETURNING " + COLUMNS;
         List<String> values = List.copyOf(columns.values());
-        return cache.invalidateAfter(flowgres.write(UPDATE, connection -> {
+        return cache.invalidateAfter(flowgres.writeCommitted(UPDATE, connection -> {
                     Statement statement = connection.createStatement(sql);
                     for (int i = 0; i < values.size(); i++) {
                         statement.bind(i, values.get(i));
                     }
                     return rows(statement.bind(values.size(), id));
-                }).singleOrEmpty(), PitchRepository::tags);
+                }), committed -> batchTags(committed.results()));
     }
 
     /**
@@ -155,9 +167,24 @@ public final class PitchRepository {
      * @return the deleted pitch, or empty when there was none
      */
     public Mono<Pitch> delete(long id) {
-        return cache.invalidateAfter(flowgres.write(DELETE, connection -> rows(connection
-                        .createStatement("DELETE FROM pitch WHERE id = $1 RETURNING " + COLUMNS).bind("$1", id)))
-                .singleOrEmpty(), PitchRepository::tags);
+        return deleteCommitted(id).flatMap(PitchRepository::single);
+    }
+
+    /**
+     * Deletes one pitch, then invalidates what it touched; returns it with the consistency token of
+     * the commit.
+     *
+     * @param id the pitch's id
+     * @return the deleted pitch (none when there was none) and the token
+     */
+    public Mono<Committed<Pitch>> deleteCommitted(long id) {
+        return cache.invalidateAfter(flowgres.writeCommitted(DELETE, connection -> rows(connection
+                        .createStatement("DELETE FROM pitch WHERE id = $1 RETURNING " + COLUMNS).bind("$1", id))),
+                committed -> batchTags(committed.results()));
+    }
+
+    private static Mono<Pitch> single(Committed<Pitch> committed) {
+        return Mono.justOrEmpty(committed.results().stream().findFirst());
     }
 
     /**
@@ -196,6 +223,22 @@ public final class PitchRepository {
      * @return the page
      */
     public Mono<Page<Pitch>> browse(PitchFilter filter, Sort sort, int limit, @Nullable String cursor) {
+        return browse(filter, sort, limit, cursor, null);
+    }
+
+    /**
+     * Reads one page of pitches by keyset, on a node that has seen the caller's write when a token is
+     * given.
+     *
+     * @param filter the filters
+     * @param sort the whitelisted sort
+     * @param limit the page size
+     * @param cursor where the previous page ended, if any
+     * @param token the consistency token of the caller's last write, or {@code null}
+     * @return the page
+     */
+    public Mono<Page<Pitch>> browse(PitchFilter filter, Sort sort, int limit, @Nullable String cursor,
+            @Nullable ConsistencyToken token) {
         List<Object> values = new ArrayList<>();
         List<String> conditions = filter.where(values);
         if (cursor != null) {
@@ -205,7 +248,8 @@ public final class PitchRepository {
         }
         values.add(limit + 1);
         String sql = select(conditions, sort) + " LIMIT $" + values.size();
-        return flowgres.read(BROWSE, connection -> rows(bindAll(connection.createStatement(sql), values)))
+        return flowgres.read(BROWSE.withConsistency(token),
+                        connection -> rows(bindAll(connection.createStatement(sql), values)))
                 .collectList()
                 .map(rows -> {
                     if (rows.size() <= limit) {
@@ -226,10 +270,23 @@ public final class PitchRepository {
      * @return the rows
      */
     public Flux<Pitch> export(PitchFilter filter, Sort sort) {
+        return export(filter, sort, null);
+    }
+
+    /**
+     * Streams every matching pitch like {@link #export(PitchFilter, Sort)}, on a node that has seen the
+     * caller's write when a token is given.
+     *
+     * @param filter the filters
+     * @param sort the sort
+     * @param token the consistency token of the caller's last write, or {@code null}
+     * @return the rows
+     */
+    public Flux<Pitch> export(PitchFilter filter, Sort sort, @Nullable ConsistencyToken token) {
         List<Object> values = new ArrayList<>();
         String sql = select(filter.where(values), sort);
-        return flowgres.read(EXPORT, connection -> rows(bindAll(connection.createStatement(sql), values)
-                .fetchSize(EXPORT_FETCH_SIZE)));
+        return flowgres.read(EXPORT.withConsistency(token), connection -> rows(bindAll(connection.createStatement(sql),
+                        values).fetchSize(EXPORT_FETCH_SIZE)));
     }
 
     /**

@@ -4,7 +4,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The JSON body of {@code POST /api/pitches}, as sent; {@link #validate()} turns it into a
- * {@link PitchDraft} or a 400 naming the first bad field.
+ * {@link PitchDraft} or a 400 naming the first bad field. Text fields must not contain control
+ * characters ({@code U+0000}-{@code U+001F}, {@code U+007F}-{@code U+009F}; tab and newline
+ * included, since titles and loglines are single lines) or unpaired surrogates.
  *
  * @param ownerId the owning user's id
  * @param title the title

@@ -3,6 +3,7 @@ package io.flowgres.web.demo;
 import io.flowgres.Flowgres;
 import io.flowgres.cache.QueryCache;
 import io.flowgres.web.problem.ProblemResponses;
+import io.flowgres.web.routing.ConsistencyHeader;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpStatus;
@@ -13,7 +14,10 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import org.springframework.web.server.ResponseStatusException;
 import reactor.core.publisher.Mono;
 
-/** {@code GET /api/users/{id}}: a user with their pitches, in one round trip, cached. */
+/**
+ * {@code GET /api/users/{id}}: a user with their pitches, in one round trip, cached; after the write
+ * of a {@value ConsistencyHeader#NAME} token when one is sent.
+ */
 @Configuration(proxyBeanMethods = false)
 public class UserConfiguration {
 
@@ -38,14 +42,15 @@ public class UserConfiguration {
      * The user routes.
      *
      * @param users the repository
+     * @param consistency reads the consistency token a request carries
      * @return the routes, wrapped by the problem mapper
      */
     @Bean
-    public RouterFunction<ServerResponse> userRoutes(UserRepository users) {
+    public RouterFunction<ServerResponse> userRoutes(UserRepository users, ConsistencyHeader consistency) {
         return RouterFunctions.route()
                 .GET("/api/users/{id}", request -> Mono.defer(() -> {
                     long id = Params.positiveId("id", request.pathVariable("id"));
-                    return users.findWithPitches(id)
+                    return users.findWithPitches(id, consistency.from(request))
                             .switchIfEmpty(Mono.error(() -> new ResponseStatusException(HttpStatus.NOT_FOUND,
                                     "user " + id + " does not exist")))
                             .flatMap(user -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)

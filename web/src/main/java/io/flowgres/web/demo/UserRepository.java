@@ -9,6 +9,7 @@ import io.flowgres.Flowgres;
 import io.flowgres.query.Query;
 import io.flowgres.cache.CacheKey;
 import io.flowgres.cache.QueryCache;
+import io.flowgres.routing.ConsistencyToken;
 import io.flowgres.routing.Route;
 import io.r2dbc.spi.Readable;
 import org.jspecify.annotations.Nullable;
@@ -52,9 +53,23 @@ public final class UserRepository {
      * @return the profile, or empty when there is no such user
      */
     public Mono<UserProfile> findWithPitches(long id) {
+        return findWithPitches(id, null);
+    }
+
+    /**
+     * Finds a user with all their pitches, on a node that has seen the caller's write when a token is
+     * given.
+     *
+     * @param id the user's id
+     * @param token the consistency token of the caller's last write, or {@code null}
+     * @return the profile, or empty when there is no such user
+     */
+    public Mono<UserProfile> findWithPitches(long id, @Nullable ConsistencyToken token) {
         if (!cache.isCached(BY_ID.name())) {
-            return read(BY_ID, id);
+            return read(BY_ID.withConsistency(token), id);
         }
+        // A cached profile is filled on the primary and dropped at the commit of every write of the
+        // user's pitches, so it is at least as fresh as any token.
         return cache.get(CacheKey.of(BY_ID.name(), "id", id), Set.of(PitchRepository.userTag(id)),
                 () -> read(BY_ID_FILL, id));
     }

@@ -6,9 +6,10 @@ import io.flowgres.query.BadRequestException;
 import io.flowgres.query.ConflictException;
 import io.flowgres.query.FlowgresException;
 import io.flowgres.query.OutcomeUnknownException;
+import io.flowgres.query.QueryFailedException;
 import io.flowgres.query.QueryTimeoutException;
 import io.flowgres.query.UnavailableException;
-import io.flowgres.query.QueryFailedException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.codec.DecodingException;
@@ -26,8 +27,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * The one mapper from errors to RFC 9457 problem responses: 400 for bad input (naming the
- * parameter), 404, 409 for conflicts, 503 with {@code Retry-After} when the cluster cannot take
- * the request, 504 for timeouts, 500 for everything else. Bodies never carry stack traces, host
+ * parameter), 404, 409 for conflicts, 503 with {@code Retry-After} when the cluster or this instance
+ * ({@link OverloadedException}) cannot take the request, 504 for timeouts, 500 for everything else.
+ * Streamed bodies get the same answers through {@link ProblemStreams}. Bodies never carry stack traces, host
  * names, users or passwords; unexpected errors are logged server-side and answered generically.
  */
 public final class ProblemResponses {
@@ -47,12 +49,30 @@ public final class ProblemResponses {
     }
 
     /**
-     * Maps one error.
+     * Maps one error to a response.
      *
      * @param error the error
      * @return the problem response
      */
     public static Mono<ServerResponse> toResponse(Throwable error) {
+        Problem problem = describe(error);
+        ServerResponse.BodyBuilder builder = ServerResponse.status(problem.status())
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON);
+        Long retryAfter = problem.retryAfterSeconds();
+        if (retryAfter != null) {
+            builder.header(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter));
+        }
+        return builder.bodyValue(problem.detail());
+    }
+
+    /**
+     * Maps one error to its problem, logging what the caller is not shown. Used for responses and for
+     * the error line that ends a stream that already started ({@link ProblemStreams}).
+     *
+     * @param error the error
+     * @return the problem and its {@code Retry-After}, if any
+     */
+    public static Problem describe(Throwable error) {
         if (error instanceof BadRequestException bad) {
             // Our own validation messages name the parameter and are safe to show; a message from the
             // server (a data exception) may quote values, so it stays in the log.
@@ -61,46 +81,50 @@ public final class ProblemResponses {
             if (bad.parameter() != null) {
                 problem.setProperty("parameter", bad.parameter());
             }
-            return respond(problem, null);
+            return new Problem(problem, null);
         }
         if (error instanceof QueryFailedException failed && failed.sqlState() != null
                 && failed.sqlState().startsWith("22")) {
             // A data exception: the server could not accept a value of the request. Its message may
             // quote values, so it stays in the log.
             log.info("Data exception: {}", error.getMessage());
-            return respond(problem(HttpStatus.BAD_REQUEST, "Bad request",
+            return new Problem(problem(HttpStatus.BAD_REQUEST, "Bad request",
                     "The request has a value the database cannot accept."), null);
         }
         if (error instanceof UnavailableException unavailable) {
-            return respond(problem(HttpStatus.SERVICE_UNAVAILABLE, "Database unavailable",
+            return new Problem(problem(HttpStatus.SERVICE_UNAVAILABLE, "Database unavailable",
                     "The database cannot take this request right now; retry later."), unavailable.retryAfter());
         }
+        if (error instanceof OverloadedException overloaded) {
+            return new Problem(problem(HttpStatus.SERVICE_UNAVAILABLE, "Service busy", overloaded.getMessage()),
+                    overloaded.retryAfter());
+        }
         if (error instanceof QueryTimeoutException) {
-            return respond(problem(HttpStatus.GATEWAY_TIMEOUT, "Database timeout",
+            return new Problem(problem(HttpStatus.GATEWAY_TIMEOUT, "Database timeout",
                     "The database did not answer in time."), null);
         }
         if (error instanceof ConflictException conflict) {
-            return respond(problem(HttpStatus.CONFLICT, "Conflict",
+            return new Problem(problem(HttpStatus.CONFLICT, "Conflict",
                     conflict.sqlState() != null && conflict.sqlState().startsWith("23")
                             ? "The request conflicts with existing data."
                             : "The request conflicted with concurrent changes; retry it."), null);
         }
         if (error instanceof OutcomeUnknownException) {
             log.warn("Outcome unknown: {}", error.getMessage());
-            return respond(problem(HttpStatus.INTERNAL_SERVER_ERROR, "Outcome unknown",
+            return new Problem(problem(HttpStatus.INTERNAL_SERVER_ERROR, "Outcome unknown",
                     "The connection was lost while the change was being committed; check before retrying."), null);
         }
         if (causedByBodyLimit(error)) {
-            return respond(problem(HttpStatus.CONTENT_TOO_LARGE, "Content too large",
+            return new Problem(problem(HttpStatus.CONTENT_TOO_LARGE, "Content too large",
                     "The request body is larger than this endpoint accepts."), null);
         }
         if (error instanceof ServerWebInputException || error instanceof DecodingException) {
-            return respond(problem(HttpStatus.BAD_REQUEST, "Bad request", "The request body is not valid JSON "
+            return new Problem(problem(HttpStatus.BAD_REQUEST, "Bad request", "The request body is not valid JSON "
                     + "of the expected shape."), null);
         }
         if (error instanceof ResponseStatusException status) {
             HttpStatusCode code = status.getStatusCode();
-            return respond(problem(code, HttpStatus.valueOf(code.value()).getReasonPhrase(), status.getReason()),
+            return new Problem(problem(code, HttpStatus.valueOf(code.value()).getReasonPhrase(), status.getReason()),
                     null);
         }
         if (error instanceof FlowgresException) {
@@ -108,7 +132,7 @@ public final class ProblemResponses {
         } else {
             log.error("Unexpected error", error);
         }
-        return respond(problem(HttpStatus.INTERNAL_SERVER_ERROR, "Internal error", "The request failed."), null);
+        return new Problem(problem(HttpStatus.INTERNAL_SERVER_ERROR, "Internal error", "The request failed."), null);
     }
 
     /** Whether a body was refused for its size, however the codec wrapped that (cause chains may loop). */
@@ -122,19 +146,9 @@ public final class ProblemResponses {
         return false;
     }
 
-    private static ProblemDetail problem(HttpStatusCode status, String title, String detail) {
+    private static ProblemDetail problem(HttpStatusCode status, String title, @Nullable String detail) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail == null ? title : detail);
         problem.setTitle(title);
         return problem;
-    }
-
-    private static Mono<ServerResponse> respond(ProblemDetail problem, Duration retryAfter) {
-        ServerResponse.BodyBuilder builder = ServerResponse.status(problem.getStatus())
-                .contentType(MediaType.APPLICATION_PROBLEM_JSON);
-        if (retryAfter != null) {
-            long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
-            builder.header(HttpHeaders.RETRY_AFTER, Long.toString(seconds));
-        }
-        return builder.bodyValue(problem);
     }
 }

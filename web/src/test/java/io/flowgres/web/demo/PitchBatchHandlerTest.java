@@ -13,6 +13,8 @@ import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.paging.CursorCodec;
 import io.flowgres.web.autoconfigure.FlowgresProperties;
 import io.flowgres.web.autoconfigure.InvalidFlowgresPropertyException;
+import io.flowgres.web.routing.ConsistencyHeader;
+import io.flowgres.web.routing.ConsistencyTokenSigner;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
@@ -34,6 +36,8 @@ final class PitchBatchHandlerTest {
             .primary("r2dbc:postgresql://127.0.0.1:1/app").credentials("app", "unused").build()).probing(false).build();
     private final PitchRepository pitches = new PitchRepository(flowgres,
             new CursorCodec("unit-test-secret".getBytes(StandardCharsets.UTF_8)));
+    private final ConsistencyHeader consistency = new ConsistencyHeader(
+            new ConsistencyTokenSigner("unit-test-secret".getBytes(StandardCharsets.UTF_8)));
 
     @AfterEach
     void close() {
@@ -104,17 +108,18 @@ final class PitchBatchHandlerTest {
 
     @Test
     void theBatchLimitIsCheckedAtStartUpAndItsDefaultIsTheDeclaredOne() {
-        assertThatIllegalArgumentException().isThrownBy(() -> new PitchBatchHandler(pitches, JsonMapper.shared(), 0))
+        assertThatIllegalArgumentException().isThrownBy(() -> new PitchBatchHandler(pitches, consistency, JsonMapper.shared(), 0))
                 .withMessage("batchLimit must be between 1 and 5000, was 0");
         assertThatIllegalArgumentException()
-                .isThrownBy(() -> new PitchBatchHandler(pitches, JsonMapper.shared(), 5001))
+                .isThrownBy(() -> new PitchBatchHandler(pitches, consistency, JsonMapper.shared(), 5001))
                 .withMessage("batchLimit must be between 1 and 5000, was 5001");
-        assertThatThrownBy(() -> new DemoConfiguration().demoRoutes(pitches, flowgres, JsonMapper.shared(), -1))
+        assertThatThrownBy(() -> new DemoConfiguration().demoRoutes(pitches, consistency, new ExportLimiter(1),
+                JsonMapper.shared(), -1))
                 .isInstanceOf(InvalidFlowgresPropertyException.class)
                 .hasMessage("flowgres.demo.batch-limit: batchLimit must be between 1 and 5000, was -1");
         assertThat(new FlowgresProperties().getDemo().getBatchLimit()).isEqualTo(PitchBatchHandler.DEFAULT_BATCH_LIMIT)
                 .isEqualTo(500);
-        assertThat(new PitchBatchHandler(pitches, JsonMapper.shared(), PitchBatchHandler.DEFAULT_BATCH_LIMIT)
+        assertThat(new PitchBatchHandler(pitches, consistency, JsonMapper.shared(), PitchBatchHandler.DEFAULT_BATCH_LIMIT)
                 .maxBodyBytes()).isEqualTo(500 * 8 * 1024);
     }
 
@@ -128,7 +133,7 @@ final class PitchBatchHandlerTest {
     }
 
     private WebTestClient client(int limit) {
-        return WebTestClient.bindToRouterFunction(new DemoConfiguration().demoRoutes(pitches, flowgres,
-                JsonMapper.shared(), limit)).build();
+        return WebTestClient.bindToRouterFunction(new DemoConfiguration().demoRoutes(pitches, consistency,
+                new ExportLimiter(1), JsonMapper.shared(), limit)).build();
     }
 }

@@ -70,6 +70,17 @@ final class ProblemResponsesTest {
     }
 
     @Test
+    void anOverloadedInstanceIsA503WithRetryAfterAndItsOwnMessage() {
+        failWith(() -> new OverloadedException("at most 4 exports run at once on this instance; retry later",
+                        Duration.ofSeconds(5)))
+                .expectStatus().isEqualTo(503)
+                .expectHeader().valueEquals("Retry-After", "5")
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.title").isEqualTo("Service busy")
+                .jsonPath("$.detail").isEqualTo("at most 4 exports run at once on this instance; retry later");
+    }
+
+    @Test
     void timeoutsAre504AndConflictsAre409() {
         failWith(() -> new QueryTimeoutException("q: no pooled connection", "q", "primary", null,
                 QueryTimeoutException.Phase.ACQUIRE, Duration.ofSeconds(2), null))
