@@ -10,7 +10,6 @@ import java.util.List;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
-import io.flowgres.query.BadRequestException;
 import io.flowgres.internal.Checks;
 import org.jspecify.annotations.Nullable;
 
@@ -20,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * <p>A cursor names the sort it belongs to and carries the sort-key values of the last row of a
  * page; it is base64url text with an HMAC-SHA256 signature over a format version, so a tampered,
  * foreign (another sort, another secret) or stale-format cursor is rejected with a
- * {@link BadRequestException} naming the {@code cursor} parameter, never a server error or a wrong
+ * {@link InvalidCursorException} (for the {@code cursor} parameter), never a server error or a wrong
  * page. Thread-safe.
  *
  * <p>Encoding is total: every value is written as its length and its UTF-16 code units, so any
@@ -82,7 +81,7 @@ public final class CursorCodec {
      * @param expectedSort the sort of the current request
      * @param keyCount how many key values the sort has
      * @return the key values
-     * @throws BadRequestException when the cursor is malformed, tampered, of another format version,
+     * @throws InvalidCursorException when the cursor is malformed, tampered, of another format version,
      *         of another sort, or has the wrong number of keys
      */
     public List<String> decode(String cursor, String expectedSort, int keyCount) {
@@ -167,7 +166,7 @@ public final class CursorCodec {
         }
     }
 
-    private static BadRequestException invalid(String why) {
-        return BadRequestException.forParameter(PARAMETER, "cursor " + why);
+    private static InvalidCursorException invalid(String why) {
+        return new InvalidCursorException("cursor " + why);
     }
 }

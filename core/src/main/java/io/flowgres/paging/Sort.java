@@ -68,7 +68,7 @@ public record Sort(String name, List<SortKey> keys) {
      * @param codec the cursor codec
      * @param cursor the client's cursor
      * @return the values, in key order
-     * @throws io.flowgres.query.BadRequestException when the cursor is bad or belongs to another sort
+     * @throws InvalidCursorException when the cursor is bad or belongs to another sort
      */
     public List<Object> decode(CursorCodec codec, String cursor) {
         List<String> texts = codec.decode(cursor, name, keys.size());

@@ -4,7 +4,6 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.function.Function;
 
-import io.flowgres.query.BadRequestException;
 import io.flowgres.internal.Checks;
 
 /**
@@ -36,7 +35,7 @@ public record SortKey(String column, boolean descending, Type type) {
             try {
                 return parser.apply(text);
             } catch (NumberFormatException | DateTimeParseException e) {
-                throw BadRequestException.forParameter(CursorCodec.PARAMETER, "cursor is malformed");
+                throw new InvalidCursorException("cursor is malformed");
             }
         }
     }

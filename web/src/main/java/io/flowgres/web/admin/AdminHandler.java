@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.flowgres.query.BadRequestException;
+import io.flowgres.web.problem.BadRequestException;
 import io.flowgres.Flowgres;
 import io.flowgres.metrics.SlowQueryLog;
 import io.flowgres.metrics.SlowQueryStats;

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import io.flowgres.query.BadRequestException;
+import io.flowgres.web.problem.BadRequestException;
 import io.flowgres.query.Committed;
 import io.flowgres.query.ConflictException;
 import io.flowgres.web.routing.ConsistencyHeader;

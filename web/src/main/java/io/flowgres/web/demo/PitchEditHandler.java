@@ -1,6 +1,6 @@
 package io.flowgres.web.demo;
 
-import io.flowgres.query.BadRequestException;
+import io.flowgres.web.problem.BadRequestException;
 import io.flowgres.web.routing.ConsistencyHeader;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;

@@ -2,7 +2,7 @@ package io.flowgres.web.demo;
 
 import java.net.URI;
 
-import io.flowgres.query.BadRequestException;
+import io.flowgres.web.problem.BadRequestException;
 import io.flowgres.query.ConflictException;
 import io.flowgres.paging.Sort;
 import io.flowgres.web.problem.ProblemStreams;

@@ -23,7 +23,7 @@ public record PitchRequest(@Nullable Long ownerId, @Nullable String title, @Null
      * Validates every field.
      *
      * @return the draft
-     * @throws io.flowgres.query.BadRequestException naming the first bad field
+     * @throws io.flowgres.web.problem.BadRequestException naming the first bad field
      */
     public PitchDraft validate() {
         return validate("");
@@ -35,11 +35,11 @@ public record PitchRequest(@Nullable Long ownerId, @Nullable String title, @Null
      *
      * @param prefix put before each field's name in the parameter and the message; empty for none
      * @return the draft
-     * @throws io.flowgres.query.BadRequestException naming the first bad field, prefixed
+     * @throws io.flowgres.web.problem.BadRequestException naming the first bad field, prefixed
      */
     public PitchDraft validate(String prefix) {
         if (ownerId == null || ownerId <= 0) {
-            throw io.flowgres.query.BadRequestException.forParameter(prefix + "ownerId",
+            throw io.flowgres.web.problem.BadRequestException.forParameter(prefix + "ownerId",
                     prefix + "ownerId must be a positive integer");
         }
         return new PitchDraft(ownerId,

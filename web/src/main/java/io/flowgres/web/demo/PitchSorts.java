@@ -3,7 +3,7 @@ package io.flowgres.web.demo;
 import java.util.List;
 import java.util.Map;
 
-import io.flowgres.query.BadRequestException;
+import io.flowgres.web.problem.BadRequestException;
 import io.flowgres.paging.Sort;
 import io.flowgres.paging.SortKey;
 import org.jspecify.annotations.Nullable;

@@ -2,7 +2,9 @@ package io.flowgres.web.problem;
 
 import java.time.Duration;
 
-import io.flowgres.query.BadRequestException;
+import io.flowgres.web.problem.BadRequestException;
+import io.flowgres.paging.CursorCodec;
+import io.flowgres.paging.InvalidCursorException;
 import io.flowgres.query.ConflictException;
 import io.flowgres.query.FlowgresException;
 import io.flowgres.query.OutcomeUnknownException;
@@ -73,6 +75,11 @@ public final class ProblemResponses {
      * @return the problem and its {@code Retry-After}, if any
      */
     public static Problem describe(Throwable error) {
+        if (error instanceof InvalidCursorException cursor) {
+            ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "Bad request", cursor.getMessage());
+            problem.setProperty("parameter", CursorCodec.PARAMETER);
+            return new Problem(problem, null);
+        }
         if (error instanceof BadRequestException bad) {
             // Our own validation messages name the parameter and are safe to show; a message from the
             // server (a data exception) may quote values, so it stays in the log.

@@ -2,7 +2,7 @@ package io.flowgres.web.routing;
 
 import java.util.List;
 
-import io.flowgres.query.BadRequestException;
+import io.flowgres.web.problem.BadRequestException;
 import io.flowgres.routing.ConsistencyToken;
 import org.jspecify.annotations.Nullable;
 import org.springframework.web.reactive.function.server.ServerRequest;

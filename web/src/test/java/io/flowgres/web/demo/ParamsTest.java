@@ -3,7 +3,7 @@ package io.flowgres.web.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.flowgres.query.BadRequestException;
+import io.flowgres.web.problem.BadRequestException;
 import org.junit.jupiter.api.Test;
 
 final class ParamsTest {

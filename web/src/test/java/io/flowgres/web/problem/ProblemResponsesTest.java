@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.function.Supplier;
 
-import io.flowgres.query.BadRequestException;
+import io.flowgres.web.problem.BadRequestException;
 import io.flowgres.query.ConflictException;
 import io.flowgres.query.QueryTimeoutException;
+import io.flowgres.query.QueryFailedException;
 import io.flowgres.query.UnavailableException;
 import org.junit.jupiter.api.Test;
 import org.springframework.core.codec.DecodingException;
@@ -45,9 +46,9 @@ final class ProblemResponsesTest {
 
     @Test
     void serverDataErrorsAreNotEchoedButOurValidationIs() {
-        BadRequestException fromServer = new BadRequestException(
-                "pitches.byId on replica-1: invalid input syntax for type integer: \"secret-value\" [22P02]", null,
-                "pitches.byId", "22P02", null);
+        QueryFailedException fromServer = new QueryFailedException(
+                "pitches.byId on replica-1: invalid input syntax for type integer: \"secret-value\" [22P02]",
+                "pitches.byId", "replica-1", "22P02", null);
 
         String body = failWith(() -> fromServer).expectStatus().isBadRequest().expectBody(String.class)
                 .returnResult().getResponseBody();

@@ -1,4 +1,4 @@
-package io.flowgres.query;
+package io.flowgres.web.problem;
 
 import org.jspecify.annotations.Nullable;
 
@@ -6,7 +6,7 @@ import org.jspecify.annotations.Nullable;
  * The caller's input cannot be used: a malformed or tampered cursor, an out-of-range page size,
  * or data PostgreSQL rejected as invalid (SQLSTATE class {@code 22}). Maps to {@code 400}.
  */
-public final class BadRequestException extends FlowgresException {
+public final class BadRequestException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
@@ -17,13 +17,10 @@ public final class BadRequestException extends FlowgresException {
      *
      * @param message what is wrong with the input, without echoing secrets
      * @param parameter the name of the offending parameter, if there is one
-     * @param queryName the query, if known
-     * @param sqlState the SQLSTATE, if the server rejected the data
      * @param cause the underlying error, if any
      */
-    public BadRequestException(String message, @Nullable String parameter, @Nullable String queryName,
-            @Nullable String sqlState, @Nullable Throwable cause) {
-        super(message, queryName, null, sqlState, cause);
+    public BadRequestException(String message, @Nullable String parameter, @Nullable Throwable cause) {
+        super(message, cause);
         this.parameter = parameter;
     }
 
@@ -35,7 +32,7 @@ public final class BadRequestException extends FlowgresException {
      * @return the error
      */
     public static BadRequestException forParameter(String parameter, String message) {
-        return new BadRequestException(message, parameter, null, null, null);
+        return new BadRequestException(message, parameter, null);
     }
 
     /** The name of the offending parameter, or {@code null}. */
