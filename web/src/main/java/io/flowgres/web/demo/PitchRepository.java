@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-import io.flowgres.web.problem.BadRequestException;
 import io.flowgres.query.Committed;
 import io.flowgres.Flowgres;
 import io.flowgres.query.Query;

@@ -1,6 +1,5 @@
 package io.flowgres.web.problem;
 
-import java.time.Duration;
 
 import io.flowgres.web.problem.BadRequestException;
 import io.flowgres.paging.CursorCodec;
