@@ -1,7 +1,5 @@
 package io.flowgres.web.problem;
 
-
-import io.flowgres.web.problem.BadRequestException;
 import io.flowgres.paging.CursorCodec;
 import io.flowgres.paging.InvalidCursorException;
 import io.flowgres.query.ConflictException;

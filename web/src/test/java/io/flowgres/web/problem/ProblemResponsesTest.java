@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.function.Supplier;
 
-import io.flowgres.web.problem.BadRequestException;
 import io.flowgres.query.ConflictException;
 import io.flowgres.query.QueryTimeoutException;
 import io.flowgres.query.QueryFailedException;

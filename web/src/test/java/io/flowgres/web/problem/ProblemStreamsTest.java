@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
-import io.flowgres.web.problem.BadRequestException;
 import io.flowgres.query.QueryTimeoutException;
 import io.flowgres.query.UnavailableException;
 import org.junit.jupiter.api.Test;
