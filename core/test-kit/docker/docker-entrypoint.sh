@@ -67,8 +67,10 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     echo "host replication all all $POSTGRES_HOST_AUTH_METHOD"
   } >> "$PGDATA/pg_hba.conf"
 
-  # A temporary server on the Unix socket only: nothing can connect from outside before the end.
-  pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -p ${PGPORT:-5432}" -w start
+  # A temporary server, with the server's own arguments, on the Unix socket only: nothing can
+  # connect from outside before the end.
+  temporary=("${@:2}" -c listen_addresses= -p "${PGPORT:-5432}")
+  pg_ctl -D "$PGDATA" -o "$(printf '%q ' "${temporary[@]}")" -w start
   psql=(psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --no-password --no-psqlrc)
   if [ "$POSTGRES_DB" != 'postgres' ]; then
     echo 'CREATE DATABASE :"db";' | "${psql[@]}" --dbname postgres --set db="$POSTGRES_DB"
