@@ -8,8 +8,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.NodeConfig;
@@ -18,7 +21,6 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
-import org.testcontainers.containers.Container;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
 import org.testcontainers.utility.DockerImageName;
@@ -60,27 +62,7 @@ public final class ContainerCluster implements AutoCloseable {
     /** The PostgreSQL major version of the official image used by default. */
     public static final String DEFAULT_POSTGRES_VERSION = "15";
 
-    static final int POSTGRES_PORT = 5432;
-
     private static final Logger log = LoggerFactory.getLogger(ContainerCluster.class);
-
-    /**
-     * How a replica's container starts: on its first start it clones the primary, creating its
-     * replication slot and writing standby.signal and primary_conninfo (-R); then, as on every
-     * start, the image's own entrypoint runs the server (as the postgres account).
-     */
-    private static final String REPLICA_SCRIPT = String.join("\n",
-            "set -e",
-            "if [ ! -s \"$PGDATA/PG_VERSION\" ]; then",
-            "  PGPASSWORD=\"$POSTGRES_PASSWORD\" pg_basebackup --host=\"$FLOWGRES_UPSTREAM\" \\",
-            "    --username=\"$POSTGRES_USER\" --pgdata=\"$PGDATA\" --write-recovery-conf --wal-method=stream \\",
-            "    --checkpoint=fast --create-slot --slot=\"$FLOWGRES_SLOT\"",
-            "fi",
-            "exec docker-entrypoint.sh \"$@\"");
-
-    /** The official image allows no replication connection from other hosts; this image may not either. */
-    private static final String ALLOW_REPLICATION = "grep -q '^host replication all all' \"$PGDATA/pg_hba.conf\""
-            + " || echo 'host replication all all scram-sha-256' >> \"$PGDATA/pg_hba.conf\"";
 
     private final Builder settings;
     private final String database;
@@ -88,7 +70,7 @@ public final class ContainerCluster implements AutoCloseable {
     private final String password;
     private final DockerImageName image;
     private final Network network;
-    private final String id = UUID.randomUUID().toString().substring(0, 8);
+    private final NodeContainers containers;
     private final List<ContainerNode> replicas = new ArrayList<>();
     private final Thread shutdownHook;
     private @Nullable ContainerNode primary;
@@ -101,6 +83,7 @@ public final class ContainerCluster implements AutoCloseable {
         this.password = settings.password;
         this.image = image;
         this.network = Network.newNetwork();
+        this.containers = new NodeContainers(settings, image, network, UUID.randomUUID().toString().substring(0, 8));
         this.shutdownHook = new Thread(this::closeQuietly, "flowgres-container-cluster-shutdown");
     }
 
@@ -300,13 +283,13 @@ public final class ContainerCluster implements AutoCloseable {
         ContainerNode first = createNode("primary", false);
         primary = first;
         startOrExplain(first);
-        allowReplication(first);
+        NodeContainers.allowReplication(first);
+        BlockingSql.execute(first.sql(database), "SELECT pg_reload_conf()");
         BlockingSql.execute(first.sql(database), "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
         for (int i = 1; i <= settings.replicas; i++) {
-            ContainerNode replica = createNode("replica-" + i, true);
-            replicas.add(replica);
-            startOrExplain(replica);
+            replicas.add(createNode("replica-" + i, true));
         }
+        startTogether(replicas);
         awaitStreaming(first);
         log.info("PostgreSQL container cluster up in {} ms: {}, primary on {}, replicas on {}",
                 (System.nanoTime() - started) / 1_000_000, image(), first.port(),
@@ -315,55 +298,10 @@ public final class ContainerCluster implements AutoCloseable {
 
     private ContainerNode createNode(String name, boolean replica) {
         int port = freePort();
-        GenericContainer<?> container = new GenericContainer<>(image)
-                .withNetwork(network)
-                .withNetworkAliases(name)
-                .withExposedPorts(POSTGRES_PORT)
-                .withEnv("POSTGRES_USER", user)
-                .withEnv("POSTGRES_PASSWORD", password)
-                .withEnv("POSTGRES_DB", database)
-                .withLabel("io.flowgres.test.node", name)
-                .withCreateContainerCmdModifier(command -> command.withName("flowgres-" + id + "-" + name));
-        // A fixed host port, unlike Testcontainers' default, so that it survives restarts.
-        container.setPortBindings(List.of(LocalNode.HOST + ":" + port + ":" + POSTGRES_PORT));
-        List<String> command = new ArrayList<>();
-        if (replica) {
-            container.withEnv("FLOWGRES_UPSTREAM", "primary").withEnv("FLOWGRES_SLOT", LocalCluster.slotOf(name));
-            command.addAll(List.of("bash", "-c", REPLICA_SCRIPT, "flowgres-replica"));
-        }
-        command.add("postgres");
-        serverSettings(replica ? LocalCluster.slotOf(name) : "primary").forEach((setting, value) -> {
-            command.add("-c");
-            command.add(setting + "=" + value);
-        });
-        container.withCommand(command.toArray(String[]::new));
+        GenericContainer<?> container = containers.define(name, replica, port);
         ContainerNode node = new ContainerNode(name, port, replica, container, this);
         container.waitingFor(new NodeReady(node, settings.startupTimeout).withStartupTimeout(settings.startupTimeout));
         return node;
-    }
-
-    private Map<String, String> serverSettings(String clusterName) {
-        Map<String, String> all = new LinkedHashMap<>();
-        all.put("cluster_name", clusterName); // a replica's application_name on the primary
-        all.put("max_connections", "200");
-        all.put("shared_buffers", "64MB");
-        all.put("wal_level", "replica");
-        all.put("max_wal_senders", "20");
-        all.put("max_replication_slots", "20");
-        all.put("hot_standby", "on");
-        all.put("hot_standby_feedback", "on");
-        all.put("wal_receiver_status_interval", "1s");
-        all.put("wal_retrieve_retry_interval", "1s");
-        // A partitioned or frozen peer is given up in seconds, so that streaming resumes soon after.
-        all.put("wal_sender_timeout", "10s");
-        all.put("wal_receiver_timeout", "10s");
-        all.put("fsync", "off");
-        all.put("synchronous_commit", "off");
-        all.put("full_page_writes", "off");
-        all.put("log_line_prefix", "%m [%p] ");
-        all.put("shared_preload_libraries", "pg_stat_statements");
-        all.putAll(settings.serverSettings);
-        return all;
     }
 
     private void startOrExplain(ContainerNode node) {
@@ -375,20 +313,30 @@ public final class ContainerCluster implements AutoCloseable {
         }
     }
 
-    private void allowReplication(ContainerNode node) {
-        Container.ExecResult result;
+    /** Starts the replicas side by side: each spends most of its start-up waiting for its base backup. */
+    private void startTogether(List<ContainerNode> nodes) {
+        if (nodes.isEmpty()) {
+            return;
+        }
+        ExecutorService starters = Executors.newFixedThreadPool(nodes.size(), task -> {
+            Thread thread = new Thread(task, "flowgres-container-start");
+            thread.setDaemon(true);
+            return thread;
+        });
         try {
-            result = node.container().execInContainer("bash", "-c", ALLOW_REPLICATION);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot allow replication on " + node.name() + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+            List<CompletableFuture<Void>> starts = nodes.stream()
+                    .map(node -> CompletableFuture.runAsync(() -> startOrExplain(node), starters))
+                    .toList();
+            for (CompletableFuture<Void> start : starts) {
+                try {
+                    start.join();
+                } catch (CompletionException e) {
+                    throw e.getCause() instanceof RuntimeException cause ? cause : e;
+                }
+            }
+        } finally {
+            starters.shutdownNow();
         }
-        if (result.getExitCode() != 0) {
-            throw new IllegalStateException("cannot allow replication on " + node.name() + ": " + result.getStderr());
-        }
-        BlockingSql.execute(node.sql(database), "SELECT pg_reload_conf()");
     }
 
     private void awaitStreaming(ContainerNode first) {
@@ -573,6 +521,22 @@ public final class ContainerCluster implements AutoCloseable {
                 cluster.closeQuietly();
                 throw e;
             }
+        }
+
+        String database() {
+            return database;
+        }
+
+        String user() {
+            return user;
+        }
+
+        String password() {
+            return password;
+        }
+
+        Map<String, String> serverSettings() {
+            return serverSettings;
         }
 
         private Builder copy() {

@@ -1,5 +1,9 @@
 package io.flowgres.local;
 
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -29,6 +33,7 @@ public final class ContainerNode {
     private static final Logger log = LoggerFactory.getLogger(ContainerNode.class);
     private static final Duration CONTROL_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration PORT_RELEASE_TIMEOUT = Duration.ofSeconds(5);
+    private static final int SSL_REQUEST_CODE = 80_877_103;
 
     private final String name;
     private final int port;
@@ -269,7 +274,11 @@ public final class ContainerNode {
         return container;
     }
 
-    /** Polls {@code SELECT 1} through the published port until the server answers. */
+    /**
+     * Polls until the server answers {@code SELECT 1} through the published port. The SQL is tried
+     * only once the postmaster itself answers on the port: before that the engine's port proxy
+     * accepts and then resets every connection, which the driver would log as an error each time.
+     */
     void awaitReady(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         PostgresqlConnectionFactory sql = BlockingSql.factory(port, "postgres", cluster.user(), cluster.password(),
@@ -278,6 +287,10 @@ public final class ContainerNode {
         while (System.nanoTime() - deadline < 0) {
             if (!isRunning()) {
                 throw new IllegalStateException(name + " exited while starting; its log:\n" + logTail());
+            }
+            if (!postmasterAnswers()) {
+                LocalNode.sleep(100);
+                continue;
             }
             try {
                 Mono.usingWhen(sql.create(),
@@ -301,6 +314,22 @@ public final class ContainerNode {
             return ProcessRunner.tail(container.getLogs(), 2000);
         } catch (RuntimeException e) {
             return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    /** Whether a PostgreSQL postmaster answers an {@code SSLRequest} on the published port, with S or N. */
+    private boolean postmasterAnswers() {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(LocalNode.HOST, port), 1000);
+            socket.setSoTimeout(1000);
+            DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+            out.writeInt(8);
+            out.writeInt(SSL_REQUEST_CODE);
+            out.flush();
+            int answer = socket.getInputStream().read();
+            return answer == 'S' || answer == 'N';
+        } catch (IOException e) {
+            return false;
         }
     }
 
