@@ -3,6 +3,8 @@ package io.flowgres;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
@@ -33,6 +35,7 @@ import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -105,6 +108,7 @@ public final class Flowgres implements AutoCloseable {
     private final Router router;
     private final Prober prober;
     private final Scheduler scheduler;
+    private final Map<String, ConnectionFactory> dedicatedFactories = new ConcurrentHashMap<>();
 
     private Flowgres(Builder builder) {
         this.config = builder.config;
@@ -257,8 +261,16 @@ public final class Flowgres implements AutoCloseable {
         Checks.notNull(applicationName, "applicationName");
         return Mono.defer(() -> {
             Node writer = router.writer();
-            return Mono.from(NodeConnections.factory(config, writer.config(), config.pool().maxCreateConnectionTime(),
-                    applicationName).create());
+            String key = writer.name() + '\u0000' + applicationName;
+            ConnectionFactory known = dedicatedFactories.get(key);
+            // Building a driver factory discovers drivers with a ServiceLoader (reads jar files): never on
+            // an event loop or the parallel scheduler, and once per node and application name.
+            Mono<ConnectionFactory> factory = known != null ? Mono.just(known)
+                    : Mono.fromCallable(() -> dedicatedFactories.computeIfAbsent(key, ignored -> NodeConnections
+                                    .factory(config, writer.config(), config.pool().maxCreateConnectionTime(),
+                                            applicationName)))
+                            .subscribeOn(Schedulers.boundedElastic());
+            return factory.flatMap(chosen -> Mono.from(chosen.create()));
         });
     }
 
