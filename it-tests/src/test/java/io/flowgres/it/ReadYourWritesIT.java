@@ -8,11 +8,11 @@ import java.util.Map;
 
 import io.flowgres.local.LocalCluster;
 import io.flowgres.web.routing.ConsistencyHeader;
+import io.flowgres.test.FlowgresCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
@@ -23,7 +23,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  * its response header, sent back on the read, always finds the new row; and the topology endpoint
  * shows the lagging replica out of rotation.
  */
-@ExtendWith(LocalClusterExtension.class)
+@FlowgresCluster
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class ReadYourWritesIT {
 
