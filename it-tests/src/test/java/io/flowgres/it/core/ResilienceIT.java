@@ -65,17 +65,21 @@ final class ResilienceIT {
 
     @BeforeAll
     void start() {
-        flowgres = Flowgres.create(config()
+        flowgres = Flowgres.create(resilient().build());
+        write("CREATE TABLE ledger (id bigint PRIMARY KEY, amount int NOT NULL)");
+        write("CREATE TABLE acked (id text PRIMARY KEY)");
+        cluster.awaitReplication(SETTLE);
+    }
+
+    /** The configuration of the tests' facades: quick breakers, patient transactions. */
+    private ClusterConfig.Builder resilient() {
+        return config()
                 .transactionRetry(RetryPolicy.builder().maxAttempts(20).baseDelay(Duration.ofMillis(5))
                         .maxDelay(Duration.ofMillis(200)).build())
                 // Failures open the breakers here, never slowness: on a busy machine a healthy node's
                 // answers can take seconds, and these tests are about nodes that fail, not about speed.
                 .breaker(BreakerPolicy.builder().minimumCalls(5).window(Duration.ofSeconds(5))
-                        .openDuration(Duration.ofSeconds(2)).slowCallDuration(Duration.ofMinutes(1)).build())
-                .build());
-        write("CREATE TABLE ledger (id bigint PRIMARY KEY, amount int NOT NULL)");
-        write("CREATE TABLE acked (id text PRIMARY KEY)");
-        cluster.awaitReplication(SETTLE);
+                        .openDuration(Duration.ofSeconds(2)).slowCallDuration(Duration.ofMinutes(1)).build());
     }
 
     @AfterAll
@@ -184,23 +188,26 @@ final class ResilienceIT {
     void readsRecoverWhenTheirBackendsAreTerminated() {
         List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger succeeded = new AtomicInteger();
-        Flux<String> readers = Flux.range(0, 40)
-                .flatMap(i -> flowgres.read(Query.named("resilience.terminated"),
-                                connection -> strings(connection, "SELECT pg_sleep(0.3)::text || 'ok'"))
-                        .doOnNext(value -> succeeded.incrementAndGet())
-                        .onErrorResume(error -> {
-                            failures.add(error);
-                            return Mono.empty();
-                        }), 8);
-        // Five rounds of terminations while the reads run; each round ends before the next, never cut short.
-        CompletableFuture<Void> terminator = Mono.delay(Duration.ofMillis(400)).repeat(4)
-                .publishOn(Schedulers.boundedElastic())
-                .doOnNext(tick -> cluster.replicas().forEach(this::terminateClientBackends))
-                .then().toFuture();
-        try {
-            readers.blockLast(Duration.ofSeconds(60));
-        } finally {
-            terminator.orTimeout(60, TimeUnit.SECONDS).exceptionally(error -> null).join();
+        // Its own facade: the retry budget, breakers and ejections start fresh, not spent by other tests.
+        try (Flowgres own = Flowgres.create(resilient().build())) {
+            Flux<String> readers = Flux.range(0, 40)
+                    .flatMap(i -> own.read(Query.named("resilience.terminated"),
+                                    connection -> strings(connection, "SELECT pg_sleep(0.3)::text || 'ok'"))
+                            .doOnNext(value -> succeeded.incrementAndGet())
+                            .onErrorResume(error -> {
+                                failures.add(error);
+                                return Mono.empty();
+                            }), 8);
+            // Five rounds of terminations while the reads run; each round ends before the next, never cut short.
+            CompletableFuture<Void> terminator = Mono.delay(Duration.ofMillis(400)).repeat(4)
+                    .publishOn(Schedulers.boundedElastic())
+                    .doOnNext(tick -> cluster.replicas().forEach(this::terminateClientBackends))
+                    .then().toFuture();
+            try {
+                readers.blockLast(Duration.ofSeconds(60));
+            } finally {
+                terminator.orTimeout(60, TimeUnit.SECONDS).exceptionally(error -> null).join();
+            }
         }
 
         assertThat(failures).isEmpty();
@@ -212,28 +219,35 @@ final class ResilienceIT {
         List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger succeeded = new AtomicInteger();
         LocalNode victim = cluster.replicas().get(0);
-        CompletableFuture<Void> killed = Mono.delay(Duration.ofMillis(500)).publishOn(Schedulers.boundedElastic())
-                .doOnNext(tick -> victim.kill()).then().toFuture();
-        try {
-            Flux.range(0, 600)
-                    .flatMap(i -> flowgres.read(Query.named("resilience.killed"),
-                                    connection -> strings(connection, "SELECT 1::text"))
-                            .doOnNext(value -> succeeded.incrementAndGet())
-                            .onErrorResume(error -> {
-                                failures.add(error);
-                                return Mono.empty();
-                            })
-                            .delaySubscription(Duration.ofMillis(i * 5L)), 32)
-                    .blockLast(Duration.ofSeconds(60));
-            killed.orTimeout(30, TimeUnit.SECONDS).join();
-        } finally {
-            killed.orTimeout(30, TimeUnit.SECONDS).exceptionally(error -> null).join();
-            if (!victim.isRunning()) {
-                victim.start();
+        // Its own facade: the retry budget, breakers and ejections start fresh, not spent by other tests.
+        try (Flowgres own = Flowgres.create(resilient().build())) {
+            Await.probed(own, "every node up", () -> own.topology().nodes().stream()
+                    .allMatch(node -> node.status().equals("up")), SETTLE);
+            CompletableFuture<Void> killed = Mono.delay(Duration.ofMillis(500))
+                    .publishOn(Schedulers.boundedElastic()).doOnNext(tick -> victim.kill()).then().toFuture();
+            try {
+                Flux.range(0, 600)
+                        .flatMap(i -> own.read(Query.named("resilience.killed"),
+                                        connection -> strings(connection, "SELECT 1::text"))
+                                .doOnNext(value -> succeeded.incrementAndGet())
+                                .onErrorResume(error -> {
+                                    failures.add(error);
+                                    return Mono.empty();
+                                })
+                                .delaySubscription(Duration.ofMillis(i * 5L)), 32)
+                        .blockLast(Duration.ofSeconds(60));
+                killed.orTimeout(30, TimeUnit.SECONDS).join();
+            } finally {
+                killed.orTimeout(30, TimeUnit.SECONDS).exceptionally(error -> null).join();
+                if (!victim.isRunning()) {
+                    victim.start();
+                }
             }
+            assertThat(failures).as("failed reads; retries refused by the budget: %s",
+                    own.meterRegistry().find("flowgres.retry.budget.exhausted").counters().stream()
+                            .mapToDouble(Counter::count).sum()).isEmpty();
+            assertThat(succeeded).hasValue(600);
         }
-        assertThat(failures).isEmpty();
-        assertThat(succeeded).hasValue(600);
     }
 
     @Test
