@@ -24,5 +24,12 @@ public final class KnownBlockingCalls implements BlockHoundIntegration {
         builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup",
                 "tryExpandMagazines");
         builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine", "free");
+        // Resilience4j's default (SYNCHRONIZED) time window takes a ReentrantLock on every call a breaker
+        // records; contended, it parks an event loop for a moment. Thrown inside the breaker operator's
+        // onSuccess, BlockHound's error is dropped and the attempt never ends (a write hung for 120 s in
+        // ResilienceIT). Remove once BreakerPolicy selects the LOCK_FREE window (see the migration report).
+        builder.allowBlockingCallsInside("io.github.resilience4j.core.metrics.SlidingTimeWindowMetrics", "record");
+        builder.allowBlockingCallsInside("io.github.resilience4j.core.metrics.SlidingTimeWindowMetrics",
+                "getSnapshot");
     }
 }
