@@ -108,6 +108,9 @@ public final class BreakerPolicy {
     public CircuitBreakerConfig toCircuitBreakerConfig(Predicate<Throwable> recordAsFailure) {
         return CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.TIME_BASED)
+                // Lock-free: breakers record on event-loop threads, where a contended lock would park them.
+                .slidingWindowSynchronizationStrategy(
+                        CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.LOCK_FREE)
                 .slidingWindowSize((int) window.toSeconds())
                 .minimumNumberOfCalls(minimumCalls)
                 .failureRateThreshold(failureRateThreshold)

@@ -151,7 +151,7 @@ public final class RetryPolicy {
         long base = backoff(retry).toNanos();
         long spread = (long) (base * jitterFactor);
         long jittered = spread == 0 ? base : base - spread + random.nextLong(2 * spread + 1);
-        return Duration.ofNanos(Math.min(maxDelay.toNanos(), Math.max(0, jittered)));
+        return Duration.ofNanos(Math.min(maxDelay.toNanos(), Math.max(baseDelay.toNanos(), jittered)));
     }
 
     @Override

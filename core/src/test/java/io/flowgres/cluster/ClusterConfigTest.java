@@ -6,9 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import java.time.Duration;
 
-import io.flowgres.cluster.PoolPolicy;
-import io.flowgres.cluster.BreakerPolicy;
-import io.flowgres.cluster.RetryPolicy;
 import org.junit.jupiter.api.Test;
 
 final class ClusterConfigTest {

@@ -1,19 +1,29 @@
 package io.flowgres.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.flowgres.metrics.PoolUsage;
+import io.flowgres.routing.NodeView;
+import io.flowgres.routing.Topology;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
+/**
+ * The health monitor's cache, TTL and background refresh on virtual time, and its one judgement,
+ * {@link HealthMonitor#report}, over plain topology snapshots.
+ */
 final class HealthMonitorTest {
+
+    private static final PoolUsage POOL = new PoolUsage(1, 2, 0, 3);
 
     private final VirtualTimeScheduler time = VirtualTimeScheduler.create();
     private final AtomicInteger checks = new AtomicInteger();
@@ -86,10 +96,168 @@ final class HealthMonitorTest {
     }
 
     @Test
-    void lsnsParseIntoBytePositions() {
-        assertThat(NodeProbe.parseLsn("0/0")).isZero();
-        assertThat(NodeProbe.parseLsn("16/B374D848")).isEqualTo(0x16B374D848L);
-        assertThat(NodeProbe.parseLsn("1/0") - NodeProbe.parseLsn("0/FFFFFFFF")).isEqualTo(1);
+    void aHealthyClusterIsUpWithEveryNodesFigures() {
+        HealthReport report = HealthMonitor.report(new Topology("primary", List.of(primary("up"),
+                replica("replica-1", "up", 100), replica("replica-2", "up", 0))), HealthPolicy.defaults());
+
+        assertThat(report.status()).isEqualTo(HealthStatus.UP);
+        assertThat(report.nodes()).extracting(NodeReport::name, NodeReport::role, NodeReport::status)
+                .containsExactly(tuple("primary", "primary", HealthStatus.UP),
+                        tuple("replica-1", "replica", HealthStatus.UP), tuple("replica-2", "replica", HealthStatus.UP));
+        NodeReport replica = report.nodes().get(1);
+        assertThat(replica.latencyMillis()).isEqualTo(1.5);
+        assertThat(replica.error()).isNull();
+        assertThat(replica.breaker()).isEqualTo("closed");
+        assertThat(replica.inFlight()).isEqualTo(2);
+        assertThat(replica.pool()).isEqualTo(POOL);
+        assertThat(replica.lagBytes()).isEqualTo(100L);
+        assertThat(report.nodes().get(0).lagBytes()).as("the primary has no lag").isNull();
+    }
+
+    @Test
+    void aReplicaThatDoesNotAnswerDegradesTheCluster() {
+        HealthReport report = HealthMonitor.report(new Topology("primary", List.of(primary("up"),
+                unreachable(replica("replica-1", "down", 0), "timeout"), replica("replica-2", "up", 0))),
+                HealthPolicy.defaults());
+
+        assertThat(report.status()).isEqualTo(HealthStatus.DEGRADED);
+        assertThat(report.nodes().get(1)).extracting(NodeReport::status, NodeReport::error, NodeReport::latencyMillis)
+                .containsExactly(HealthStatus.DOWN, "timeout", -1.0);
+    }
+
+    @Test
+    void aPrimaryThatDoesNotAnswerTakesTheClusterDown() {
+        HealthReport report = HealthMonitor.report(new Topology("primary", List.of(
+                unreachable(primary("down"), "connection failed"), replica("replica-1", "up", 0))),
+                HealthPolicy.defaults());
+
+        assertThat(report.status()).isEqualTo(HealthStatus.DOWN);
+        assertThat(report.nodes().get(0)).extracting(NodeReport::status, NodeReport::error)
+                .containsExactly(HealthStatus.DOWN, "connection failed");
+    }
+
+    @Test
+    void aNodeDownWithoutAProbeReasonSaysNoAnswer() {
+        HealthReport report = HealthMonitor.report(new Topology("primary", List.of(primary("down"))),
+                HealthPolicy.defaults());
+
+        assertThat(report.nodes().get(0)).extracting(NodeReport::status, NodeReport::error)
+                .containsExactly(HealthStatus.DOWN, "no answer");
+    }
+
+    @Test
+    void anOpenBreakerOnTheWriterTakesTheClusterDownButOnAReplicaDoesNot() {
+        HealthReport writer = HealthMonitor.report(new Topology("primary", List.of(
+                breakerOpen(primary("breaker-open")), replica("replica-1", "up", 0))), HealthPolicy.defaults());
+        assertThat(writer.status()).isEqualTo(HealthStatus.DOWN);
+        assertThat(writer.nodes().get(0)).extracting(NodeReport::error, NodeReport::breaker)
+                .containsExactly("circuit breaker open", "open");
+
+        HealthReport replica = HealthMonitor.report(new Topology("primary", List.of(primary("up"),
+                breakerOpen(replica("replica-1", "breaker-open", 0)))), HealthPolicy.defaults());
+        assertThat(replica.status()).isEqualTo(HealthStatus.UP);
+        assertThat(replica.nodes().get(1).breaker()).isEqualTo("open");
+    }
+
+    @Test
+    void aWriterInRecoveryIsDown() {
+        NodeView inRecovery = view("primary", "primary", "replica", "up", 0, true, "closed", 1.0, null);
+
+        HealthReport report = HealthMonitor.report(new Topology("primary", List.of(inRecovery)),
+                HealthPolicy.defaults());
+
+        assertThat(report.status()).isEqualTo(HealthStatus.DOWN);
+        assertThat(report.nodes().get(0).error()).isEqualTo("primary is in recovery (read-only)");
+    }
+
+    @Test
+    void aReplicaOutOfRecoveryIsDegraded() {
+        NodeView promoted = view("replica-1", "replica", "primary", "up", 0, true, "closed", 1.0, null);
+
+        HealthReport report = HealthMonitor.report(new Topology("primary", List.of(primary("up"), promoted)),
+                HealthPolicy.defaults());
+
+        assertThat(report.status()).isEqualTo(HealthStatus.DEGRADED);
+        assertThat(report.nodes().get(1)).extracting(NodeReport::status, NodeReport::error)
+                .containsExactly(HealthStatus.DEGRADED, "replica is not in recovery");
+    }
+
+    @Test
+    void aPromotedReplicaThatTakesTheWritesIsReportedAsThePrimary() {
+        NodeView oldPrimary = view("primary", "primary", "replica", "up", 0, true, "closed", 1.0, null);
+        NodeView promoted = view("replica-1", "replica", "primary", "up", 0, true, "closed", 1.0, null);
+
+        HealthReport report = HealthMonitor.report(new Topology("replica-1", List.of(oldPrimary, promoted)),
+                HealthPolicy.defaults());
+
+        assertThat(report.nodes()).extracting(NodeReport::name, NodeReport::role, NodeReport::status)
+                .containsExactly(tuple("primary", "replica", HealthStatus.UP),
+                        tuple("replica-1", "primary", HealthStatus.UP));
+    }
+
+    @Test
+    void aReplicaLaggingBeyondThePolicyIsDegraded() {
+        HealthPolicy policy = HealthPolicy.builder().maxReplicaLagBytes(1000).build();
+
+        HealthReport within = HealthMonitor.report(new Topology("primary", List.of(primary("up"),
+                replica("replica-1", "up", 1000))), policy);
+        HealthReport beyond = HealthMonitor.report(new Topology("primary", List.of(primary("up"),
+                replica("replica-1", "lagging", 1001))), policy);
+
+        assertThat(within.status()).isEqualTo(HealthStatus.UP);
+        assertThat(beyond.status()).isEqualTo(HealthStatus.DEGRADED);
+        assertThat(beyond.nodes().get(1)).extracting(NodeReport::error, NodeReport::lagBytes)
+                .containsExactly("lagging 1001 bytes", 1001L);
+    }
+
+    @Test
+    void aReplicaWhoseLagIsUnknownIsDegradedOnceRoutingGaveUpOnIt() {
+        NodeView unknownButRecent = view("replica-1", "replica", "replica", "up", 0, false, "closed", 1.0, null);
+        NodeView unknownTooLong = new NodeView("replica-1", "replica", "replica", "lagging", 0, 6.4, false, 1.0, 0,
+                1.0, "closed", false, 1.0, null, POOL);
+
+        assertThat(HealthMonitor.report(new Topology("primary", List.of(primary("up"), unknownButRecent)),
+                HealthPolicy.defaults()).status()).isEqualTo(HealthStatus.UP);
+        HealthReport report = HealthMonitor.report(new Topology("primary", List.of(primary("up"), unknownTooLong)),
+                HealthPolicy.defaults());
+        assertThat(report.status()).isEqualTo(HealthStatus.DEGRADED);
+        assertThat(report.nodes().get(1).error()).isEqualTo("lag unknown for 6 s");
+    }
+
+    @Test
+    void aDrainedReplicaIsStillUpAndSaysSo() {
+        NodeView drained = new NodeView("replica-1", "replica", "replica", "drained", 0, 0, true, 1.0, 0, 1.0,
+                "closed", true, 1.0, null, POOL);
+
+        HealthReport report = HealthMonitor.report(new Topology("primary", List.of(primary("up"), drained)),
+                HealthPolicy.defaults());
+
+        assertThat(report.status()).isEqualTo(HealthStatus.UP);
+        assertThat(report.nodes().get(1).drained()).isTrue();
+    }
+
+    private static NodeView primary(String status) {
+        return view("primary", "primary", "primary", status, 0, true, "closed", 0.5, null);
+    }
+
+    private static NodeView replica(String name, String status, long lagBytes) {
+        return view(name, "replica", "replica", status, lagBytes, true, "closed", 1.5, null);
+    }
+
+    private static NodeView unreachable(NodeView node, String reason) {
+        return view(node.name(), node.configuredRole(), node.observedRole(), node.status(), node.lagBytes(),
+                node.lagKnown(), node.breaker(), -1, reason);
+    }
+
+    private static NodeView breakerOpen(NodeView node) {
+        return view(node.name(), node.configuredRole(), node.observedRole(), node.status(), node.lagBytes(),
+                node.lagKnown(), "open", node.probeMillis(), node.probeFailure());
+    }
+
+    private static NodeView view(String name, String configuredRole, String observedRole, String status,
+            long lagBytes, boolean lagKnown, String breaker, double probeMillis, String probeFailure) {
+        return new NodeView(name, configuredRole, observedRole, status, lagBytes, 0, lagKnown, 1.0, 2, 1.0, breaker,
+                false, probeMillis, probeFailure, POOL);
     }
 
     private Mono<HealthReport> check() {

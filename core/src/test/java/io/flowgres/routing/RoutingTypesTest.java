@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 
+import io.flowgres.cluster.RoutingPolicy;
+import io.flowgres.routing.Balancer.Candidate;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
@@ -65,11 +69,37 @@ final class RoutingTypesTest {
     @Test
     void balancersAreChosenByName() {
         RandomGenerator random = RandomGenerator.getDefault();
-        assertThat(Balancers.named("health-weighted", random)).isInstanceOf(PowerOfTwoChoicesBalancer.class);
-        assertThat(Balancers.named(" Round-Robin ", random)).isInstanceOf(RoundRobinBalancer.class);
-        assertThat(Balancers.named("random", random)).isInstanceOf(RandomBalancer.class);
-        assertThatIllegalArgumentException().isThrownBy(() -> Balancers.named("fastest", random))
+        assertThat(Balancer.named("health-weighted", random)).isInstanceOf(PowerOfTwoChoicesBalancer.class);
+        assertThat(Balancer.named("p2c", random)).isInstanceOf(PowerOfTwoChoicesBalancer.class);
+        assertThat(Balancer.named(" Round-Robin ", random)).isInstanceOf(RoundRobinBalancer.class);
+        assertThat(Balancer.named("random", random)).isNotInstanceOfAny(PowerOfTwoChoicesBalancer.class,
+                RoundRobinBalancer.class);
+        assertThatIllegalArgumentException().isThrownBy(() -> Balancer.named("fastest", random))
                 .withMessage("balancer must be one of health-weighted, round-robin, random, was 'fastest'");
+    }
+
+    @Test
+    void roundRobinTakesTheCandidatesInTurnWhateverTheirFigures() {
+        Candidate slow = new Candidate("slow", 1, 1e9, 1_000_000_000L, 10);
+        Candidate fast = new Candidate("fast", 5, 1, 0, 0);
+        Balancer balancer = Balancer.roundRobin();
+
+        assertThat(List.of(balancer.pick(List.of(slow, fast)), balancer.pick(List.of(slow, fast)),
+                balancer.pick(List.of(slow, fast)))).containsExactly(slow, fast, slow);
+    }
+
+    @Test
+    void randomPicksEveryCandidateUniformly() {
+        List<Candidate> eligible = List.of(new Candidate("a", 1, 1, 0, 0), new Candidate("b", 9, 1e9, 0, 0));
+        Balancer balancer = Balancer.random(new SplittableRandom(11));
+        int first = 0;
+        for (int i = 0; i < 10_000; i++) {
+            if (balancer.pick(eligible) == eligible.get(0)) {
+                first++;
+            }
+        }
+
+        assertThat(first).as("figures ignored: about half").isBetween(4_700, 5_300);
     }
 
     @Test

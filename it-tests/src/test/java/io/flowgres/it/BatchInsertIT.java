@@ -14,11 +14,11 @@ import io.flowgres.query.Query;
 import io.flowgres.local.LocalCluster;
 import io.flowgres.routing.Route;
 import io.flowgres.web.routing.ConsistencyHeader;
+import io.flowgres.test.FlowgresCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
@@ -31,7 +31,7 @@ import reactor.core.publisher.Flux;
  * the cached profile of every owner; a batch with one bad row stores nothing; bad input is a problem
  * naming the item and field, or {@code items}.
  */
-@ExtendWith(LocalClusterExtension.class)
+@FlowgresCluster
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class BatchInsertIT {
 

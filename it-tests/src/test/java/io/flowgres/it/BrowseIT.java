@@ -15,11 +15,12 @@ import io.flowgres.local.LocalCluster;
 import io.flowgres.local.LocalNode;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.routing.Route;
+import io.flowgres.test.Await;
+import io.flowgres.test.FlowgresCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -31,7 +32,7 @@ import reactor.core.publisher.Flux;
  * skip rows, every query shape is served by an index, exports stream every match, and every bad
  * parameter is a 400 that names it.
  */
-@ExtendWith(LocalClusterExtension.class)
+@FlowgresCluster
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class BrowseIT {
 
@@ -142,12 +143,8 @@ final class BrowseIT {
                 .returnResult(String.class).getResponseBody().take(5).collectList().block(Duration.ofSeconds(30));
         assertThat(firstLines).hasSize(5);
 
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (exportsRunning() > 0 || acquiredConnections(flowgres) > 0) {
-            assertThat(System.nanoTime()).as("export query stopped and connection back in the pool")
-                    .isLessThan(deadline);
-            sleep(100);
-        }
+        Await.until("export query stopped and connection back in the pool",
+                () -> exportsRunning() == 0 && acquiredConnections(flowgres) == 0, Duration.ofSeconds(15));
     }
 
     private long exportsRunning() {
@@ -167,16 +164,7 @@ final class BrowseIT {
     }
 
     private static int acquiredConnections(Flowgres flowgres) {
-        return flowgres.nodes().stream()
-                .mapToInt(node -> node.poolMetrics().map(metrics -> metrics.acquiredSize()).orElse(0)).sum();
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        return flowgres.topology().nodes().stream().mapToInt(node -> node.pool().acquired()).sum();
     }
 
     @Test

@@ -11,11 +11,12 @@ import io.flowgres.cache.PostgresInvalidations;
 import io.flowgres.cache.QueryCache;
 import io.flowgres.local.LocalCluster;
 import io.flowgres.routing.Route;
+import io.flowgres.test.Await;
+import io.flowgres.test.FlowgresCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -26,8 +27,7 @@ import reactor.core.publisher.Flux;
  * through one reaches the other's cache by {@code NOTIFY} within a second, and after the listener's
  * connection is killed with {@code pg_terminate_backend} coherence comes back by itself.
  */
-@ExtendWith(LocalClusterExtension.class)
-@LocalClusterExtension.Replicas(1)
+@FlowgresCluster(replicas = 1)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class CacheCoherenceIT {
 
@@ -90,13 +90,13 @@ final class CacheCoherenceIT {
         patchTitle(writer, id, "Written while deaf");
         awaitTitle(reader, id, "Written while deaf", Duration.ofSeconds(30));
 
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!(link.isListening() && link.listenerPid() != killed) && System.nanoTime() < deadline) {
-            pause(Duration.ofMillis(50));
-        }
+        QueryCache cache = reader.bean(QueryCache.class);
+        // Listening again on a new backend, and the cache serving again (it resumes just after).
+        Await.until("the listener back on a new backend and the cache coherent",
+                () -> link.isListening() && link.listenerPid() != killed && cache.isCoherent(), Duration.ofSeconds(30));
         assertThat(link.isListening()).isTrue();
         assertThat(link.listenerPid()).isNotEqualTo(killed);
-        assertThat(reader.bean(QueryCache.class).isCoherent()).isTrue();
+        assertThat(cache.isCoherent()).isTrue();
 
         readTitle(reader, id);
         readTitle(reader, id);
@@ -106,11 +106,7 @@ final class CacheCoherenceIT {
 
     private static void awaitListening(ReferenceService service, Duration bound) {
         PostgresInvalidations link = service.bean(PostgresInvalidations.class);
-        long deadline = System.nanoTime() + bound.toNanos();
-        while (!link.isListening() && System.nanoTime() < deadline) {
-            pause(Duration.ofMillis(50));
-        }
-        assertThat(link.isListening()).isTrue();
+        Await.until("the cache listening for invalidations", link::isListening, bound);
     }
 
     private static WebTestClient client(ReferenceService service) {
@@ -132,19 +128,7 @@ final class CacheCoherenceIT {
     /** Reads until the title shows, and returns how long after the call that took. */
     private static Duration awaitTitle(ReferenceService service, long id, String title, Duration bound) {
         long start = System.nanoTime();
-        while (!title.equals(readTitle(service, id))) {
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("waiting for '%s'", title).isLessThan(bound);
-            pause(Duration.ofMillis(10));
-        }
+        Await.until("'" + title + "' read back", () -> title.equals(readTitle(service, id)), bound);
         return Duration.ofNanos(System.nanoTime() - start);
-    }
-
-    private static void pause(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

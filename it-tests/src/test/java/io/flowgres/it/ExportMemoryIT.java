@@ -22,11 +22,12 @@ import io.flowgres.local.LocalCluster;
 import io.flowgres.local.LocalNode;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.routing.Route;
+import io.flowgres.test.Await;
+import io.flowgres.test.FlowgresCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -37,8 +38,7 @@ import reactor.core.publisher.Flux;
  * out-of-memory error), and a client that stops reading holds the database query back instead of
  * letting the service read ahead, so the first byte leaves before the result is complete.
  */
-@ExtendWith(LocalClusterExtension.class)
-@LocalClusterExtension.Replicas(1)
+@FlowgresCluster(replicas = 1)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class ExportMemoryIT {
 
@@ -97,18 +97,13 @@ final class ExportMemoryIT {
 
             // The client reads no more. The 125,000 dramas are about 30 MB, which the service would read
             // from the database in a second or two; socket buffers hold a few megabytes, so the rest
-            // must still be behind a query that has not finished.
-            Thread.sleep(6_000);
-            assertThat(runningExports()).as("the export query waits for the slow client").isEqualTo(1);
-            assertThat(service.isAlive()).isTrue();
-            log.info("First line of a 125,000-row export after {} ms; the query still runs 6 s later",
-                    firstLineMillis);
+            // must stay behind a query that has not finished, for as long as we look.
+            int checks = Invariant.holdsFor("the export query waiting for the slow client",
+                    () -> runningExports() == 1 && service.isAlive(), Duration.ofSeconds(6));
+            log.info("First line of a 125,000-row export after {} ms; the query still ran 6 s later ({} checks)",
+                    firstLineMillis, checks);
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (runningExports() > 0) {
-            assertThat(System.nanoTime()).as("closing the stream cancelled the query").isLessThan(deadline);
-            Thread.sleep(100);
-        }
+        Await.until("closing the stream cancelled the query", () -> runningExports() == 0, Duration.ofSeconds(15));
     }
 
     private HttpRequest export(String path) {

@@ -12,19 +12,19 @@ import java.util.function.Predicate;
 
 import io.flowgres.local.LocalCluster;
 import io.flowgres.local.LocalNode;
+import io.flowgres.test.FlowgresCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The health endpoints on real nodes that fail for real: answers stay fast while every node is
  * frozen (SIGSTOP), and the status follows kills and restarts, over HTTP and through Actuator's
  * readiness probe.
  */
-@ExtendWith(LocalClusterExtension.class)
+@FlowgresCluster
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class HealthIT {
 

@@ -24,11 +24,5 @@ public final class KnownBlockingCalls implements BlockHoundIntegration {
         builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup",
                 "tryExpandMagazines");
         builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine", "free");
-        // Resilience4j's time-based sliding window guards its buckets with a ReentrantLock held for
-        // the few instructions of one update; under concurrent completions a thread may park for a
-        // moment. A bounded critical section, not I/O (the breaker has no lock-free window).
-        builder.allowBlockingCallsInside("io.github.resilience4j.core.metrics.SlidingTimeWindowMetrics", "record");
-        builder.allowBlockingCallsInside("io.github.resilience4j.core.metrics.SlidingTimeWindowMetrics",
-                "getSnapshot");
     }
 }

@@ -9,24 +9,27 @@ import java.util.regex.Pattern;
 
 import io.flowgres.Flowgres;
 import io.flowgres.local.LocalCluster;
-import io.flowgres.internal.metrics.QueryMetrics;
 import io.flowgres.web.admin.AdminAccess;
+import io.flowgres.test.Await;
+import io.flowgres.test.FlowgresCluster;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
  * Metrics, the slow-query report and admin operations of the reference service on a real cluster.
  */
-@ExtendWith(LocalClusterExtension.class)
+@FlowgresCluster
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class OperationsIT {
+
+    /** The meter of every query attempt (the engine's own constant is internal). */
+    private static final String QUERY_TIMER = "flowgres.query";
 
     private static final String TOKEN = "operations-it-token";
 
@@ -79,7 +82,7 @@ final class OperationsIT {
         // Prometheus gets the histogram (p50/p95/p99 by histogram_quantile); other registries the percentiles.
         assertThat(value(metrics, "flowgres_query_seconds_bucket", "query=\"pitches.byId\"", "le=\"+Inf\""))
                 .isPositive();
-        Timer byId = service.bean(Flowgres.class).meterRegistry().find(QueryMetrics.QUERY_TIMER)
+        Timer byId = service.bean(Flowgres.class).meterRegistry().find(QUERY_TIMER)
                 .tag("query", "pitches.byId").tag("outcome", "success").timer();
         assertThat(byId).isNotNull();
         assertThat(byId.takeSnapshot().percentileValues()).extracting(v -> v.percentile())
@@ -95,14 +98,14 @@ final class OperationsIT {
                 .header(AdminAccess.HEADER, TOKEN).exchange().expectStatus().isOk().expectBody(Void.class);
 
         // The attempt is recorded as its stream terminates, which may be just after the response went out.
-        String report = "";
-        for (int i = 0; i < 50 && !report.contains("diagnostics.sleep"); i++) {
-            report = client.get().uri("/api/admin/slow-queries?limit=5").header(AdminAccess.HEADER, TOKEN)
+        String[] report = {""};
+        Await.until("diagnostics.sleep in the slow-query report", () -> {
+            report[0] = client.get().uri("/api/admin/slow-queries?limit=5").header(AdminAccess.HEADER, TOKEN)
                     .exchange().expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
-            pause();
-        }
+            return report[0].contains("diagnostics.sleep");
+        }, Duration.ofSeconds(5));
 
-        assertThat(report).contains("\"query\":\"diagnostics.sleep\"").contains("\"thresholdMillis\":250")
+        assertThat(report[0]).contains("\"query\":\"diagnostics.sleep\"").contains("\"thresholdMillis\":250")
                 .doesNotContain(label).doesNotContain("pg_sleep");
         client.get().uri("/api/admin/slow-queries").header(AdminAccess.HEADER, TOKEN).exchange().expectBody()
                 .jsonPath("$.byCount[0].query").isEqualTo("diagnostics.sleep")
@@ -156,16 +159,8 @@ final class OperationsIT {
                 .expectStatus().isOk().expectBody().jsonPath("$.cleared").isEqualTo(1);
     }
 
-    private static void pause() {
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     private static long attempts(MeterRegistry registry, String node) {
-        return registry.find(QueryMetrics.QUERY_TIMER).tag("query", "pitches.byId").tag("node", node).timers()
+        return registry.find(QUERY_TIMER).tag("query", "pitches.byId").tag("node", node).timers()
                 .stream().mapToLong(Timer::count).sum();
     }
 

@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.flowgres.Flowgres;
 import io.flowgres.local.LocalCluster;
-import io.flowgres.internal.metrics.QueryMetrics;
+import io.flowgres.test.FlowgresCluster;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -18,7 +18,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -35,10 +34,12 @@ import reactor.netty.resources.ConnectionProvider;
  * The query cache in the reference service on a real cluster: one database query for a burst of
  * cold reads, never a stale read after a write's response, and invalidation by every write endpoint.
  */
-@ExtendWith(LocalClusterExtension.class)
-@LocalClusterExtension.Replicas(1)
+@FlowgresCluster(replicas = 1)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class QueryCacheIT {
+
+    /** The meter of every query attempt (the engine's own constant is internal). */
+    private static final String QUERY_TIMER = "flowgres.query";
 
     private static final ParameterizedTypeReference<Map<String, Object>> JSON = new ParameterizedTypeReference<>() { };
 
@@ -152,7 +153,7 @@ final class QueryCacheIT {
     }
 
     private static long attempts(MeterRegistry registry, String query) {
-        return registry.find(QueryMetrics.QUERY_TIMER).tag("query", query).timers().stream()
+        return registry.find(QUERY_TIMER).tag("query", query).timers().stream()
                 .mapToLong(Timer::count).sum();
     }
 

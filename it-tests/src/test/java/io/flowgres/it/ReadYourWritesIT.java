@@ -10,11 +10,11 @@ import java.util.UUID;
 import io.flowgres.local.LocalCluster;
 import io.flowgres.local.LocalNode;
 import io.flowgres.web.routing.ConsistencyHeader;
+import io.flowgres.test.FlowgresCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
@@ -26,7 +26,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  * finds the new row; the topology endpoint shows a lagging replica out of rotation; and a token the
  * service did not sign is a 400.
  */
-@ExtendWith(LocalClusterExtension.class)
+@FlowgresCluster
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class ReadYourWritesIT {
 

@@ -13,15 +13,14 @@ import java.util.Set;
 import io.flowgres.Flowgres;
 import io.flowgres.query.Query;
 import io.flowgres.local.LocalCluster;
-import io.flowgres.internal.metrics.QueryMetrics;
 import io.flowgres.routing.Route;
+import io.flowgres.test.FlowgresCluster;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
@@ -33,9 +32,12 @@ import reactor.core.publisher.Flux;
  * replicas, writes on the primary, browse pages through the data without gaps or duplicates, and
  * bad input is a 400 problem.
  */
-@ExtendWith(LocalClusterExtension.class)
+@FlowgresCluster
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class ReferenceServiceIT {
+
+    /** The meter of every query attempt (the engine's own constant is internal). */
+    private static final String QUERY_TIMER = "flowgres.query";
 
     private static final int PITCHES = 3000;
 
@@ -207,13 +209,13 @@ final class ReferenceServiceIT {
     }
 
     private static long attempts(MeterRegistry registry, String query, String role) {
-        return registry.find(QueryMetrics.QUERY_TIMER).tag("query", query).tag("role", role).timers().stream()
+        return registry.find(QUERY_TIMER).tag("query", query).tag("role", role).timers().stream()
                 .mapToLong(Timer::count).sum();
     }
 
     private static Set<@Nullable String> nodesServing(MeterRegistry registry, String query) {
         Set<@Nullable String> nodes = new HashSet<>();
-        registry.find(QueryMetrics.QUERY_TIMER).tag("query", query).timers()
+        registry.find(QUERY_TIMER).tag("query", query).timers()
                 .forEach(timer -> nodes.add(timer.getId().getTag("node")));
         return nodes;
     }

@@ -25,8 +25,9 @@ import java.util.concurrent.TimeUnit;
 import io.flowgres.local.LocalCluster;
 import io.flowgres.web.FlowgresApplication;
 import io.flowgres.web.admin.AdminAccess;
+import io.flowgres.test.Await;
+import io.flowgres.test.FlowgresCluster;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Graceful shutdown of the reference service running in its own JVM: {@code SIGTERM}
@@ -34,8 +35,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * finish and commit; past the bound the transaction rolls back; either way the process exits in
  * time.
  */
-@ExtendWith(LocalClusterExtension.class)
-@LocalClusterExtension.Replicas(1)
+@FlowgresCluster(replicas = 1)
 final class ShutdownIT {
 
     private static final String TOKEN = "shutdown-it-token";
@@ -71,7 +71,7 @@ final class ShutdownIT {
             System.out.printf("Shutdown with a stream and a transaction running took %d ms%n",
                     (System.nanoTime() - started) / 1_000_000);
             assertThat(users(cluster, "shutdown-commit")).isEqualTo(1);
-            assertThat(sessionsOfTheService(cluster)).as("pools closed").isZero();
+            awaitNoSessionOfTheService(cluster);
         } finally {
             stop(app);
         }
@@ -145,40 +145,35 @@ final class ShutdownIT {
                 .timeout(Duration.ofSeconds(90)).header(AdminAccess.HEADER, TOKEN);
     }
 
-    private static void awaitSleepingQueries(LocalCluster cluster, int count) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (count(cluster, "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
-                    + "AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid() AND application_name = ?",
-                    "flowgres") >= count) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(count + " running pg_sleep queries expected");
+    private static void awaitSleepingQueries(LocalCluster cluster, int count) {
+        Await.until(count + " running pg_sleep queries", () -> countUnchecked(cluster,
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep%' "
+                        + "AND pid <> pg_backend_pid() AND application_name = ?", "flowgres") >= count,
+                Duration.ofSeconds(30));
     }
 
     private static long users(LocalCluster cluster, String username) throws SQLException {
         return count(cluster, "SELECT count(*) FROM app_user WHERE username = ?", username);
     }
 
-    private static long sessionsOfTheService(LocalCluster cluster) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        long sessions;
-        do {
-            sessions = count(cluster, "SELECT count(*) FROM pg_stat_activity WHERE application_name = ? "
-                    + "AND pid <> pg_backend_pid()", "flowgres");
-            if (sessions > 0) {
-                Thread.sleep(100);
-            }
-        } while (sessions > 0 && System.nanoTime() < deadline);
-        return sessions;
+    private static void awaitNoSessionOfTheService(LocalCluster cluster) {
+        Await.until("pools closed: no session of the service left", () -> countUnchecked(cluster,
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = ? AND pid <> pg_backend_pid()",
+                "flowgres") == 0, Duration.ofSeconds(10));
     }
 
     private static void terminateSleepers(LocalCluster cluster) throws SQLException {
         // PostgreSQL notices a vanished client only when it next talks to it; end the sleeper now.
         count(cluster, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = ? "
                 + "AND pid <> pg_backend_pid()", "flowgres");
+    }
+
+    private static long countUnchecked(LocalCluster cluster, String sql, String parameter) {
+        try {
+            return count(cluster, sql, parameter);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static long count(LocalCluster cluster, String sql, String parameter) throws SQLException {

@@ -24,7 +24,7 @@ public final class NodeHealth {
     private final RoutingPolicy policy;
     private final int returnAfterProbes;
     private final AtomicReference<Latency> latency;
-    private final AtomicReference<Probe> probe = new AtomicReference<>(Probe.UNPROBED);
+    private final AtomicReference<Probe> probe;
 
     /**
      * Creates the health of a node that has not been measured yet.
@@ -36,6 +36,7 @@ public final class NodeHealth {
     public NodeHealth(RoutingPolicy policy, int returnAfterProbes, long nowNanos) {
         this.policy = policy;
         this.returnAfterProbes = returnAfterProbes;
+        this.probe = new AtomicReference<>(Probe.unprobed(nowNanos));
         this.latency = new AtomicReference<>(new Latency(policy.defaultRtt().toNanos(), nowNanos, 0, 0, 0, 0));
     }
 
@@ -109,14 +110,17 @@ public final class NodeHealth {
      * @param failure a short reason when the last probe failed, else {@code null}
      * @param goodInRow good probes since the node was last found unreachable
      * @param downSinceNanos when the node was found unreachable, while it is
+     * @param knownLagSeconds the time lag at its last measurement
      */
     public record Probe(boolean probed, boolean reachable, @Nullable Boolean inRecovery, long replayLsn,
             long lagBytes, double lagSeconds, boolean lagKnown, boolean lagging, long lastProbeNanos,
             long behindSinceNanos, long lagKnownAtNanos, long rttNanos, @Nullable String failure, int goodInRow,
-            long downSinceNanos) {
+            long downSinceNanos, double knownLagSeconds) {
 
-        static final Probe UNPROBED = new Probe(false, true, null, -1, 0, 0, true, false, 0, -1, 0, -1, null,
-                Integer.MAX_VALUE, 0);
+        /** Before any probe: reachable, no lag, and an unknown lag counted from the node's creation. */
+        static Probe unprobed(long now) {
+            return new Probe(false, true, null, -1, 0, 0, true, false, 0, -1, now, -1, null, Integer.MAX_VALUE, 0, 0);
+        }
 
         /**
          * A successful probe whose lag was measured against the primary of the same round.
@@ -137,7 +141,8 @@ public final class NodeHealth {
             }
             int good = goodInRow == Integer.MAX_VALUE ? goodInRow : goodInRow + 1;
             return new Probe(true, reachable || good >= returnAfter, recovery, replay, bytes, seconds, true,
-                    judge(lagging, seconds, bytes, policy), now, behindSince, now, rtt, null, good, downSinceNanos);
+                    judge(lagging, seconds, bytes, policy), now, behindSince, now, rtt, null, good, downSinceNanos,
+                    seconds);
         }
 
         /**
@@ -147,17 +152,19 @@ public final class NodeHealth {
          * rotation.
          */
         Probe unmeasured(boolean recovery, long replay, long rtt, long now, RoutingPolicy policy, int returnAfter) {
-            double seconds = lagSeconds + Math.max(0, now - (probed ? lagKnownAtNanos : now)) / 1e9;
+            // From the last measurement, not from the last (already grown) figure: never compounded.
+            double seconds = knownLagSeconds + Math.max(0, now - lagKnownAtNanos) / 1e9;
             int good = goodInRow == Integer.MAX_VALUE ? goodInRow : goodInRow + 1;
             return new Probe(true, reachable || good >= returnAfter, recovery, replay, lagBytes, seconds, false,
-                    judge(lagging, seconds, lagBytes, policy), now, behindSinceNanos, probed ? lagKnownAtNanos : now,
-                    rtt, null, good, downSinceNanos);
+                    judge(lagging, seconds, lagBytes, policy), now, behindSinceNanos, lagKnownAtNanos, rtt, null,
+                    good, downSinceNanos, knownLagSeconds);
         }
 
         /** A probe that failed or timed out: the node is down until enough probes in a row succeed. */
         Probe failed(long now, String reason) {
             return new Probe(true, false, inRecovery, replayLsn, lagBytes, lagSeconds, lagKnown, lagging, now,
-                    behindSinceNanos, lagKnownAtNanos, -1, reason, 0, reachable ? now : downSinceNanos);
+                    behindSinceNanos, lagKnownAtNanos, -1, reason, 0, reachable ? now : downSinceNanos,
+                    knownLagSeconds);
         }
 
         private static boolean judge(boolean wasLagging, double seconds, long bytes, RoutingPolicy policy) {

@@ -23,17 +23,13 @@ public final class FlowgresClusterExtension implements BeforeAllCallback, AfterA
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        FlowgresCluster settings = context.getRequiredTestClass().getAnnotation(FlowgresCluster.class);
-        int replicas = settings == null ? 2 : settings.replicas();
-        if (replicas < 0) {
-            throw new IllegalArgumentException("replicas must be >= 0, was " + replicas);
-        }
-        context.getStore(NAMESPACE).put(LocalCluster.class, LocalCluster.start(replicas));
+        cluster(context);
     }
 
     @Override
     public void afterAll(ExtensionContext context) {
-        LocalCluster cluster = context.getStore(NAMESPACE).remove(LocalCluster.class, LocalCluster.class);
+        LocalCluster cluster = classContext(context).getStore(NAMESPACE).remove(LocalCluster.class,
+                LocalCluster.class);
         if (cluster != null) {
             cluster.close();
         }
@@ -47,11 +43,35 @@ public final class FlowgresClusterExtension implements BeforeAllCallback, AfterA
 
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext extension) {
-        LocalCluster cluster = extension.getStore(NAMESPACE).get(LocalCluster.class, LocalCluster.class);
-        if (cluster == null) {
-            throw new IllegalStateException("no cluster: the extension starts it before the class, so "
-                    + "parameters are resolvable in constructors, @BeforeAll and tests only");
-        }
+        LocalCluster cluster = cluster(extension);
         return parameter.getParameter().getType() == ClusterConfig.class ? cluster.clusterConfig().build() : cluster;
+    }
+
+    /**
+     * The class's cluster, started on first use: before the class, or earlier when JUnit constructs a
+     * {@code PER_CLASS} test instance (which happens before {@code beforeAll} callbacks).
+     */
+    private static LocalCluster cluster(ExtensionContext context) {
+        ExtensionContext owner = classContext(context);
+        return owner.getStore(NAMESPACE).computeIfAbsent(LocalCluster.class,
+                key -> LocalCluster.start(replicas(owner)), LocalCluster.class);
+    }
+
+    /** The context of the test class: the given one, or the class context above a test method's. */
+    private static ExtensionContext classContext(ExtensionContext context) {
+        ExtensionContext owner = context;
+        while (owner.getTestMethod().isPresent() && owner.getParent().isPresent()) {
+            owner = owner.getParent().get();
+        }
+        return owner;
+    }
+
+    private static int replicas(ExtensionContext owner) {
+        FlowgresCluster settings = owner.getRequiredTestClass().getAnnotation(FlowgresCluster.class);
+        int replicas = settings == null ? 2 : settings.replicas();
+        if (replicas < 0) {
+            throw new IllegalArgumentException("replicas must be >= 0, was " + replicas);
+        }
+        return replicas;
     }
 }

@@ -6,18 +6,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.List;
 
+import io.flowgres.test.Await;
 import io.r2dbc.postgresql.PostgresqlConnectionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
 
-/** The launcher against real PostgreSQL servers: replication, and each way of breaking a node. */
+/**
+ * The launcher against real PostgreSQL servers: replication, and each way of breaking a node. Each
+ * test writes its own rows and restores what it broke, so they run in any order.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 final class LocalClusterIT {
 
     private LocalCluster cluster;
@@ -25,6 +25,8 @@ final class LocalClusterIT {
     @BeforeAll
     void start() {
         cluster = LocalCluster.start(2);
+        execute(cluster.primary(), "CREATE TABLE launcher_check (id int PRIMARY KEY, note text)");
+        cluster.awaitReplication(Duration.ofSeconds(30));
     }
 
     @AfterAll
@@ -37,9 +39,7 @@ final class LocalClusterIT {
     }
 
     @Test
-    @Order(1)
     void aRowWrittenOnThePrimaryIsReadOnEveryReplica() {
-        execute(cluster.primary(), "CREATE TABLE launcher_check (id int PRIMARY KEY, note text)");
         execute(cluster.primary(), "INSERT INTO launcher_check VALUES (1, 'replicated')");
         cluster.awaitReplication(Duration.ofSeconds(30));
 
@@ -53,29 +53,28 @@ final class LocalClusterIT {
     }
 
     @Test
-    @Order(2)
     void replicasAreReadOnly() {
         assertThatThrownBy(() -> execute(cluster.replicas().get(0), "INSERT INTO launcher_check VALUES (2, 'no')"))
                 .hasMessageContaining("read-only");
     }
 
     @Test
-    @Order(3)
     void applyDelayCreatesRealLagUntilRemoved() {
         LocalNode replica = cluster.replicas().get(0);
         replica.setApplyDelay(Duration.ofSeconds(30));
-        execute(cluster.primary(), "INSERT INTO launcher_check VALUES (3, 'delayed')");
-        cluster.replicas().get(1).sql(cluster.database()); // the other replica is unaffected
-        awaitRow(cluster.replicas().get(1), 3);
+        try {
+            execute(cluster.primary(), "INSERT INTO launcher_check VALUES (3, 'delayed')");
+            awaitRow(cluster.replicas().get(1), 3); // the other replica is unaffected
 
-        assertThat(strings(replica, "SELECT count(*)::text FROM launcher_check WHERE id = 3")).containsExactly("0");
-
-        replica.setApplyDelay(Duration.ZERO);
+            assertThat(strings(replica, "SELECT count(*)::text FROM launcher_check WHERE id = 3"))
+                    .containsExactly("0");
+        } finally {
+            replica.setApplyDelay(Duration.ZERO);
+        }
         awaitRow(replica, 3);
     }
 
     @Test
-    @Order(4)
     void pausedReplicaDoesNotAnswerUntilResumed() {
         LocalNode replica = cluster.replicas().get(1);
         replica.pause();
@@ -92,58 +91,73 @@ final class LocalClusterIT {
     }
 
     @Test
-    @Order(5)
     void killedAndStoppedReplicasComeBackAndCatchUp() {
         LocalNode replica = cluster.replicas().get(0);
-        replica.kill();
-        assertThat(replica.isRunning()).isFalse();
-        execute(cluster.primary(), "INSERT INTO launcher_check VALUES (5, 'while killed')");
-        replica.start();
-        awaitRow(replica, 5);
+        try {
+            replica.kill();
+            assertThat(replica.isRunning()).isFalse();
+            execute(cluster.primary(), "INSERT INTO launcher_check VALUES (5, 'while killed')");
+            replica.start();
+            awaitRow(replica, 5);
 
-        replica.stop();
-        assertThat(replica.isRunning()).isFalse();
-        execute(cluster.primary(), "INSERT INTO launcher_check VALUES (6, 'while stopped')");
-        replica.start();
-        awaitRow(replica, 6);
+            replica.stop();
+            assertThat(replica.isRunning()).isFalse();
+            execute(cluster.primary(), "INSERT INTO launcher_check VALUES (6, 'while stopped')");
+            replica.start();
+            awaitRow(replica, 6);
+        } finally {
+            if (!replica.isRunning()) {
+                replica.start();
+            }
+        }
     }
 
     @Test
-    @Order(6)
     void replicasReconnectAfterThePrimaryIsKilledAndRestarted() {
-        cluster.primary().kill();
-        cluster.primary().start();
-        execute(cluster.primary(), "INSERT INTO launcher_check VALUES (7, 'after primary crash')");
-        for (LocalNode replica : cluster.replicas()) {
-            awaitRow(replica, 7);
-        }
-        cluster.primary().restart();
-        execute(cluster.primary(), "INSERT INTO launcher_check VALUES (8, 'after primary restart')");
-        cluster.awaitReplication(Duration.ofSeconds(60));
-        for (LocalNode replica : cluster.replicas()) {
-            assertThat(strings(replica, "SELECT count(*)::text FROM launcher_check WHERE id = 8")).containsExactly("1");
+        LocalNode primary = cluster.primary();
+        try {
+            primary.kill();
+            primary.start();
+            execute(primary, "INSERT INTO launcher_check VALUES (7, 'after primary crash')");
+            for (LocalNode replica : cluster.replicas()) {
+                awaitRow(replica, 7);
+            }
+            primary.restart();
+            execute(primary, "INSERT INTO launcher_check VALUES (8, 'after primary restart')");
+            cluster.awaitReplication(Duration.ofSeconds(60));
+            for (LocalNode replica : cluster.replicas()) {
+                assertThat(strings(replica, "SELECT count(*)::text FROM launcher_check WHERE id = 8"))
+                        .containsExactly("1");
+            }
+        } finally {
+            if (!primary.isRunning()) {
+                primary.start();
+            }
         }
     }
 
     @Test
-    @Order(7)
     void promotedReplicaAcceptsWrites() {
-        LocalNode replica = cluster.replicas().get(1);
-        replica.promote();
+        // Its own cluster: a promoted replica never becomes a replica again.
+        try (LocalCluster own = LocalCluster.start(1)) {
+            BlockingSql.execute(own.primary().sql(own.database()), "CREATE TABLE promoted (id int PRIMARY KEY)");
+            own.awaitReplication(Duration.ofSeconds(30));
+            LocalNode replica = own.replicas().get(0);
+            replica.promote();
 
-        assertThat(replica.isReplica()).isFalse();
-        assertThat(strings(replica, "SELECT pg_is_in_recovery()::text")).containsExactly("false");
-        execute(replica, "INSERT INTO launcher_check VALUES (100, 'on the promoted node')");
-        assertThat(strings(replica, "SELECT note FROM launcher_check WHERE id = 100"))
-                .containsExactly("on the promoted node");
+            assertThat(replica.isReplica()).isFalse();
+            assertThat(BlockingSql.query(replica.sql(own.database()), "SELECT pg_is_in_recovery()::text",
+                    row -> String.valueOf(row.get(0)))).containsExactly("false");
+            BlockingSql.execute(replica.sql(own.database()), "INSERT INTO promoted VALUES (100)");
+            assertThat(BlockingSql.query(replica.sql(own.database()), "SELECT count(*)::text FROM promoted",
+                    row -> String.valueOf(row.get(0)))).containsExactly("1");
+        }
     }
 
     private void awaitRow(LocalNode node, int id) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!strings(node, "SELECT count(*)::text FROM launcher_check WHERE id = " + id).equals(List.of("1"))) {
-            assertThat(System.nanoTime()).as("row %s reached %s in time", id, node.name()).isLessThan(deadline);
-            sleep();
-        }
+        Await.until("row " + id + " on " + node.name(),
+                () -> strings(node, "SELECT count(*)::text FROM launcher_check WHERE id = " + id).equals(List.of("1")),
+                Duration.ofSeconds(60));
     }
 
     private List<String> strings(LocalNode node, String sql) {

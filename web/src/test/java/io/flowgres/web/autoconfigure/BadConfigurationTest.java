@@ -6,8 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.flowgres.Flowgres;
-import io.flowgres.health.HealthMonitor;
+import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.PoolPolicy;
+import io.flowgres.health.HealthMonitor;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -69,10 +70,14 @@ final class BadConfigurationTest {
                 .run(context -> {
                     assertThat(context).hasNotFailed();
                     Flowgres flowgres = context.getBean(Flowgres.class);
-                    assertThat(flowgres.primary().poolPolicy().maxSize()).isEqualTo(PoolPolicy.staging().maxSize());
-                    assertThat(flowgres.replicas().get(0).poolPolicy().maxSize()).isEqualTo(8);
-                    assertThat(flowgres.replicas().get(0).poolPolicy().initialSize())
+                    ClusterConfig config = flowgres.config();
+                    assertThat(config.poolFor(config.primary()).maxSize()).isEqualTo(PoolPolicy.staging().maxSize());
+                    assertThat(config.poolFor(config.replicas().get(0)).maxSize()).isEqualTo(8);
+                    assertThat(config.poolFor(config.replicas().get(0)).initialSize())
                             .isEqualTo(PoolPolicy.staging().initialSize());
+                    // The nodes' pools were built from them.
+                    assertThat(flowgres.topology().nodes()).extracting(node -> node.pool().max())
+                            .containsExactly(PoolPolicy.staging().maxSize(), 8);
                     assertThat(context.getBean(HealthMonitor.class).policy().cacheTtl().toSeconds()).isEqualTo(3);
                 });
     }

@@ -1,4 +1,4 @@
-package io.flowgres.resilience;
+package io.flowgres.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,23 +1,29 @@
-package io.flowgres;
+package io.flowgres.it.core;
 
-import static io.flowgres.ClusterTesting.closeAll;
-import static io.flowgres.ClusterTesting.execute;
-import static io.flowgres.ClusterTesting.strings;
+import static io.flowgres.it.Sql.execute;
+import static io.flowgres.it.Sql.strings;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.time.Duration;
 import java.util.List;
 
-import io.flowgres.cluster.ClusterConfig;
-import io.flowgres.cluster.NodeConfig;
-import io.flowgres.local.LocalCluster;
-import io.flowgres.local.LocalNode;
-import io.flowgres.internal.metrics.QueryMetrics;
+import io.flowgres.Flowgres;
 import io.flowgres.cluster.PoolPolicy;
-import io.flowgres.routing.RoundRobinBalancer;
+import io.flowgres.health.HealthMonitor;
+import io.flowgres.health.HealthPolicy;
+import io.flowgres.health.HealthStatus;
+import io.flowgres.health.NodeReport;
+import io.flowgres.local.LocalCluster;
+import io.flowgres.query.ConflictException;
+import io.flowgres.query.Query;
+import io.flowgres.query.QueryFailedException;
+import io.flowgres.query.QueryTimeoutException;
+import io.flowgres.routing.Balancer;
+import io.flowgres.routing.NodeView;
 import io.flowgres.routing.Route;
+import io.flowgres.test.FlowgresCluster;
 import io.micrometer.core.instrument.Timer;
-import io.r2dbc.spi.Connection;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,24 +31,28 @@ import org.junit.jupiter.api.TestInstance;
 import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
-/** The facade's walking skeleton on a real primary with two streaming replicas. */
+/**
+ * The facade's walking skeleton on a real primary with two streaming replicas. Every test writes
+ * its own rows and counts its own query names, so they run in any order.
+ */
+@FlowgresCluster(replicas = 2)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class FlowgresFacadeIT {
 
-    private LocalCluster cluster;
+    private static final String QUERY_TIMER = "flowgres.query";
+    private static final String RETRIES = "flowgres.retries";
+
+    private final LocalCluster cluster;
     private Flowgres flowgres;
+
+    FlowgresFacadeIT(LocalCluster cluster) {
+        this.cluster = cluster;
+    }
 
     @BeforeAll
     void start() {
-        cluster = LocalCluster.start(2);
-        ClusterConfig.Builder config = ClusterConfig.builder()
-                .primary(NodeConfig.of("primary", cluster.primary().r2dbcUrl()))
-                .credentials(cluster.user(), cluster.password())
-                .pool(PoolPolicy.test());
-        for (LocalNode replica : cluster.replicas()) {
-            config.replica(NodeConfig.of(replica.name(), replica.r2dbcUrl()));
-        }
-        flowgres = Flowgres.builder(config.build()).balancer(new RoundRobinBalancer()).build();
+        flowgres = Flowgres.builder(cluster.clusterConfig().pool(PoolPolicy.test()).build())
+                .balancer(Balancer.roundRobin()).build();
         flowgres.write(Query.named("setup"), connection -> execute(connection,
                 "CREATE TABLE skeleton (id int PRIMARY KEY, note text NOT NULL)")).blockLast(Duration.ofSeconds(10));
         cluster.awaitReplication(Duration.ofSeconds(30));
@@ -50,7 +60,9 @@ final class FlowgresFacadeIT {
 
     @AfterAll
     void stop() {
-        closeAll(flowgres, cluster);
+        if (flowgres != null) {
+            flowgres.close();
+        }
     }
 
     @Test
@@ -117,8 +129,9 @@ final class FlowgresFacadeIT {
                     assertThat(((QueryFailedException) error).nodeName()).startsWith("replica-");
                 })
                 .verify(Duration.ofSeconds(10));
-        assertThat(flowgres.meterRegistry().find(QueryMetrics.RETRY_COUNTER).tag("query", "skeleton.badSql").counter())
-                .isNull();
+        assertThat(flowgres.meterRegistry().find(RETRIES).tag("query", "skeleton.badSql").counter()).isNull();
+        assertThat(attempts("skeleton.badSql", "replica-1") + attempts("skeleton.badSql", "replica-2"))
+                .as("one attempt").isEqualTo(1);
     }
 
     @Test
@@ -136,14 +149,38 @@ final class FlowgresFacadeIT {
     }
 
     @Test
-    void healthCheckSeesEveryNode() {
-        flowgres.checkHealth(Duration.ofSeconds(2)).as(StepVerifier::create)
-                .assertNext(report -> {
-                    assertThat(report.status()).isEqualTo(io.flowgres.health.HealthStatus.UP);
-                    assertThat(report.nodes()).extracting(io.flowgres.health.NodeReport::name)
-                            .containsExactly("primary", "replica-1", "replica-2");
-                })
-                .verifyComplete();
+    void deepHealthCheckSeesEveryNodeUp() {
+        try (HealthMonitor health = HealthMonitor.create(flowgres, HealthPolicy.builder()
+                .checkTimeout(Duration.ofSeconds(2)).build())) {
+            health.deep().as(StepVerifier::create)
+                    .assertNext(report -> {
+                        assertThat(report.status()).isEqualTo(HealthStatus.UP);
+                        assertThat(report.nodes()).extracting(NodeReport::name)
+                                .containsExactly("primary", "replica-1", "replica-2");
+                        assertThat(report.nodes()).extracting(NodeReport::role)
+                                .containsExactly("primary", "replica", "replica");
+                        assertThat(report.nodes()).allSatisfy(node -> {
+                            assertThat(node.status()).isEqualTo(HealthStatus.UP);
+                            assertThat(node.latencyMillis()).as("a probe round trip").isPositive();
+                        });
+                    })
+                    .verifyComplete();
+        }
+    }
+
+    @Test
+    void topologyShowsEveryNodeByNameWithItsObservedRole() {
+        flowgres.probeNow().block(Duration.ofSeconds(10));
+
+        assertThat(flowgres.topology().writer()).isEqualTo("primary");
+        assertThat(flowgres.topology().nodes()).extracting(NodeView::name, NodeView::observedRole, NodeView::status,
+                        NodeView::breaker)
+                .containsExactly(tuple("primary", "primary", "up", "closed"),
+                        tuple("replica-1", "replica", "up", "closed"), tuple("replica-2", "replica", "up", "closed"));
+        assertThat(flowgres.topology().nodes()).allSatisfy(node -> {
+            assertThat(node.probeFailure()).isNull();
+            assertThat(node.pool().max()).isEqualTo(PoolPolicy.test().maxSize());
+        });
     }
 
     private long countOnPrimary(String condition) {
@@ -155,7 +192,7 @@ final class FlowgresFacadeIT {
     }
 
     private long attempts(String query, String node) {
-        return flowgres.meterRegistry().find(QueryMetrics.QUERY_TIMER).tag("query", query).tag("node", node)
+        return flowgres.meterRegistry().find(QUERY_TIMER).tag("query", query).tag("node", node)
                 .timers().stream().mapToLong(Timer::count).sum();
     }
 }

@@ -1,19 +1,13 @@
-package io.flowgres.resilience;
+package io.flowgres.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
-import reactor.core.publisher.Mono;
-import reactor.test.StepVerifier;
-import reactor.test.scheduler.VirtualTimeScheduler;
 
 final class RetryPolicyTest {
 
@@ -57,66 +51,65 @@ final class RetryPolicyTest {
     }
 
     @Test
-    void fullJitterRetriesOnVirtualTimeWithinTheScheduleAndStopsAtMaxAttempts() {
+    void fullJitterDelaysStayWithinTheScheduleOfEachRetry() {
         RetryPolicy policy = RetryPolicy.builder().maxAttempts(4).baseDelay(Duration.ofSeconds(1))
                 .maxDelay(Duration.ofSeconds(10)).build();
-        VirtualTimeScheduler scheduler = VirtualTimeScheduler.create();
-        AtomicInteger attempts = new AtomicInteger();
-        List<Long> attemptTimes = new ArrayList<>();
-        Mono<String> failing = Mono.defer(() -> {
-            attempts.incrementAndGet();
-            attemptTimes.add(scheduler.now(java.util.concurrent.TimeUnit.MILLISECONDS));
-            return Mono.<String>error(new IllegalStateException("transient"));
-        });
+        SplittableRandom random = new SplittableRandom(7);
 
-        StepVerifier.withVirtualTime(() -> failing.retryWhen(policy.toRetry(error -> true, signal -> { },
-                        scheduler, new SplittableRandom(7))), () -> scheduler, Long.MAX_VALUE)
-                .thenAwait(Duration.ofSeconds(1 + 2 + 4))
-                .expectErrorMessage("transient")
-                .verify(Duration.ofSeconds(5));
-
-        assertThat(attempts).hasValue(4);
-        for (int retry = 1; retry <= 3; retry++) {
-            long gap = attemptTimes.get(retry) - attemptTimes.get(retry - 1);
-            assertThat(gap).as("gap before retry %s", retry).isBetween(0L, 1000L << (retry - 1));
+        for (int retry = 1; retry < policy.maxAttempts(); retry++) {
+            for (int i = 0; i < 1_000; i++) {
+                assertThat(policy.delay(retry, random)).as("gap before retry %s", retry)
+                        .isBetween(Duration.ZERO, Duration.ofSeconds(1L << (retry - 1)));
+            }
         }
+    }
+
+    @Test
+    void fullJitterIsTheDefaultDelay() {
+        RetryPolicy policy = RetryPolicy.builder().baseDelay(Duration.ofMillis(100)).build();
+
+        for (int retry = 1; retry <= 5; retry++) {
+            assertThat(policy.delay(retry, new SplittableRandom(retry)))
+                    .isEqualTo(policy.fullJitterDelay(retry, new SplittableRandom(retry)));
+        }
+    }
+
+    @Test
+    void aZeroBackoffIsNoDelay() {
+        RetryPolicy policy = RetryPolicy.builder().baseDelay(Duration.ZERO).maxDelay(Duration.ZERO).build();
+
+        assertThat(policy.delay(1, new SplittableRandom(1))).isZero();
+        assertThat(policy.fullJitterDelay(3, new SplittableRandom(1))).isZero();
     }
 
     @Test
     void proportionalJitterNeverGoesBelowTheBaseDelay() {
         RetryPolicy policy = RetryPolicy.builder().maxAttempts(3).baseDelay(Duration.ofSeconds(1))
                 .maxDelay(Duration.ofSeconds(10)).proportionalJitter(0.5).build();
-        VirtualTimeScheduler scheduler = VirtualTimeScheduler.create();
-        AtomicInteger attempts = new AtomicInteger();
+        SplittableRandom random = new SplittableRandom(1);
 
-        StepVerifier.withVirtualTime(() -> Mono.defer(() -> {
-                            attempts.incrementAndGet();
-                            return Mono.<String>error(new IllegalStateException("down"));
-                        }).retryWhen(policy.toRetry(error -> true, signal -> { }, scheduler, new SplittableRandom(1))),
-                        () -> scheduler, Long.MAX_VALUE)
-                .thenAwait(Duration.ofMillis(999))
-                .then(() -> assertThat(attempts).as("no retry before the base delay").hasValue(1))
-                .thenAwait(Duration.ofSeconds(10))
-                .expectErrorMessage("down")
-                .verify(Duration.ofSeconds(5));
-        assertThat(attempts).hasValue(3);
+        for (int retry = 1; retry < policy.maxAttempts(); retry++) {
+            for (int i = 0; i < 1_000; i++) {
+                assertThat(policy.delay(retry, random)).as("no retry before the base delay")
+                        .isBetween(Duration.ofSeconds(1), Duration.ofSeconds(10));
+            }
+        }
     }
 
     @Test
-    void aNonRetryableErrorFailsAtOnce() {
-        AtomicInteger attempts = new AtomicInteger();
-        List<Throwable> retried = new ArrayList<>();
-        Mono.defer(() -> {
-                    attempts.incrementAndGet();
-                    return Mono.<String>error(new IllegalArgumentException("bad sql"));
-                })
-                .retryWhen(RetryPolicy.reads().toRetry(error -> !(error instanceof IllegalArgumentException),
-                        signal -> retried.add(signal.failure()), VirtualTimeScheduler.create(), new SplittableRandom()))
-                .as(StepVerifier::create)
-                .expectErrorMessage("bad sql")
-                .verify(Duration.ofSeconds(5));
-        assertThat(attempts).hasValue(1);
-        assertThat(retried).isEmpty();
+    void proportionalJitterSpreadsAroundTheBackoffAndStaysUnderTheCap() {
+        RetryPolicy policy = RetryPolicy.builder().baseDelay(Duration.ofSeconds(1)).maxDelay(Duration.ofSeconds(5))
+                .proportionalJitter(0.5).build();
+        SplittableRandom random = new SplittableRandom(3);
+        long below = 0;
+        for (int i = 0; i < 10_000; i++) {
+            Duration delay = policy.delay(3, random);
+            assertThat(delay).as("4 s +- 2 s, capped at 5 s").isBetween(Duration.ofSeconds(2), Duration.ofSeconds(5));
+            if (delay.compareTo(Duration.ofSeconds(4)) < 0) {
+                below++;
+            }
+        }
+        assertThat(below).as("uniform: about half below the backoff").isBetween(4_500L, 5_500L);
     }
 
     @Test
@@ -133,5 +126,7 @@ final class RetryPolicyTest {
                 .isThrownBy(() -> RetryPolicy.builder().baseDelay(Duration.ofSeconds(5)).maxDelay(Duration.ofSeconds(1))
                         .build())
                 .withMessage("maxDelay must be >= baseDelay, was maxDelay=PT1S, baseDelay=PT5S");
+        assertThatIllegalArgumentException().isThrownBy(() -> RetryPolicy.reads().backoff(0))
+                .withMessage("retry must be >= 1, was 0");
     }
 }

@@ -1,4 +1,4 @@
-package io.flowgres.resilience;
+package io.flowgres.internal.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.flowgres.cluster.RetryBudgetPolicy;
 import org.junit.jupiter.api.Test;
 
 final class RetryBudgetTest {

@@ -1,4 +1,4 @@
-package io.flowgres.node;
+package io.flowgres.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;

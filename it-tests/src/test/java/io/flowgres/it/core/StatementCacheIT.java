@@ -1,14 +1,16 @@
-package io.flowgres;
+package io.flowgres.it.core;
 
-import static io.flowgres.ClusterTesting.closeAll;
-import static io.flowgres.ClusterTesting.oneConnectionTo;
-import static io.flowgres.ClusterTesting.strings;
+import static io.flowgres.it.Sql.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 
+import io.flowgres.Flowgres;
+import io.flowgres.it.Sql;
 import io.flowgres.local.LocalCluster;
+import io.flowgres.query.Query;
 import io.flowgres.routing.Route;
+import io.flowgres.test.FlowgresCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,24 +23,26 @@ import reactor.core.publisher.Flux;
  * it still reuses what it keeps. Checked in {@code pg_prepared_statements} of the one pooled
  * connection.
  */
+@FlowgresCluster(replicas = 0)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class StatementCacheIT {
 
     private static final int CACHE_SIZE = 4;
     private static final Query READ = Query.named("statement-cache.read").withRoute(Route.PRIMARY);
 
-    private LocalCluster cluster;
     private Flowgres flowgres;
 
     @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(0);
-        flowgres = Flowgres.create(oneConnectionTo(cluster).statementCacheSize(CACHE_SIZE).build());
+    void start(LocalCluster cluster) {
+        flowgres = Flowgres.create(cluster.clusterConfig().pool(Sql.ONE_CONNECTION).statementCacheSize(CACHE_SIZE)
+                .build());
     }
 
     @AfterAll
     void stop() {
-        closeAll(flowgres, cluster);
+        if (flowgres != null) {
+            flowgres.close();
+        }
     }
 
     @Test

@@ -1,16 +1,18 @@
-package io.flowgres;
+package io.flowgres.it.core;
 
-import static io.flowgres.ClusterTesting.closeAll;
-import static io.flowgres.ClusterTesting.oneConnectionTo;
-import static io.flowgres.ClusterTesting.await;
-import static io.flowgres.ClusterTesting.strings;
+import static io.flowgres.it.Sql.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.List;
 
+import io.flowgres.Flowgres;
+import io.flowgres.it.Sql;
 import io.flowgres.local.LocalCluster;
+import io.flowgres.query.Query;
 import io.flowgres.routing.Route;
+import io.flowgres.test.Await;
+import io.flowgres.test.FlowgresCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,23 +24,25 @@ import org.junit.jupiter.api.TestInstance;
  * reused at once, a query still running is stopped on the server, and the cancel never reaches the
  * statement that runs next.
  */
+@FlowgresCluster(replicas = 0)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class CancellationIT {
 
     private static final Query READ = Query.named("cancel.read").withRoute(Route.PRIMARY);
 
-    private LocalCluster cluster;
     private Flowgres flowgres;
 
     @BeforeAll
-    void start() {
-        cluster = LocalCluster.start(0);
-        flowgres = Flowgres.create(oneConnectionTo(cluster).applicationName("cancellation-it").build());
+    void start(LocalCluster cluster) {
+        flowgres = Flowgres.create(cluster.clusterConfig().pool(Sql.ONE_CONNECTION)
+                .applicationName("cancellation-it").build());
     }
 
     @AfterAll
     void stop() {
-        closeAll(flowgres, cluster);
+        if (flowgres != null) {
+            flowgres.close();
+        }
     }
 
     @Test
@@ -67,7 +71,8 @@ final class CancellationIT {
                     .blockLast(Duration.ofSeconds(10))).isEqualTo("ok");
         }
         assertThat(backendPid()).as("the cancelled connection was discarded, not pooled").isNotEqualTo(cancelledPid);
-        await(() -> sleepingBackends() == 0, Duration.ofSeconds(5));
+        Await.until("the cancelled pg_sleep to end on the server", () -> sleepingBackends() == 0,
+                Duration.ofSeconds(5));
     }
 
     private String backendPid() {
