@@ -132,7 +132,7 @@ final class CursorCodecTest {
                 assertThat(codec.decode(bad, "newest", 2)).as(escaped(bad))
                         .containsExactly("2026-01-01T00:00Z", "42");
             } catch (InvalidCursorException expected) {
-                assertThat(expected.parameter()).isEqualTo(CursorCodec.PARAMETER);
+                assertThat(expected).hasMessageStartingWith("cursor ");
             }
         }
     }

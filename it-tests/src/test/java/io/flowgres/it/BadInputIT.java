@@ -18,7 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
+import io.flowgres.test.FlowgresCluster;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
@@ -31,8 +31,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  * ({@code application/problem+json} whose {@code status} is the response's), naming the parameter
  * where the input names one; none is a 500. The table runs whole and reports every bad row at once.
  */
-@ExtendWith(LocalClusterExtension.class)
-@LocalClusterExtension.Replicas(1)
+@FlowgresCluster(replicas = 1)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class BadInputIT {
 

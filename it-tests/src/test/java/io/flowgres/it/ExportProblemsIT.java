@@ -28,7 +28,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
+import io.flowgres.test.FlowgresCluster;
 import reactor.core.publisher.Flux;
 
 /**
@@ -38,8 +38,7 @@ import reactor.core.publisher.Flux;
  * bare 500; and after rows were already sent, a last NDJSON line {@code {"error":{...}}}. Every permit
  * comes back, whether the export completed, failed or was abandoned by its client.
  */
-@ExtendWith(LocalClusterExtension.class)
-@LocalClusterExtension.Replicas(1)
+@FlowgresCluster(replicas = 1)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class ExportProblemsIT {
 
