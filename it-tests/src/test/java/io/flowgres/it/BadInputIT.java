@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.flowgres.local.LocalCluster;
+import io.flowgres.local.PostgresCluster;
 import io.flowgres.web.admin.AdminAccess;
 import io.flowgres.web.routing.ConsistencyHeader;
 import org.assertj.core.api.SoftAssertions;
@@ -61,7 +61,7 @@ final class BadInputIT {
     }
 
     @BeforeAll
-    void startService(LocalCluster cluster) {
+    void startService(PostgresCluster cluster) {
         service = ReferenceService.start(cluster, 300, "--flowgres.admin.token=" + ADMIN_TOKEN);
         client = service.client().mutate().responseTimeout(Duration.ofSeconds(30)).build();
     }

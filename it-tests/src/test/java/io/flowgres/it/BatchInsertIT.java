@@ -11,7 +11,7 @@ import java.util.UUID;
 
 import io.flowgres.Flowgres;
 import io.flowgres.query.Query;
-import io.flowgres.local.LocalCluster;
+import io.flowgres.local.PostgresCluster;
 import io.flowgres.routing.Route;
 import io.flowgres.web.routing.ConsistencyHeader;
 import io.flowgres.test.FlowgresCluster;
@@ -43,7 +43,7 @@ final class BatchInsertIT {
     private WebTestClient client;
 
     @BeforeAll
-    void startService(LocalCluster cluster) {
+    void startService(PostgresCluster cluster) {
         service = ReferenceService.start(cluster, PITCHES);
         client = service.client().mutate().responseTimeout(Duration.ofSeconds(30)).build();
     }

@@ -11,8 +11,8 @@ import java.util.Map;
 import io.flowgres.Flowgres;
 import io.flowgres.query.Query;
 import io.flowgres.cluster.ClusterConfig;
-import io.flowgres.local.LocalCluster;
-import io.flowgres.local.LocalNode;
+import io.flowgres.local.PostgresCluster;
+import io.flowgres.local.PostgresNode;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.routing.Route;
 import io.flowgres.test.Await;
@@ -40,10 +40,10 @@ final class BrowseIT {
 
     private ReferenceService service;
     private WebTestClient client;
-    private LocalCluster cluster;
+    private PostgresCluster cluster;
 
     @BeforeAll
-    void startService(LocalCluster cluster) {
+    void startService(PostgresCluster cluster) {
         this.cluster = cluster;
         service = ReferenceService.start(cluster, PITCHES);
         client = service.client().mutate().responseTimeout(Duration.ofSeconds(60)).codecs(codecs -> codecs
@@ -149,7 +149,7 @@ final class BrowseIT {
 
     private long exportsRunning() {
         long running = 0;
-        for (LocalNode replica : cluster.replicas()) {
+        for (PostgresNode replica : cluster.replicas()) {
             try (Flowgres direct = Flowgres.create(ClusterConfig.builder().primary(replica.r2dbcUrl())
                     .credentials(cluster.user(), cluster.password()).applicationName("it-activity")
                     .pool(PoolPolicy.test()).build())) {

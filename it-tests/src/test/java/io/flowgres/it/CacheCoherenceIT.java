@@ -9,7 +9,7 @@ import io.flowgres.Flowgres;
 import io.flowgres.query.Query;
 import io.flowgres.cache.PostgresInvalidations;
 import io.flowgres.cache.QueryCache;
-import io.flowgres.local.LocalCluster;
+import io.flowgres.local.PostgresCluster;
 import io.flowgres.routing.Route;
 import io.flowgres.test.Await;
 import io.flowgres.test.FlowgresCluster;
@@ -38,7 +38,7 @@ final class CacheCoherenceIT {
     private ReferenceService reader;
 
     @BeforeAll
-    void startServices(LocalCluster cluster) {
+    void startServices(PostgresCluster cluster) {
         String[] cache = {"--flowgres.cache.enabled=true", "--flowgres.cache.reconnect-delay=200ms"};
         writer = ReferenceService.start(cluster, 200, cache);
         reader = ReferenceService.start(cluster, 200, cache);

@@ -18,8 +18,8 @@ import java.util.stream.Stream;
 import io.flowgres.Flowgres;
 import io.flowgres.query.Query;
 import io.flowgres.cluster.ClusterConfig;
-import io.flowgres.local.LocalCluster;
-import io.flowgres.local.LocalNode;
+import io.flowgres.local.PostgresCluster;
+import io.flowgres.local.PostgresNode;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.routing.Route;
 import io.flowgres.test.Await;
@@ -47,12 +47,12 @@ final class ExportMemoryIT {
     private static final Pattern ID = Pattern.compile("^\\{\"id\":(\\d+),");
     private static final String EXPORT_QUERY = "SELECT id, owner_id%";
 
-    private LocalCluster cluster;
+    private PostgresCluster cluster;
     private ForkedReferenceService service;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
-    void startService(LocalCluster cluster) {
+    void startService(PostgresCluster cluster) {
         this.cluster = cluster;
         service = ForkedReferenceService.start(cluster, PITCHES, "-Xmx128m", "-XX:+ExitOnOutOfMemoryError");
     }
@@ -114,7 +114,7 @@ final class ExportMemoryIT {
     /** Export queries running (or suspended mid-result) on any node of the cluster. */
     private long runningExports() {
         long running = 0;
-        for (LocalNode node : Stream.concat(Stream.of(cluster.primary()), cluster.replicas().stream()).toList()) {
+        for (PostgresNode node : Stream.concat(Stream.of(cluster.primary()), cluster.replicas().stream()).toList()) {
             try (Flowgres direct = Flowgres.create(ClusterConfig.builder().primary(node.r2dbcUrl())
                     .credentials(cluster.user(), cluster.password()).applicationName("it-activity")
                     .pool(PoolPolicy.test()).build())) {

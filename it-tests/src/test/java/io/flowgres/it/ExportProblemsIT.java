@@ -19,8 +19,8 @@ import java.util.stream.Stream;
 import io.flowgres.Flowgres;
 import io.flowgres.query.Query;
 import io.flowgres.cluster.ClusterConfig;
-import io.flowgres.local.LocalCluster;
-import io.flowgres.local.LocalNode;
+import io.flowgres.local.PostgresCluster;
+import io.flowgres.local.PostgresNode;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.routing.Route;
 import io.flowgres.web.demo.ExportLimiter;
@@ -47,12 +47,12 @@ final class ExportProblemsIT {
     private static final String EXPORT_QUERY = "SELECT id, owner_id%";
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private LocalCluster cluster;
+    private PostgresCluster cluster;
     private ReferenceService service;
     private ExportLimiter exports;
 
     @BeforeAll
-    void startService(LocalCluster cluster) {
+    void startService(PostgresCluster cluster) {
         this.cluster = cluster;
         service = ReferenceService.start(cluster, PITCHES, "--flowgres.demo.export-limit=1",
                 "--flowgres.routing.probe-interval=200ms");
@@ -102,8 +102,8 @@ final class ExportProblemsIT {
     @Test
     void anExportFailingBeforeItsFirstRowIsTheProblemOfTheFailure() throws Exception {
         awaitNoExportRunning();
-        List<LocalNode> nodes = cluster.nodes();
-        nodes.forEach(LocalNode::stop);
+        List<? extends PostgresNode> nodes = cluster.nodes();
+        nodes.forEach(PostgresNode::stop);
         try {
             for (String accept : List.of("application/x-ndjson", "text/event-stream")) {
                 HttpResponse<String> response = http.send(export("/api/pitches/export?genre=comedy", accept),
@@ -115,7 +115,7 @@ final class ExportProblemsIT {
             }
             awaitNoExportRunning();
         } finally {
-            nodes.forEach(LocalNode::start);
+            nodes.forEach(PostgresNode::start);
             await(() -> health().contains("\"status\":\"UP\""), Duration.ofSeconds(60), "the service to see the cluster up");
         }
     }
@@ -178,7 +178,7 @@ final class ExportProblemsIT {
     /** Ends the backends of running exports on every node, as a crash or an operator would. */
     private long terminateExports() {
         long terminated = 0;
-        for (LocalNode node : cluster.nodes()) {
+        for (PostgresNode node : cluster.nodes()) {
             try (Flowgres direct = Flowgres.create(ClusterConfig.builder().primary(node.r2dbcUrl())
                     .credentials(cluster.user(), cluster.password()).applicationName("it-activity")
                     .pool(PoolPolicy.test()).build())) {

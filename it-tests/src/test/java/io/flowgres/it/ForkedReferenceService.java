@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import io.flowgres.local.LocalCluster;
+import io.flowgres.local.PostgresCluster;
 import io.flowgres.web.FlowgresApplication;
 
 /**
@@ -43,7 +43,7 @@ final class ForkedReferenceService implements AutoCloseable {
      * @param jvmOptions options for the service's JVM, e.g. {@code -Xmx128m}
      * @return the ready service
      */
-    static ForkedReferenceService start(LocalCluster cluster, long pitches, String... jvmOptions) {
+    static ForkedReferenceService start(PostgresCluster cluster, long pitches, String... jvmOptions) {
         int port = freePort();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

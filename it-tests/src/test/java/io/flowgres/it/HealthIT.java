@@ -10,8 +10,8 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.function.Predicate;
 
-import io.flowgres.local.LocalCluster;
-import io.flowgres.local.LocalNode;
+import io.flowgres.local.PostgresCluster;
+import io.flowgres.local.PostgresNode;
 import io.flowgres.test.FlowgresCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -30,12 +30,12 @@ final class HealthIT {
 
     private static final Duration SETTLE = Duration.ofSeconds(60);
 
-    private LocalCluster cluster;
+    private PostgresCluster cluster;
     private ReferenceService service;
     private HttpClient http;
 
     @BeforeAll
-    void startService(LocalCluster cluster) {
+    void startService(PostgresCluster cluster) {
         this.cluster = cluster;
         service = ReferenceService.start(cluster, 200, "--flowgres.health.cache-ttl=1s",
                 "--flowgres.health.refresh-interval=500ms", "--flowgres.health.check-timeout=1s");
@@ -51,7 +51,7 @@ final class HealthIT {
 
     @AfterEach
     void restoreNodes() {
-        for (LocalNode node : cluster.nodes()) {
+        for (PostgresNode node : cluster.nodes()) {
             if (node.isPaused()) {
                 node.resume();
             }
@@ -68,7 +68,7 @@ final class HealthIT {
         for (int i = 0; i < 50; i++) {
             get("/api/health"); // warm up the JIT and the connection
         }
-        cluster.nodes().forEach(LocalNode::pause);
+        cluster.nodes().forEach(PostgresNode::pause);
 
         long[] nanos = new long[400];
         for (int i = 0; i < nanos.length; i++) {

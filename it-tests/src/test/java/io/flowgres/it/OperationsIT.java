@@ -8,7 +8,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.flowgres.Flowgres;
-import io.flowgres.local.LocalCluster;
+import io.flowgres.local.PostgresCluster;
 import io.flowgres.web.admin.AdminAccess;
 import io.flowgres.test.Await;
 import io.flowgres.test.FlowgresCluster;
@@ -37,7 +37,7 @@ final class OperationsIT {
     private WebTestClient client;
 
     @BeforeAll
-    void startService(LocalCluster cluster) {
+    void startService(PostgresCluster cluster) {
         service = ReferenceService.start(cluster, 500, "--flowgres.admin.token=" + TOKEN,
                 "--flowgres.admin.diagnostics-enabled=true", "--flowgres.slow-query.threshold=250ms",
                 // Reads by id must reach the replicas to show the drain, not a cache filled on the primary.

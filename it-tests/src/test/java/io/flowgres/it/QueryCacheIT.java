@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.flowgres.Flowgres;
-import io.flowgres.local.LocalCluster;
+import io.flowgres.local.PostgresCluster;
 import io.flowgres.test.FlowgresCluster;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -49,7 +49,7 @@ final class QueryCacheIT {
     private WebClient concurrentClient;
 
     @BeforeAll
-    void startService(LocalCluster cluster) {
+    void startService(PostgresCluster cluster) {
         service = ReferenceService.start(cluster, 500, "--flowgres.cache.enabled=true",
                 "--flowgres.cache.notify=false");
         client = service.client().mutate().responseTimeout(Duration.ofSeconds(30)).build();

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import io.flowgres.local.LocalCluster;
-import io.flowgres.local.LocalNode;
+import io.flowgres.local.PostgresCluster;
+import io.flowgres.local.PostgresNode;
 import io.flowgres.web.routing.ConsistencyHeader;
 import io.flowgres.test.FlowgresCluster;
 import org.junit.jupiter.api.AfterAll;
@@ -34,13 +34,13 @@ final class ReadYourWritesIT {
 
     private ReferenceService service;
     private WebTestClient client;
-    private LocalCluster cluster;
+    private PostgresCluster cluster;
     // Lagging replicas stay in its rotation (and the cache is off), so only the token keeps a read fresh.
     private ReferenceService tolerant;
     private WebTestClient tolerantClient;
 
     @BeforeAll
-    void startService(LocalCluster cluster) {
+    void startService(PostgresCluster cluster) {
         this.cluster = cluster;
         service = ReferenceService.start(cluster, 500, "--flowgres.routing.probe-interval=200ms",
                 "--flowgres.routing.max-lag=1s");
@@ -110,7 +110,7 @@ final class ReadYourWritesIT {
     void browseExportAndProfileHonourTheTokenWhileEveryReplicaLags() {
         String marker = "lagging-" + UUID.randomUUID();
         int staleWithoutToken = 0;
-        for (LocalNode replica : cluster.replicas()) {
+        for (PostgresNode replica : cluster.replicas()) {
             replica.setApplyDelay(Duration.ofSeconds(5));
         }
         try {
@@ -140,7 +140,7 @@ final class ReadYourWritesIT {
                 assertThat(lines).as("export with the token").anyMatch(line -> line.contains("\"id\":" + id + ","));
             }
         } finally {
-            for (LocalNode replica : cluster.replicas()) {
+            for (PostgresNode replica : cluster.replicas()) {
                 replica.setApplyDelay(Duration.ZERO);
             }
         }

@@ -3,8 +3,8 @@ package io.flowgres.it;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.flowgres.local.LocalCluster;
-import io.flowgres.local.LocalNode;
+import io.flowgres.local.PostgresCluster;
+import io.flowgres.local.PostgresNode;
 import io.flowgres.web.FlowgresApplication;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
@@ -25,7 +25,7 @@ final class ReferenceService implements AutoCloseable {
         this.port = ((WebServerApplicationContext) context).getWebServer().getPort();
     }
 
-    static ReferenceService start(LocalCluster cluster, long pitches, String... extraProperties) {
+    static ReferenceService start(PostgresCluster cluster, long pitches, String... extraProperties) {
         List<String> args = new ArrayList<>(List.of("--server.port=0", "--flowgres.demo.users=100"));
         args.addAll(clusterArguments(cluster, pitches));
         args.addAll(List.of(extraProperties));
@@ -44,7 +44,7 @@ final class ReferenceService implements AutoCloseable {
      * @param pitches how many demo pitches to seed
      * @return {@code --name=value} arguments
      */
-    static List<String> clusterArguments(LocalCluster cluster, long pitches) {
+    static List<String> clusterArguments(PostgresCluster cluster, long pitches) {
         List<String> args = new ArrayList<>(List.of(
                 "--flowgres.primary.url=" + cluster.primary().r2dbcUrl(),
                 "--flowgres.username=" + cluster.user(),
@@ -53,7 +53,7 @@ final class ReferenceService implements AutoCloseable {
                 "--flowgres.demo.pitches=" + pitches,
                 "--flowgres.demo.cursor-secret=integration-test-cursor-secret"));
         for (int i = 0; i < cluster.replicas().size(); i++) {
-            LocalNode replica = cluster.replicas().get(i);
+            PostgresNode replica = cluster.replicas().get(i);
             args.add("--flowgres.replicas[" + i + "].name=" + replica.name());
             args.add("--flowgres.replicas[" + i + "].url=" + replica.r2dbcUrl());
         }

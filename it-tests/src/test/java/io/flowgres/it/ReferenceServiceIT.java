@@ -12,7 +12,7 @@ import java.util.Set;
 
 import io.flowgres.Flowgres;
 import io.flowgres.query.Query;
-import io.flowgres.local.LocalCluster;
+import io.flowgres.local.PostgresCluster;
 import io.flowgres.routing.Route;
 import io.flowgres.test.FlowgresCluster;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -45,7 +45,7 @@ final class ReferenceServiceIT {
     private WebTestClient client;
 
     @BeforeAll
-    void startService(LocalCluster cluster) {
+    void startService(PostgresCluster cluster) {
         // Uncached, so that routing is measured on the database path.
         service = ReferenceService.start(cluster, PITCHES, "--flowgres.cache.enabled=false");
         client = service.client().mutate().responseTimeout(Duration.ofSeconds(30)).build();

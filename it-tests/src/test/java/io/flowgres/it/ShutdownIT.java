@@ -22,7 +22,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import io.flowgres.local.LocalCluster;
+import io.flowgres.local.PostgresCluster;
 import io.flowgres.web.FlowgresApplication;
 import io.flowgres.web.admin.AdminAccess;
 import io.flowgres.test.Await;
@@ -44,7 +44,7 @@ final class ShutdownIT {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Test
-    void runningStreamAndTransactionFinishBeforeTheProcessExits(LocalCluster cluster) throws Exception {
+    void runningStreamAndTransactionFinishBeforeTheProcessExits(PostgresCluster cluster) throws Exception {
         int port = freePort();
         Process app = start(cluster, port, "running", "--spring.lifecycle.timeout-per-shutdown-phase=20s");
         try {
@@ -78,7 +78,7 @@ final class ShutdownIT {
     }
 
     @Test
-    void transactionPastTheBoundRollsBackAndTheProcessStillExits(LocalCluster cluster) throws Exception {
+    void transactionPastTheBoundRollsBackAndTheProcessStillExits(PostgresCluster cluster) throws Exception {
         int port = freePort();
         Process app = start(cluster, port, "bounded", "--spring.lifecycle.timeout-per-shutdown-phase=2s",
                 "--flowgres.shutdown.timeout=1s");
@@ -102,7 +102,7 @@ final class ShutdownIT {
         }
     }
 
-    private static Process start(LocalCluster cluster, int port, String name, String... extra) throws IOException {
+    private static Process start(PostgresCluster cluster, int port, String name, String... extra) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                 "-cp", System.getProperty("java.class.path"), FlowgresApplication.class.getName(),
@@ -145,30 +145,30 @@ final class ShutdownIT {
                 .timeout(Duration.ofSeconds(90)).header(AdminAccess.HEADER, TOKEN);
     }
 
-    private static void awaitSleepingQueries(LocalCluster cluster, int count) {
+    private static void awaitSleepingQueries(PostgresCluster cluster, int count) {
         Await.until(count + " running pg_sleep queries", () -> countUnchecked(cluster,
                 "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep%' "
                         + "AND pid <> pg_backend_pid() AND application_name = ?", "flowgres") >= count,
                 Duration.ofSeconds(30));
     }
 
-    private static long users(LocalCluster cluster, String username) throws SQLException {
+    private static long users(PostgresCluster cluster, String username) throws SQLException {
         return count(cluster, "SELECT count(*) FROM app_user WHERE username = ?", username);
     }
 
-    private static void awaitNoSessionOfTheService(LocalCluster cluster) {
+    private static void awaitNoSessionOfTheService(PostgresCluster cluster) {
         Await.until("pools closed: no session of the service left", () -> countUnchecked(cluster,
                 "SELECT count(*) FROM pg_stat_activity WHERE application_name = ? AND pid <> pg_backend_pid()",
                 "flowgres") == 0, Duration.ofSeconds(10));
     }
 
-    private static void terminateSleepers(LocalCluster cluster) throws SQLException {
+    private static void terminateSleepers(PostgresCluster cluster) throws SQLException {
         // PostgreSQL notices a vanished client only when it next talks to it; end the sleeper now.
         count(cluster, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = ? "
                 + "AND pid <> pg_backend_pid()", "flowgres");
     }
 
-    private static long countUnchecked(LocalCluster cluster, String sql, String parameter) {
+    private static long countUnchecked(PostgresCluster cluster, String sql, String parameter) {
         try {
             return count(cluster, sql, parameter);
         } catch (SQLException e) {
@@ -176,7 +176,7 @@ final class ShutdownIT {
         }
     }
 
-    private static long count(LocalCluster cluster, String sql, String parameter) throws SQLException {
+    private static long count(PostgresCluster cluster, String sql, String parameter) throws SQLException {
         try (Connection connection = DriverManager.getConnection(cluster.primary().jdbcUrl(), cluster.user(),
                 cluster.password());
                 PreparedStatement statement = connection.prepareStatement(sql)) {

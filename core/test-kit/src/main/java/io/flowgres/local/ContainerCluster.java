@@ -51,7 +51,7 @@ import org.testcontainers.utility.DockerImageName;
  * }
  * }</pre>
  */
-public final class ContainerCluster implements AutoCloseable {
+public final class ContainerCluster implements PostgresCluster {
 
     /** The environment variable naming the image to use instead of {@code postgres:<version>}. */
     public static final String IMAGE_VARIABLE = "FLOWGRES_TEST_IMAGE";

@@ -28,7 +28,7 @@ import reactor.core.publisher.Mono;
  * #partition()}. Every control waits until it has taken effect. Blocking by design; not for
  * event-loop threads.
  */
-public final class ContainerNode {
+public final class ContainerNode implements PostgresNode {
 
     private static final Logger log = LoggerFactory.getLogger(ContainerNode.class);
     private static final Duration CONTROL_TIMEOUT = Duration.ofSeconds(90);

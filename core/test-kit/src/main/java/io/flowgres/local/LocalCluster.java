@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  */
-public final class LocalCluster implements AutoCloseable {
+public final class LocalCluster implements PostgresCluster {
 
     /** The system property naming the account servers run as when the JVM is root. */
     public static final String OS_USER_PROPERTY = "flowgres.local.osUser";

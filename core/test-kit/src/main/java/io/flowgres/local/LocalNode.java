@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * to break it on purpose (stop, kill, pause, lag, promote). Every control waits until it has taken
  * effect. Blocking by design; not for event-loop threads.
  */
-public final class LocalNode {
+public final class LocalNode implements PostgresNode {
 
     /** Every local node listens on this loopback address only. */
     public static final String HOST = "127.0.0.1";

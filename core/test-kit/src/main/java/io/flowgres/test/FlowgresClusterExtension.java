@@ -1,16 +1,21 @@
 package io.flowgres.test;
 
 import io.flowgres.cluster.ClusterConfig;
+import io.flowgres.local.ContainerCluster;
 import io.flowgres.local.LocalCluster;
+import io.flowgres.local.PostgresCluster;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * The JUnit 5 extension behind {@link FlowgresCluster}: starts the cluster before the class, injects
- * it and its configuration, and stops it after the class.
+ * The JUnit 5 extension behind {@link FlowgresCluster}: starts the cluster before the class on the
+ * selected {@link ClusterBackend} ({@code auto}: containers when Docker answers, else this machine's
+ * binaries), injects it ({@link PostgresCluster}, or the backend's own type) and its configuration,
+ * and stops it after the class.
  */
 public final class FlowgresClusterExtension implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
 
@@ -28,8 +33,8 @@ public final class FlowgresClusterExtension implements BeforeAllCallback, AfterA
 
     @Override
     public void afterAll(ExtensionContext context) {
-        LocalCluster cluster = classContext(context).getStore(NAMESPACE).remove(LocalCluster.class,
-                LocalCluster.class);
+        PostgresCluster cluster = classContext(context).getStore(NAMESPACE).remove(PostgresCluster.class,
+                PostgresCluster.class);
         if (cluster != null) {
             cluster.close();
         }
@@ -38,23 +43,41 @@ public final class FlowgresClusterExtension implements BeforeAllCallback, AfterA
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext extension) {
         Class<?> type = parameter.getParameter().getType();
-        return type == LocalCluster.class || type == ClusterConfig.class;
+        return type == PostgresCluster.class || type == LocalCluster.class || type == ContainerCluster.class
+                || type == ClusterConfig.class;
     }
 
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext extension) {
-        LocalCluster cluster = cluster(extension);
-        return parameter.getParameter().getType() == ClusterConfig.class ? cluster.clusterConfig().build() : cluster;
+        PostgresCluster cluster = cluster(extension);
+        Class<?> type = parameter.getParameter().getType();
+        if (type == ClusterConfig.class) {
+            return cluster.clusterConfig().build();
+        }
+        if (!type.isInstance(cluster)) {
+            throw new ParameterResolutionException(type.getSimpleName() + " needs the "
+                    + (type == LocalCluster.class ? "local" : "testcontainers") + " backend, but this run uses "
+                    + (cluster instanceof LocalCluster ? "local" : "testcontainers") + " (" + ClusterBackend.PROPERTY
+                    + " / " + ClusterBackend.ENVIRONMENT_VARIABLE + "); declare PostgresCluster to run on both");
+        }
+        return cluster;
     }
 
     /**
      * The class's cluster, started on first use: before the class, or earlier when JUnit constructs a
      * {@code PER_CLASS} test instance (which happens before {@code beforeAll} callbacks).
      */
-    private static LocalCluster cluster(ExtensionContext context) {
+    private static PostgresCluster cluster(ExtensionContext context) {
         ExtensionContext owner = classContext(context);
-        return owner.getStore(NAMESPACE).computeIfAbsent(LocalCluster.class,
-                key -> LocalCluster.start(replicas(owner)), LocalCluster.class);
+        return owner.getStore(NAMESPACE).computeIfAbsent(PostgresCluster.class, key -> start(replicas(owner)),
+                PostgresCluster.class);
+    }
+
+    /** Starts the cluster on the selected backend: containers when chosen (or Docker answers), else local. */
+    private static PostgresCluster start(int replicas) {
+        return ClusterBackend.selected() == ClusterBackend.TESTCONTAINERS
+                ? ContainerCluster.start(replicas)
+                : LocalCluster.start(replicas);
     }
 
     /** The context of the test class: the given one, or the class context above a test method's. */

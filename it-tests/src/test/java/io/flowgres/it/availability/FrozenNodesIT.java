@@ -10,8 +10,8 @@ import io.flowgres.Flowgres;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.cluster.RoutingPolicy;
-import io.flowgres.local.LocalCluster;
-import io.flowgres.local.LocalNode;
+import io.flowgres.local.PostgresCluster;
+import io.flowgres.local.PostgresNode;
 import io.flowgres.query.Query;
 import io.flowgres.query.UnavailableException;
 import io.flowgres.routing.NodeView;
@@ -38,7 +38,7 @@ final class FrozenNodesIT {
     private static Flowgres flowgres;
 
     @BeforeAll
-    static void connect(LocalCluster cluster) {
+    static void connect(PostgresCluster cluster) {
         ClusterConfig config = cluster.clusterConfig()
                 .pool(PoolPolicy.test())
                 .queryTimeout(Duration.ofSeconds(20))
@@ -60,8 +60,8 @@ final class FrozenNodesIT {
     }
 
     @Test
-    void readsOnAFrozenReplicaAreAnsweredElsewhereWhileItIsStillFrozen(LocalCluster cluster) {
-        LocalNode frozen = cluster.replicas().get(0);
+    void readsOnAFrozenReplicaAreAnsweredElsewhereWhileItIsStillFrozen(PostgresCluster cluster) {
+        PostgresNode frozen = cluster.replicas().get(0);
         AtomicInteger answered = new AtomicInteger();
         frozen.pause();
         try {
@@ -88,8 +88,8 @@ final class FrozenNodesIT {
     }
 
     @Test
-    void writesToAFrozenPrimaryFailFastOnceTheProberHasSeenItThenResume(LocalCluster cluster) {
-        LocalNode primary = cluster.primary();
+    void writesToAFrozenPrimaryFailFastOnceTheProberHasSeenItThenResume(PostgresCluster cluster) {
+        PostgresNode primary = cluster.primary();
         primary.pause();
         try {
             Await.probed(flowgres, "the prober to find the primary down", () -> "down".equals(status(primary.name())),

@@ -7,7 +7,7 @@ import java.util.List;
 
 import io.flowgres.Flowgres;
 import io.flowgres.cluster.PoolPolicy;
-import io.flowgres.local.LocalCluster;
+import io.flowgres.local.PostgresCluster;
 import io.flowgres.query.Query;
 import io.flowgres.query.QueryTimeoutException;
 import io.flowgres.query.UnavailableException;
@@ -27,7 +27,7 @@ final class OverloadIT {
     private static final Query SLOW = Query.named("overload.slow");
 
     @Test
-    void workBeyondTheLimitIsRefusedAtOnceAndAdmittedWorkCompletes(LocalCluster cluster) {
+    void workBeyondTheLimitIsRefusedAtOnceAndAdmittedWorkCompletes(PostgresCluster cluster) {
         PoolPolicy pool = PoolPolicy.test().toBuilder().initialSize(1).maxSize(2).maxPendingAcquires(2)
                 .maxAcquireTime(Duration.ofSeconds(5)).build();
         try (Flowgres flowgres = Flowgres.create(cluster.clusterConfig().pool(pool).build())) {

@@ -9,8 +9,8 @@ import io.flowgres.Flowgres;
 import io.flowgres.cluster.AvailabilityPolicy;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.cluster.RoutingPolicy;
-import io.flowgres.local.LocalCluster;
-import io.flowgres.local.LocalNode;
+import io.flowgres.local.PostgresCluster;
+import io.flowgres.local.PostgresNode;
 import io.flowgres.query.Committed;
 import io.flowgres.query.Query;
 import io.flowgres.routing.NodeView;
@@ -36,7 +36,7 @@ final class PromotionIT {
     private static Flowgres flowgres;
 
     @BeforeAll
-    static void connect(LocalCluster cluster) {
+    static void connect(PostgresCluster cluster) {
         flowgres = Flowgres.create(cluster.clusterConfig()
                 .pool(PoolPolicy.test())
                 .queryTimeout(Duration.ofSeconds(10))
@@ -55,13 +55,13 @@ final class PromotionIT {
     }
 
     @Test
-    void writesFollowThePromotedReplicaAndTheOldPrimaryIsFenced(LocalCluster cluster) {
+    void writesFollowThePromotedReplicaAndTheOldPrimaryIsFenced(PostgresCluster cluster) {
         Committed<Long> before = flowgres.writeCommitted(WRITE, connection -> Flux.from(connection
                         .createStatement("INSERT INTO ledger (note) VALUES ('before')").execute())
                 .flatMap(result -> result.getRowsUpdated())).block(Duration.ofSeconds(10));
         cluster.awaitReplication(Duration.ofSeconds(30));
-        LocalNode oldPrimary = cluster.primary();
-        LocalNode promoted = cluster.replicas().get(0);
+        PostgresNode oldPrimary = cluster.primary();
+        PostgresNode promoted = cluster.replicas().get(0);
 
         oldPrimary.kill();
         promoted.promote();

@@ -8,7 +8,7 @@ import java.util.List;
 
 import io.flowgres.Flowgres;
 import io.flowgres.it.Sql;
-import io.flowgres.local.LocalCluster;
+import io.flowgres.local.PostgresCluster;
 import io.flowgres.query.Query;
 import io.flowgres.routing.Route;
 import io.flowgres.test.Await;
@@ -33,7 +33,7 @@ final class CancellationIT {
     private Flowgres flowgres;
 
     @BeforeAll
-    void start(LocalCluster cluster) {
+    void start(PostgresCluster cluster) {
         flowgres = Flowgres.create(cluster.clusterConfig().pool(Sql.ONE_CONNECTION)
                 .applicationName("cancellation-it").build());
     }

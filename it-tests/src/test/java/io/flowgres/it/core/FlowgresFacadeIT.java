@@ -14,7 +14,7 @@ import io.flowgres.health.HealthMonitor;
 import io.flowgres.health.HealthPolicy;
 import io.flowgres.health.HealthStatus;
 import io.flowgres.health.NodeReport;
-import io.flowgres.local.LocalCluster;
+import io.flowgres.local.PostgresCluster;
 import io.flowgres.query.ConflictException;
 import io.flowgres.query.Query;
 import io.flowgres.query.QueryFailedException;
@@ -42,10 +42,10 @@ final class FlowgresFacadeIT {
     private static final String QUERY_TIMER = "flowgres.query";
     private static final String RETRIES = "flowgres.retries";
 
-    private final LocalCluster cluster;
+    private final PostgresCluster cluster;
     private Flowgres flowgres;
 
-    FlowgresFacadeIT(LocalCluster cluster) {
+    FlowgresFacadeIT(PostgresCluster cluster) {
         this.cluster = cluster;
     }
 

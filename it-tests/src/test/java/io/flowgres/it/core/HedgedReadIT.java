@@ -12,8 +12,8 @@ import java.util.SplittableRandom;
 import io.flowgres.Flowgres;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.cluster.RoutingPolicy;
-import io.flowgres.local.LocalCluster;
-import io.flowgres.local.LocalNode;
+import io.flowgres.local.PostgresCluster;
+import io.flowgres.local.PostgresNode;
 import io.flowgres.query.Query;
 import io.flowgres.routing.Balancer;
 import io.flowgres.routing.NodeView;
@@ -38,15 +38,15 @@ final class HedgedReadIT {
     private static final Query READ = Query.named("hedge.read");
     private static final Duration GUARD = Duration.ofSeconds(10);
 
-    private final LocalCluster cluster;
+    private final PostgresCluster cluster;
 
-    HedgedReadIT(LocalCluster cluster) {
+    HedgedReadIT(PostgresCluster cluster) {
         this.cluster = cluster;
     }
 
     @Test
     void aReadStuckOnAFrozenReplicaIsAnsweredByTheHedge() {
-        LocalNode frozen = cluster.replicas().get(1);
+        PostgresNode frozen = cluster.replicas().get(1);
         try (Flowgres hedged = flowgres(Duration.ofMillis(100), Balancer.roundRobin())) {
             warmUp(hedged);
             frozen.pause();
@@ -65,7 +65,7 @@ final class HedgedReadIT {
 
     @Test
     void withoutHedgingAReadSentToAFrozenReplicaWaitsForIt() {
-        LocalNode frozen = cluster.replicas().get(1);
+        PostgresNode frozen = cluster.replicas().get(1);
         try (Flowgres plain = flowgres(null, Balancer.roundRobin())) {
             warmUp(plain);
             List<String> answers = Collections.synchronizedList(new ArrayList<>());
@@ -93,7 +93,7 @@ final class HedgedReadIT {
 
     @Test
     void aReplicaWithAReadStuckOnItTakesNoNewReads() {
-        LocalNode frozen = cluster.replicas().get(1);
+        PostgresNode frozen = cluster.replicas().get(1);
         try (Flowgres flowgres = flowgres(null, Balancer.powerOfTwoChoices(new SplittableRandom(3)))) {
             warmUp(flowgres);
             frozen.pause();
@@ -142,7 +142,7 @@ final class HedgedReadIT {
         }
     }
 
-    private static int inFlight(Flowgres flowgres, LocalNode node) {
+    private static int inFlight(Flowgres flowgres, PostgresNode node) {
         return view(flowgres, node.name()).inFlight();
     }
 

@@ -13,8 +13,8 @@ import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.NodeConfig;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.cluster.RoutingPolicy;
-import io.flowgres.local.LocalCluster;
-import io.flowgres.local.LocalNode;
+import io.flowgres.local.PostgresCluster;
+import io.flowgres.local.PostgresNode;
 import io.flowgres.query.Committed;
 import io.flowgres.query.Query;
 import io.flowgres.query.UnavailableException;
@@ -49,10 +49,10 @@ final class ReplicaRoutingIT {
     private static final Duration PROBE = Duration.ofMillis(200);
     private static final Duration SETTLE = Duration.ofSeconds(30);
 
-    private final LocalCluster cluster;
+    private final PostgresCluster cluster;
     private Flowgres flowgres;
 
-    ReplicaRoutingIT(LocalCluster cluster) {
+    ReplicaRoutingIT(PostgresCluster cluster) {
         this.cluster = cluster;
     }
 
@@ -82,7 +82,7 @@ final class ReplicaRoutingIT {
 
     @BeforeEach
     void everyNodeUp() {
-        for (LocalNode node : cluster.nodes()) {
+        for (PostgresNode node : cluster.nodes()) {
             if (node.isPaused()) {
                 node.resume();
             }
@@ -136,7 +136,7 @@ final class ReplicaRoutingIT {
 
     @Test
     void laggingReplicaLeavesRotationAndReturnsWhenCaughtUp() {
-        LocalNode lagging = cluster.replicas().get(0);
+        PostgresNode lagging = cluster.replicas().get(0);
         AtomicInteger id = new AtomicInteger(2000);
         lagging.setApplyDelay(Duration.ofSeconds(4));
         Disposable writer = writeEvery50Millis(id, "lag");
@@ -158,7 +158,7 @@ final class ReplicaRoutingIT {
 
     @Test
     void frozenReplicaFailsNoReadAndReturnsAfterResume() {
-        LocalNode frozen = cluster.replicas().get(1);
+        PostgresNode frozen = cluster.replicas().get(1);
         frozen.pause();
         try {
             for (int i = 0; i < 60; i++) {
@@ -174,7 +174,7 @@ final class ReplicaRoutingIT {
 
     @Test
     void killedReplicaFailsNoReadAndReturnsAfterRestart() {
-        LocalNode killed = cluster.replicas().get(0);
+        PostgresNode killed = cluster.replicas().get(0);
         killed.kill();
         try {
             for (int i = 0; i < 100; i++) {
@@ -189,7 +189,7 @@ final class ReplicaRoutingIT {
 
     @Test
     void withEveryReplicaDownPreferredReadsUseThePrimaryAndReplicaOnlyFailsFast() {
-        cluster.replicas().forEach(LocalNode::kill);
+        cluster.replicas().forEach(PostgresNode::kill);
         try {
             Await.probed(flowgres, "both replicas down", () -> status("replica-1").equals("down")
                     && status("replica-2").equals("down"), Duration.ofSeconds(5));
@@ -207,7 +207,7 @@ final class ReplicaRoutingIT {
             assertThat(flowgres.meterRegistry().find("flowgres.query").tag("query", "routing.replicaOnly").timers())
                     .as("attempts").isEmpty();
         } finally {
-            cluster.replicas().forEach(LocalNode::start);
+            cluster.replicas().forEach(PostgresNode::start);
         }
         Await.probed(flowgres, "both replicas back up", () -> status("replica-1").equals("up")
                 && status("replica-2").equals("up"), Duration.ofSeconds(15));
@@ -215,7 +215,7 @@ final class ReplicaRoutingIT {
 
     @Test
     void aReadWithTheTokenOfAWriteAlwaysSeesIt() {
-        LocalNode caughtUp = cluster.replicas().get(1);
+        PostgresNode caughtUp = cluster.replicas().get(1);
         cluster.replicas().get(0).setApplyDelay(Duration.ofSeconds(2));
         int onReplicas = 0;
         try (Flowgres direct = direct(caughtUp)) {
@@ -267,7 +267,7 @@ final class ReplicaRoutingIT {
     }
 
     /** A facade on one node alone, for looking at that server directly. */
-    private Flowgres direct(LocalNode node) {
+    private Flowgres direct(PostgresNode node) {
         return Flowgres.create(ClusterConfig.builder().primary(node.r2dbcUrl())
                 .credentials(cluster.user(), cluster.password()).applicationName("it-direct")
                 .pool(PoolPolicy.test()).build());

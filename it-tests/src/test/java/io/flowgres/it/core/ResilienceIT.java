@@ -21,8 +21,8 @@ import io.flowgres.cluster.BreakerPolicy;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.cluster.RetryPolicy;
-import io.flowgres.local.LocalCluster;
-import io.flowgres.local.LocalNode;
+import io.flowgres.local.PostgresCluster;
+import io.flowgres.local.PostgresNode;
 import io.flowgres.metrics.PoolUsage;
 import io.flowgres.query.FlowgresException;
 import io.flowgres.query.OutcomeUnknownException;
@@ -56,10 +56,10 @@ final class ResilienceIT {
 
     private static final Duration SETTLE = Duration.ofSeconds(30);
 
-    private final LocalCluster cluster;
+    private final PostgresCluster cluster;
     private Flowgres flowgres;
 
-    ResilienceIT(LocalCluster cluster) {
+    ResilienceIT(PostgresCluster cluster) {
         this.cluster = cluster;
     }
 
@@ -91,7 +91,7 @@ final class ResilienceIT {
 
     @BeforeEach
     void healthyCluster() {
-        for (LocalNode node : cluster.nodes()) {
+        for (PostgresNode node : cluster.nodes()) {
             if (node.isPaused()) {
                 node.resume();
             }
@@ -218,7 +218,7 @@ final class ResilienceIT {
     void aReplicaKilledUnderLoadFailsNoRead() {
         List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger succeeded = new AtomicInteger();
-        LocalNode victim = cluster.replicas().get(0);
+        PostgresNode victim = cluster.replicas().get(0);
         // Its own facade: the retry budget, breakers and ejections start fresh, not spent by other tests.
         try (Flowgres own = Flowgres.create(resilient().build())) {
             Await.probed(own, "every node up", () -> own.topology().nodes().stream()
@@ -256,7 +256,7 @@ final class ResilienceIT {
         List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicLong sequence = new AtomicLong();
-        LocalNode primary = cluster.primary();
+        PostgresNode primary = cluster.primary();
         // The outage follows the writers' progress, not a clock: writes before, during and after it.
         CompletableFuture<Void> restarter = CompletableFuture.runAsync(() -> {
             try {
@@ -351,7 +351,7 @@ final class ResilienceIT {
         return rejected == null ? 0 : rejected.count();
     }
 
-    private void terminateClientBackends(LocalNode node) {
+    private void terminateClientBackends(PostgresNode node) {
         try (Flowgres admin = Flowgres.create(ClusterConfig.builder().primary(node.r2dbcUrl())
                 .credentials(cluster.user(), cluster.password()).applicationName("resilience-admin")
                 .pool(PoolPolicy.test()).build())) {

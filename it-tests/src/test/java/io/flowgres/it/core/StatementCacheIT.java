@@ -7,7 +7,7 @@ import java.time.Duration;
 
 import io.flowgres.Flowgres;
 import io.flowgres.it.Sql;
-import io.flowgres.local.LocalCluster;
+import io.flowgres.local.PostgresCluster;
 import io.flowgres.query.Query;
 import io.flowgres.routing.Route;
 import io.flowgres.test.FlowgresCluster;
@@ -33,7 +33,7 @@ final class StatementCacheIT {
     private Flowgres flowgres;
 
     @BeforeAll
-    void start(LocalCluster cluster) {
+    void start(PostgresCluster cluster) {
         flowgres = Flowgres.create(cluster.clusterConfig().pool(Sql.ONE_CONNECTION).statementCacheSize(CACHE_SIZE)
                 .build());
     }
