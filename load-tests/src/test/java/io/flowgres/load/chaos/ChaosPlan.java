@@ -61,7 +61,7 @@ record ChaosPlan(String name, List<Phase> phases, int pitches) {
         LoadModel closed64 = LoadModel.closed(64);
         LoadModel open = LoadModel.open(openRate);
         List<Phase> phases = new ArrayList<>();
-        phases.add(new Phase("warm-up", closed16, Fault.NONE, Duration.ofSeconds(10), true));
+        phases.add(new Phase("warm-up", closed16, Fault.NONE, Duration.ofSeconds(20), true));
         for (LoadModel load : List.of(closed16, closed64, open)) {
             phases.add(phase(load, Fault.NONE, phase));
             phases.add(phase(load, Fault.REPLICA_FROZEN_BURSTS, phase));

@@ -32,8 +32,8 @@ final class ChaosPlanTest {
         List<ChaosPlan.Segment> segments = plan.segments();
         assertThat(segments).extracting(ChaosPlan.Segment::load).containsExactly(LoadModel.closed(16),
                 LoadModel.closed(64), LoadModel.open(80));
-        assertThat(segments.get(1).offset()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(segments.get(2).offset()).isEqualTo(Duration.ofSeconds(50));
+        assertThat(segments.get(1).offset()).isEqualTo(Duration.ofSeconds(40));
+        assertThat(segments.get(2).offset()).isEqualTo(Duration.ofSeconds(60));
         for (ChaosPlan.Segment segment : segments) {
             assertThat(plan.phases().get(segment.firstPhase() == 0 ? 1 : segment.firstPhase()).fault())
                     .isEqualTo(Fault.NONE);

@@ -15,9 +15,10 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * The reference service as the chaos run starts it: in this JVM, on 127.0.0.1, against every node
- * of the local cluster, with the staging pool preset, the cache off (every read reaches the
- * database), writes following a promoted replica after 1 s, and quiet logs. Everything else is the
- * service's defaults, the {@code flowgres.availability.*} ones included.
+ * of the local cluster, with the cache off (every read reaches the database), writes following a
+ * promoted replica after 1 s, and quiet logs. Everything else is the service's defaults: the
+ * production pool preset (10-30 connections per node) and the {@code flowgres.availability.*}
+ * defaults included.
  */
 final class ChaosService {
 
@@ -48,7 +49,6 @@ final class ChaosService {
                 "--flowgres.primary.url=" + cluster.primary().r2dbcUrl(),
                 "--flowgres.username=" + cluster.user(),
                 "--flowgres.password=" + cluster.password(),
-                "--flowgres.pool.preset=staging",
                 "--flowgres.cache.enabled=false",
                 "--flowgres.availability.failover-after=1s",
                 "--flowgres.demo.users=1000",

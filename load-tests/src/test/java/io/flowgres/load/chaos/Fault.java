@@ -93,6 +93,7 @@ enum Fault {
                 clock.at(Duration.ofSeconds(7));
             } finally {
                 if (primary.isPaused()) {
+                    timeline.event(Timeline.FAULT, PRIMARY_RESUMING);
                     primary.resume();
                     timeline.event(Timeline.FAULT, PRIMARY_RESUMED);
                 }
@@ -122,7 +123,7 @@ enum Fault {
             clock.at(Duration.ofSeconds(3));
             timeline.event(Timeline.FAULT, PRIMARY_STOPPING);
             cluster.primary().stop();
-            timeline.event(Timeline.FAULT, "primary stopped");
+            timeline.event(Timeline.FAULT, PRIMARY_STOPPED);
             cluster.replicas().get(0).promote();
             timeline.event(Timeline.FAULT, "replica-1 promoted");
         }
@@ -132,6 +133,8 @@ enum Fault {
     static final String REPLICA_2_KILLED = "replica-2 killed";
     /** Event: the primary was frozen. */
     static final String PRIMARY_PAUSED = "primary paused";
+    /** Event: the primary's resume (SIGCONT to each of its processes) began. */
+    static final String PRIMARY_RESUMING = "primary resuming";
     /** Event: the primary was resumed. */
     static final String PRIMARY_RESUMED = "primary resumed";
     /** Event: the primary's restart began. */
@@ -140,6 +143,8 @@ enum Fault {
     static final String PRIMARY_RESTARTED_EVENT = "primary restarted";
     /** Event: the primary's stop for the promotion began. */
     static final String PRIMARY_STOPPING = "primary stopping";
+    /** Event: the primary had stopped. */
+    static final String PRIMARY_STOPPED = "primary stopped";
 
     private final String description;
 

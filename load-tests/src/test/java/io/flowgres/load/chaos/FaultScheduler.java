@@ -39,7 +39,7 @@ final class FaultScheduler implements Runnable {
             try {
                 clock.at(Duration.ZERO);
                 snapshot();
-                timeline.enter(i, phase.name() + " (" + phase.load().label() + ")");
+                timeline.enter(i, Goals.phaseBegins(i, phase));
                 phase.fault().drive(cluster, clock, timeline);
                 clock.end();
             } catch (InterruptedException e) {

@@ -41,7 +41,7 @@ final class Goals {
                         .filter(healthy -> healthy.phase().fault() == Fault.NONE && !healthy.phase().warmUp()
                                 && healthy.phase().load().equals(frozen.phase().load()))
                         .findFirst()
-                        .ifPresent(healthy -> goals.add(replicaFrozen(healthy, frozen)));
+                        .ifPresent(healthy -> goals.add(replicaFrozen(healthy, frozen, outcomes, timeline)));
             }
             if (frozen.phase().fault() == Fault.PRIMARY_FROZEN) {
                 goals.addAll(primaryFrozen(frozen, outcomes, timeline));
@@ -56,31 +56,57 @@ final class Goals {
         return goals;
     }
 
-    private static Goal replicaFrozen(PhaseFigures healthy, PhaseFigures frozen) {
+    private static Goal replicaFrozen(PhaseFigures healthy, PhaseFigures frozen, List<Outcome> outcomes,
+            Timeline timeline) {
         double ratio = frozen.reads().p99() / healthy.reads().p99();
         boolean met = ratio <= 1.5 && frozen.failedReadCount() == 0 && frozen.readsOverOneSecond() == 0;
+        // Freezes start on each whole second of the phase: where in that cycle the slow reads were sent
+        // tells reads that waited on the frozen replica from those slowed by the thaw that follows.
+        long[] slow = new long[3];
+        long bound = (long) (healthy.reads().p99() * 1e6);
+        timeline.first(0, event -> event.isFault(phaseBegins(frozen.index(), frozen.phase())))
+                .ifPresent(begin -> outcomes.stream()
+                        .filter(read -> read.phase() == frozen.index() && read.isRead() && read.latencyNanos() > bound)
+                        .forEach(read -> {
+                            long inCycle = Math.floorMod(read.startNanos() - begin.atNanos(), 1_000_000_000L);
+                            slow[inCycle < 300_000_000L ? 0 : inCycle < 600_000_000L ? 1 : 2]++;
+                        }));
         return new Goal("replica frozen 300 ms/s, " + frozen.phase().load().label()
                 + ": read p99 within 1.5x healthy, zero failed reads, no read over 1 s", met,
                 String.format("read p99 %s ms vs %s ms healthy (%.2fx); failed reads %d; reads over 1 s %d; "
-                                + "max %s ms", Latencies.ms(frozen.reads().p99()), Latencies.ms(healthy.reads().p99()),
-                        ratio, frozen.failedReadCount(), frozen.readsOverOneSecond(),
-                        Latencies.ms(frozen.reads().max())));
+                                + "max %s ms; reads slower than the healthy p99, by when they were sent in each "
+                                + "second: %d in the 300 ms freeze, %d in the 300 ms after it, %d in the rest",
+                        Latencies.ms(frozen.reads().p99()), Latencies.ms(healthy.reads().p99()), ratio,
+                        frozen.failedReadCount(), frozen.readsOverOneSecond(), Latencies.ms(frozen.reads().max()),
+                        slow[0], slow[1], slow[2]));
+    }
+
+    /** The text of the event that starts a phase ({@link Timeline#enter}). */
+    static String phaseBegins(int index, Phase phase) {
+        return "phase " + index + " begins: " + phase.name() + " (" + phase.load().label() + ")";
     }
 
     private static List<Goal> primaryFrozen(PhaseFigures phase, List<Outcome> outcomes, Timeline timeline) {
         Optional<Timeline.Event> paused = fault(timeline, Fault.PRIMARY_PAUSED);
+        Optional<Timeline.Event> resuming = fault(timeline, Fault.PRIMARY_RESUMING);
         Optional<Timeline.Event> resumed = fault(timeline, Fault.PRIMARY_RESUMED);
-        if (paused.isEmpty() || resumed.isEmpty()) {
+        if (paused.isEmpty() || resuming.isEmpty() || resumed.isEmpty()) {
             return List.of(new Goal("primary frozen", false, "the primary was not frozen and resumed: "
                     + "see the fault events"));
         }
+        // Frozen for certain from when pause() returned until resume() began; answering again from when
+        // resume() returned.
         long pausedAt = paused.get().atNanos();
+        long resumingAt = resuming.get().atNanos();
         long resumedAt = resumed.get().atNanos();
-        Optional<Timeline.Event> detected = timeline.first(pausedAt, event -> TopologyWatch.leftUp(event, "primary"));
+        // Detection is the prober's verdict (status down), from which writes are to fail fast; the
+        // status may leave 'up' earlier (ejected after failed queries), which is reported too.
+        Optional<Timeline.Event> leftUp = timeline.first(pausedAt, event -> TopologyWatch.leftUp(event, "primary"));
+        Optional<Timeline.Event> detected = timeline.first(pausedAt, event -> TopologyWatch.wentDown(event, "primary"));
         List<Outcome> writes = writes(outcomes, write -> write.startNanos() >= pausedAt
-                && write.startNanos() < resumedAt);
+                && write.startNanos() < resumingAt);
         Optional<Outcome> first503 = writes.stream().filter(write -> write.status() == 503).findFirst();
-        long detectedAt = detected.map(Timeline.Event::atNanos).orElse(resumedAt);
+        long detectedAt = detected.map(Timeline.Event::atNanos).orElse(resumingAt);
         List<Outcome> afterDetection = writes.stream().filter(write -> write.startNanos() >= detectedAt).toList();
         Latencies fast = Latencies.of(afterDetection);
         long under10 = afterDetection.stream().filter(write -> write.latencyNanos() < 10_000_000L).count();
@@ -88,10 +114,12 @@ final class Goals {
         boolean fastMet = detected.isPresent() && !afterDetection.isEmpty() && fast.p99() < 50
                 && failed == afterDetection.size();
         Goal failFast = new Goal("primary frozen: writes after detection fail in < 10 ms (p99 < 50 ms via HTTP)",
-                fastMet, String.format("frozen %.1f s; service saw the primary leave 'up' %s after the freeze; "
-                                + "first 503 answered %s after; %d writes sent between detection and resume: "
-                                + "%d failed, p50 %s ms, p99 %s ms, max %s ms, %d under 10 ms",
-                        (resumedAt - pausedAt) / 1e9,
+                fastMet, String.format("frozen %.1f s; the service's topology left 'up' %s and the prober found "
+                                + "the primary down %s after the freeze; first 503 answered %s after; %d writes "
+                                + "sent between detection and resume: %d failed, p50 %s ms, p99 %s ms, max %s ms, "
+                                + "%d under 10 ms",
+                        (resumingAt - pausedAt) / 1e9,
+                        leftUp.map(event -> millis(event.atNanos() - pausedAt)).orElse("never"),
                         detected.map(event -> millis(event.atNanos() - pausedAt)).orElse("never"),
                         first503.map(write -> millis(write.endNanos() - pausedAt)).orElse("never"),
                         afterDetection.size(), failed, Latencies.ms(fast.p50()), Latencies.ms(fast.p99()),
@@ -129,20 +157,28 @@ final class Goals {
     private static Goal promotion(PhaseFigures phase, List<PhaseFigures> figures, List<Outcome> outcomes,
             Timeline timeline) {
         Optional<Timeline.Event> stopping = fault(timeline, Fault.PRIMARY_STOPPING);
-        if (stopping.isEmpty()) {
+        Optional<Timeline.Event> stopped = fault(timeline, Fault.PRIMARY_STOPPED);
+        if (stopping.isEmpty() || stopped.isEmpty()) {
             return new Goal("promotion", false, "the primary was not stopped: see the fault events");
         }
+        // Measured from when the old primary began to go away, to the first write acknowledged among
+        // those sent once it was gone (earlier ones may still have reached it).
         long stoppedAt = stopping.get().atNanos();
-        Optional<Outcome> firstAck = writes(outcomes, write -> write.startNanos() >= stoppedAt
+        long goneAt = stopped.get().atNanos();
+        Optional<Outcome> firstAck = writes(outcomes, write -> write.startNanos() >= goneAt
                 && write.acknowledged()).stream().min(Comparator.comparingLong(Outcome::endNanos));
+        long failedMeanwhile = writes(outcomes, write -> write.startNanos() >= stoppedAt && write.failed()
+                && firstAck.map(ack -> write.startNanos() < ack.endNanos()).orElse(true)).size();
         Optional<Timeline.Event> writer = timeline.first(stoppedAt, event -> Timeline.TOPOLOGY.equals(event.source())
                 && event.what().startsWith("writer "));
         int lost = figures.stream().mapToInt(PhaseFigures::lost).sum();
         boolean met = firstAck.isPresent() && firstAck.get().endNanos() - stoppedAt <= 5_000_000_000L && lost == 0;
         return new Goal("promotion: writes succeed on the new primary within 5 s, 0 acknowledged writes lost", met,
-                String.format("first acknowledged write %s after the old primary began to stop; service switched "
-                                + "writer %s; acknowledged writes lost in the whole run: %d (in this phase: %d)",
-                        firstAck.map(write -> millis(write.endNanos() - stoppedAt)).orElse("never"),
+                String.format("old primary stopped in %s; first acknowledged write sent after that answered %s "
+                                + "after the stop began (%d writes failed until then); service switched writer %s; "
+                                + "acknowledged writes lost in the whole run: %d (in this phase: %d)",
+                        millis(goneAt - stoppedAt),
+                        firstAck.map(write -> millis(write.endNanos() - stoppedAt)).orElse("never"), failedMeanwhile,
                         writer.map(event -> "(" + event.what() + ") " + millis(event.atNanos() - stoppedAt)
                                 + " after").orElse("never"), lost, phase.lost()));
     }

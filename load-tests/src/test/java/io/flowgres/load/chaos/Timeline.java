@@ -36,9 +36,15 @@ final class Timeline {
         return phase;
     }
 
-    void enter(int index, String name) {
+    /**
+     * Makes a phase current and records that it began.
+     *
+     * @param index the phase's index
+     * @param begins the event's text
+     */
+    void enter(int index, String begins) {
         phase = index;
-        event(FAULT, "phase " + index + " begins: " + name);
+        event(FAULT, begins);
     }
 
     /**

@@ -57,6 +57,10 @@ final class TopologyWatch implements Runnable {
             String before = states.put(node.name(), state);
             if (!state.equals(before)) {
                 String reason = node.probeFailure() == null ? "" : " (" + node.probeFailure() + ")";
+                if (node.configuredRole().equals("replica") || node.status().equals("lagging")) {
+                    reason += String.format(" [lag %.2f s, %,d bytes%s]", node.lagSeconds(), node.lagBytes(),
+                            node.lagKnown() ? "" : ", unknown");
+                }
                 timeline.event(Timeline.TOPOLOGY, node.name() + " " + (before == null ? "" : before + " -> ")
                         + state + reason);
             }
@@ -67,5 +71,11 @@ final class TopologyWatch implements Runnable {
     static boolean leftUp(Timeline.Event event, String node) {
         return Timeline.TOPOLOGY.equals(event.source()) && event.what().startsWith(node + " up ")
                 && event.what().contains(" -> ") && !event.what().contains(" -> up ");
+    }
+
+    /** Whether a topology event says the prober found {@code node} down. */
+    static boolean wentDown(Timeline.Event event, String node) {
+        return Timeline.TOPOLOGY.equals(event.source()) && event.what().startsWith(node + " ")
+                && event.what().contains(" -> down ");
     }
 }
