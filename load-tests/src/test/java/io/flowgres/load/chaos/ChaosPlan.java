@@ -2,14 +2,18 @@ package io.flowgres.load.chaos;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The phases of a chaos run, in order, and the demo data it needs. Two plans: {@code ci} (closed
  * model of 16 users; a replica frozen in bursts, a replica killed and restarted, the primary
  * restarted; under a minute of load) and {@code full} (closed models of 16 and 64 users and an open
- * model, each healthy then with a replica frozen in bursts; then, in the open model, a replica
- * killed, a lagging replica, the primary frozen, the primary restarted and, last, a promotion).
+ * model, each alternating {@value #ROUNDS} times between healthy and a replica frozen in bursts;
+ * then, in the open model, a replica killed, a lagging replica, the primary frozen, the primary
+ * restarted and, last, a promotion). Phases of the same name and load model form a {@link Group},
+ * which the report counts as one.
  *
  * @param name the plan's name
  * @param phases the phases, in order; the first is a warm-up
@@ -21,6 +25,8 @@ record ChaosPlan(String name, List<Phase> phases, int pitches) {
     static final String CI = "ci";
     /** The plan that produces the figures. */
     static final String FULL = "full";
+    /** Rounds of healthy, then frozen replica, per load model of the full plan. */
+    static final int ROUNDS = 3;
 
     ChaosPlan {
         phases = List.copyOf(phases);
@@ -34,7 +40,8 @@ record ChaosPlan(String name, List<Phase> phases, int pitches) {
      *
      * @param name {@value #CI} or {@value #FULL}
      * @param openRate the open model's iterations per second (full plan)
-     * @param phaseSeconds the length of most phases (full plan)
+     * @param phaseSeconds the length of most phases, and of each healthy/frozen pair's rounds together
+     *        (full plan)
      * @return the plan
      * @throws IllegalArgumentException for another name
      */
@@ -62,9 +69,13 @@ record ChaosPlan(String name, List<Phase> phases, int pitches) {
         LoadModel open = LoadModel.open(openRate);
         List<Phase> phases = new ArrayList<>();
         phases.add(new Phase("warm-up", closed16, Fault.NONE, Duration.ofSeconds(20), true));
+        // Healthy and frozen alternate in rounds, so that drift on a shared machine hits both alike.
+        Duration round = Duration.ofSeconds(Math.max(3, phase.toSeconds() / ROUNDS));
         for (LoadModel load : List.of(closed16, closed64, open)) {
-            phases.add(phase(load, Fault.NONE, phase));
-            phases.add(phase(load, Fault.REPLICA_FROZEN_BURSTS, phase));
+            for (int i = 0; i < ROUNDS; i++) {
+                phases.add(phase(load, Fault.NONE, round));
+                phases.add(phase(load, Fault.REPLICA_FROZEN_BURSTS, round));
+            }
         }
         for (Fault fault : List.of(Fault.REPLICA_KILLED, Fault.REPLICA_LAGGING, Fault.PRIMARY_FROZEN,
                 Fault.PRIMARY_RESTARTED)) {
@@ -105,6 +116,47 @@ record ChaosPlan(String name, List<Phase> phases, int pitches) {
             }
         }
         return segments;
+    }
+
+    /**
+     * The phases grouped by name and load model, in order of first appearance: what the report and
+     * the goals count as one.
+     *
+     * @return the groups
+     */
+    List<Group> groups() {
+        Map<String, List<Integer>> indices = new LinkedHashMap<>();
+        for (int i = 0; i < phases.size(); i++) {
+            Phase phase = phases.get(i);
+            indices.computeIfAbsent(phase.name() + "|" + phase.load() + "|" + phase.warmUp(), key -> new ArrayList<>())
+                    .add(i);
+        }
+        return indices.values().stream().map(list -> new Group(phases.get(list.get(0)), list,
+                list.stream().map(i -> phases.get(i).duration()).reduce(Duration.ZERO, Duration::plus))).toList();
+    }
+
+    /**
+     * Phases of the same name and load model.
+     *
+     * @param phase the first of them
+     * @param indices their indices
+     * @param duration their total duration
+     */
+    record Group(Phase phase, List<Integer> indices, Duration duration) {
+
+        Group {
+            indices = List.copyOf(indices);
+        }
+
+        /** The indices for a table, e.g. {@code 1} or {@code 1,3,5}. */
+        String label() {
+            return String.join(",", indices.stream().map(String::valueOf).toList());
+        }
+
+        /** Whether phase {@code index} belongs to this group. */
+        boolean contains(int index) {
+            return indices.contains(index);
+        }
     }
 
     /**

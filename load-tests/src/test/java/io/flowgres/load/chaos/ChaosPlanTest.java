@@ -26,22 +26,35 @@ final class ChaosPlanTest {
     }
 
     @Test
-    void fullPlanGivesEachLoadModelAHealthyPhaseBeforeItsFrozenReplicaAndPromotesLast() {
-        ChaosPlan plan = ChaosPlan.named("full", 80, 10);
+    void fullPlanAlternatesHealthyAndFrozenRoundsPerLoadModelAndPromotesLast() {
+        ChaosPlan plan = ChaosPlan.named("full", 80, 15);
 
         List<ChaosPlan.Segment> segments = plan.segments();
         assertThat(segments).extracting(ChaosPlan.Segment::load).containsExactly(LoadModel.closed(16),
                 LoadModel.closed(64), LoadModel.open(80));
-        assertThat(segments.get(1).offset()).isEqualTo(Duration.ofSeconds(40));
-        assertThat(segments.get(2).offset()).isEqualTo(Duration.ofSeconds(60));
-        for (ChaosPlan.Segment segment : segments) {
-            assertThat(plan.phases().get(segment.firstPhase() == 0 ? 1 : segment.firstPhase()).fault())
-                    .isEqualTo(Fault.NONE);
-            assertThat(plan.phases().get(segment.firstPhase() == 0 ? 2 : segment.firstPhase() + 1).fault())
-                    .isEqualTo(Fault.REPLICA_FROZEN_BURSTS);
-        }
+        assertThat(segments.get(1).offset()).isEqualTo(Duration.ofSeconds(50));
+        assertThat(segments.get(2).offset()).isEqualTo(Duration.ofSeconds(80));
+        assertThat(plan.phases().subList(1, 7)).extracting(Phase::fault).containsExactly(Fault.NONE,
+                Fault.REPLICA_FROZEN_BURSTS, Fault.NONE, Fault.REPLICA_FROZEN_BURSTS, Fault.NONE,
+                Fault.REPLICA_FROZEN_BURSTS);
         assertThat(plan.phases().get(plan.phases().size() - 1).fault()).isEqualTo(Fault.PROMOTION);
         assertThat(segments.get(2).offset().plus(segments.get(2).duration())).isEqualTo(plan.total());
+    }
+
+    @Test
+    void roundsOfOnePhaseFormOneGroupInOrderOfFirstAppearance() {
+        ChaosPlan plan = ChaosPlan.named("full", 80, 15);
+
+        List<ChaosPlan.Group> groups = plan.groups();
+        assertThat(groups).hasSize(1 + 3 * 2 + 5);
+        assertThat(groups.get(0).phase().warmUp()).isTrue();
+        assertThat(groups.get(1).indices()).containsExactly(1, 3, 5);
+        assertThat(groups.get(1).label()).isEqualTo("1,3,5");
+        assertThat(groups.get(1).duration()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(groups.get(2).phase().fault()).isEqualTo(Fault.REPLICA_FROZEN_BURSTS);
+        assertThat(groups.get(3).phase().load()).isEqualTo(LoadModel.closed(64));
+        assertThat(groups.get(3).contains(7)).isTrue();
+        assertThat(ChaosPlan.named("ci", 100, 15).groups()).hasSize(5);
     }
 
     @Test

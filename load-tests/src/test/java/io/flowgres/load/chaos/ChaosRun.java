@@ -128,10 +128,9 @@ final class ChaosRun implements AutoCloseable {
                     Integer::sum));
         }
         List<PhaseFigures> figures = new ArrayList<>();
-        for (int i = 0; i < plan.phases().size(); i++) {
-            int index = i;
-            figures.add(PhaseFigures.of(i, plan.phases().get(i),
-                    outcomes.stream().filter(outcome -> outcome.phase() == index).toList(), titles));
+        for (ChaosPlan.Group group : plan.groups()) {
+            figures.add(PhaseFigures.of(group, outcomes.stream().filter(outcome -> group.contains(outcome.phase()))
+                    .toList(), titles));
         }
         List<Goals.Goal> goals = Goals.judge(figures, outcomes, timeline);
         List<String> violations = new ArrayList<>(ChaosVerdict.violations(figures, scheduler.errors(),
@@ -150,7 +149,7 @@ final class ChaosRun implements AutoCloseable {
                         + "15 % POST, 15 % POST then GET of it with its Flowgres-Consistency token",
                 violations.isEmpty() ? "verdict: passed" : "verdict: FAILED: " + String.join("; ", violations));
         String report = ChaosReport.markdown(plan, figures, timeline, goals, notes,
-                ServiceMeters.deltas(scheduler.snapshots()));
+                ServiceMeters.deltas(scheduler.snapshots(), plan.groups()).stream().map(ServiceMeters::line).toList());
         System.out.println();
         System.out.println(report);
         write(out.resolve("report-" + plan.name() + ".md"), report);

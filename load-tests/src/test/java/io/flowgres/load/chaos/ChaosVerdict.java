@@ -32,7 +32,7 @@ public final class ChaosVerdict {
     static List<String> violations(List<PhaseFigures> figures, List<String> faultErrors, long dropped) {
         List<String> violations = new ArrayList<>();
         for (PhaseFigures phase : figures) {
-            String where = "phase " + phase.index() + " (" + phase.phase().name() + "): ";
+            String where = "phase " + phase.group().label() + " (" + phase.name() + "): ";
             if (phase.lost() > 0) {
                 violations.add(where + phase.lost() + " acknowledged writes lost");
             }

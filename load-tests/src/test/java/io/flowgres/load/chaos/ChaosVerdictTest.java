@@ -17,13 +17,14 @@ final class ChaosVerdictTest {
 
     private static final Phase PHASE = new Phase("healthy", LoadModel.closed(16), Fault.NONE, Duration.ofSeconds(8),
             false);
+    private static final ChaosPlan.Group GROUP = new ChaosPlan.Group(PHASE, List.of(1), PHASE.duration());
 
     @TempDir
     Path directory;
 
     @Test
     void cleanRunHasNoViolationsAndPasses() {
-        PhaseFigures figures = PhaseFigures.of(1, PHASE, List.of(new Outcome(Outcome.Kind.WRITE, 1, 0, 1, 201, "",
+        PhaseFigures figures = PhaseFigures.of(GROUP, List.of(new Outcome(Outcome.Kind.WRITE, 1, 0, 1, 201, "",
                 "a", false, false)), Map.of("a", 1));
         Path file = directory.resolve("verdict-ci.txt");
 
@@ -34,7 +35,7 @@ final class ChaosVerdictTest {
 
     @Test
     void lostWriteFailedReadUndrivenFaultAndDroppedOutcomesEachFailTheRun() throws IOException {
-        PhaseFigures figures = PhaseFigures.of(1, PHASE, List.of(
+        PhaseFigures figures = PhaseFigures.of(GROUP, List.of(
                 new Outcome(Outcome.Kind.WRITE, 1, 0, 1, 201, "", "a", false, false),
                 new Outcome(Outcome.Kind.BY_ID, 1, 0, 1, 503, "Database unavailable", "", true, false)), Map.of());
         Path file = directory.resolve("verdict-ci.txt");
@@ -43,8 +44,8 @@ final class ChaosVerdictTest {
         ChaosVerdict.write(file, violations);
 
         assertThat(violations).containsExactly(
-                "phase 1 (healthy): 1 acknowledged writes lost",
-                "phase 1 (healthy): 1 failed reads: by id: 503 Database unavailable x 1",
+                "phase 1 (healthy, closed 16): 1 acknowledged writes lost",
+                "phase 1 (healthy, closed 16): 1 failed reads: by id: 503 Database unavailable x 1",
                 "fault not driven: phase 3: boom",
                 "2 outcomes were not recorded (recorder full)");
         assertThatIllegalStateException().isThrownBy(() -> ChaosVerdict.main(new String[] {file.toString()}))

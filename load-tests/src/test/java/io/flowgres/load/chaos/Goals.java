@@ -64,13 +64,15 @@ final class Goals {
         // tells reads that waited on the frozen replica from those slowed by the thaw that follows.
         long[] slow = new long[3];
         long bound = (long) (healthy.reads().p99() * 1e6);
-        timeline.first(0, event -> event.isFault(phaseBegins(frozen.index(), frozen.phase())))
-                .ifPresent(begin -> outcomes.stream()
-                        .filter(read -> read.phase() == frozen.index() && read.isRead() && read.latencyNanos() > bound)
-                        .forEach(read -> {
-                            long inCycle = Math.floorMod(read.startNanos() - begin.atNanos(), 1_000_000_000L);
-                            slow[inCycle < 300_000_000L ? 0 : inCycle < 600_000_000L ? 1 : 2]++;
-                        }));
+        for (int index : frozen.group().indices()) {
+            timeline.first(0, event -> event.isFault(phaseBegins(index, frozen.phase())))
+                    .ifPresent(begin -> outcomes.stream()
+                            .filter(read -> read.phase() == index && read.isRead() && read.latencyNanos() > bound)
+                            .forEach(read -> {
+                                long inCycle = Math.floorMod(read.startNanos() - begin.atNanos(), 1_000_000_000L);
+                                slow[inCycle < 300_000_000L ? 0 : inCycle < 600_000_000L ? 1 : 2]++;
+                            }));
+        }
         return new Goal("replica frozen 300 ms/s, " + frozen.phase().load().label()
                 + ": read p99 within 1.5x healthy, zero failed reads, no read over 1 s", met,
                 String.format("read p99 %s ms vs %s ms healthy (%.2fx); failed reads %d; reads over 1 s %d; "
@@ -127,7 +129,7 @@ final class Goals {
         Optional<Outcome> firstAck = writes(outcomes, write -> write.startNanos() >= resumedAt
                 && write.acknowledged()).stream().min(Comparator.comparingLong(Outcome::endNanos));
         Optional<Outcome> lastFailure = writes(outcomes, write -> write.startNanos() >= resumedAt
-                && write.phase() == phase.index() && write.failed()).stream()
+                && phase.group().contains(write.phase()) && write.failed()).stream()
                 .max(Comparator.comparingLong(Outcome::endNanos));
         boolean resumeMet = firstAck.isPresent() && firstAck.get().endNanos() - resumedAt <= 2_000_000_000L;
         Goal resume = new Goal("primary frozen: writes resume within 2 s of the primary answering again", resumeMet,

@@ -6,11 +6,10 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * The figures of one phase, computed from the recorded outcomes of the requests sent during it and
- * from the titles found in the database afterwards.
+ * The figures of a group of phases (one phase, or the rounds of one), computed from the recorded
+ * outcomes of the requests sent during them and from the titles found in the database afterwards.
  *
- * @param index the phase's index
- * @param phase the phase
+ * @param group the phases
  * @param all latencies of every request
  * @param reads latencies of the reads (by id, browse pages, reads of one's own writes)
  * @param writes latencies of the writes
@@ -25,21 +24,20 @@ import java.util.TreeMap;
  * @param appliedAnyway failed writes whose title is in the database, by {@link Outcome#failureKey()}
  * @param failedRequests failed requests of any kind
  */
-record PhaseFigures(int index, Phase phase, Latencies all, Latencies reads, Latencies writes,
+record PhaseFigures(ChaosPlan.Group group, Latencies all, Latencies reads, Latencies writes,
         SortedMap<String, Integer> failedReads, SortedMap<String, Integer> failedWrites, int readsOverOneSecond,
         int ownReads, int staleReads, int acknowledged, int lost, int duplicated,
         SortedMap<String, Integer> appliedAnyway, int failedRequests) {
 
     /**
-     * Computes a phase's figures.
+     * Computes a group of phases' figures.
      *
-     * @param index the phase's index
-     * @param phase the phase
-     * @param outcomes the outcomes of the requests sent during the phase
+     * @param group the phases
+     * @param outcomes the outcomes of the requests sent during them
      * @param titles how many rows the database holds per written title
      * @return the figures
      */
-    static PhaseFigures of(int index, Phase phase, List<Outcome> outcomes, Map<String, Integer> titles) {
+    static PhaseFigures of(ChaosPlan.Group group, List<Outcome> outcomes, Map<String, Integer> titles) {
         List<Outcome> reads = outcomes.stream().filter(Outcome::isRead).toList();
         List<Outcome> writes = outcomes.stream().filter(outcome -> !outcome.isRead()).toList();
         SortedMap<String, Integer> failedReads = new TreeMap<>();
@@ -64,13 +62,23 @@ record PhaseFigures(int index, Phase phase, Latencies all, Latencies reads, Late
                 }
             }
         }
-        return new PhaseFigures(index, phase, Latencies.of(outcomes), Latencies.of(reads), Latencies.of(writes),
+        return new PhaseFigures(group, Latencies.of(outcomes), Latencies.of(reads), Latencies.of(writes),
                 failedReads, failedWrites,
                 (int) reads.stream().filter(read -> read.latencyNanos() > 1_000_000_000L).count(),
                 (int) reads.stream().filter(read -> read.kind() == Outcome.Kind.OWN_READ).count(),
                 (int) reads.stream().filter(Outcome::stale).count(),
                 (int) writes.stream().filter(Outcome::acknowledged).count(), lost, duplicated, appliedAnyway,
                 (int) outcomes.stream().filter(Outcome::failed).count());
+    }
+
+    /** The (first) phase these figures are of. */
+    Phase phase() {
+        return group.phase();
+    }
+
+    /** The phases' name for tables and messages. */
+    String name() {
+        return (phase().warmUp() ? "warm-up (not judged)" : phase().name()) + ", " + phase().load().label();
     }
 
     /** Failed reads of any kind. */

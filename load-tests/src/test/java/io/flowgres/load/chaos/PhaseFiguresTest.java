@@ -12,6 +12,7 @@ final class PhaseFiguresTest {
 
     private static final Phase PHASE = new Phase("primary restarted", LoadModel.closed(16), Fault.PRIMARY_RESTARTED,
             Duration.ofSeconds(10), false);
+    private static final ChaosPlan.Group GROUP = new ChaosPlan.Group(PHASE, List.of(0), PHASE.duration());
 
     private static Outcome write(String title, int status, String problem, boolean retryAfter) {
         return new Outcome(Outcome.Kind.WRITE, 0, 0, 5_000_000, status, problem, title, retryAfter, false);
@@ -24,7 +25,7 @@ final class PhaseFiguresTest {
 
     @Test
     void acknowledgedWriteMissingFromTheDatabaseIsLostAndOnePresentTwiceIsDuplicated() {
-        PhaseFigures figures = PhaseFigures.of(0, PHASE, List.of(
+        PhaseFigures figures = PhaseFigures.of(GROUP, List.of(
                 write("a", 201, "", false), write("b", 201, "", false), write("c", 201, "", false)),
                 Map.of("a", 1, "c", 2));
 
@@ -36,7 +37,7 @@ final class PhaseFiguresTest {
 
     @Test
     void failedWritesAreCountedByStatusAndProblemAndThoseAppliedAnywayByTheSameKey() {
-        PhaseFigures figures = PhaseFigures.of(0, PHASE, List.of(
+        PhaseFigures figures = PhaseFigures.of(GROUP, List.of(
                 write("a", 503, "Database unavailable", true),
                 write("b", 503, "Database unavailable", false),
                 write("c", 500, "Outcome unknown", false),
@@ -58,7 +59,7 @@ final class PhaseFiguresTest {
 
     @Test
     void staleReadOfOnesOwnWriteIsAFailedReadAndSlowReadsAreCounted() {
-        PhaseFigures figures = PhaseFigures.of(0, PHASE, List.of(
+        PhaseFigures figures = PhaseFigures.of(GROUP, List.of(
                 read(Outcome.Kind.OWN_READ, 404, 3, true),
                 read(Outcome.Kind.BY_ID, 200, 1_200, false),
                 read(Outcome.Kind.BROWSE, 200, 20, false)),

@@ -13,7 +13,8 @@ import io.micrometer.core.instrument.Timer;
 /**
  * What the service itself counted, read from its meter registry at each phase boundary: database
  * attempts per node ({@code flowgres.query}), routing decisions ({@code flowgres.routing.decisions}),
- * retries and hedges by reason ({@code flowgres.retries}), unknown outcomes and timeouts. The
+ * retries and hedges by reason ({@code flowgres.retries}), connections created and destroyed per
+ * node ({@code flowgres.pool.events}), unknown outcomes and timeouts. The
  * differences between two snapshots tell where a phase's work went.
  */
 final class ServiceMeters {
@@ -33,6 +34,9 @@ final class ServiceMeters {
                         counter.count());
             } else if (name.equals("flowgres.retries") && meter instanceof Counter counter) {
                 add(counts, "retries " + meter.getId().getTag("reason"), counter.count());
+            } else if (name.equals("flowgres.pool.events") && meter instanceof Counter counter) {
+                add(counts, "connections " + meter.getId().getTag("event") + " " + meter.getId().getTag("node"),
+                        counter.count());
             } else if ((name.equals("flowgres.outcome.unknown") || name.equals("flowgres.timeouts"))
                     && meter instanceof Counter counter) {
                 add(counts, name.substring("flowgres.".length()), counter.count());
@@ -42,25 +46,35 @@ final class ServiceMeters {
     }
 
     /**
-     * Per phase, the counts that changed during it, as {@code key +n} items.
+     * What changed during each group of phases, summed over its phases.
      *
      * @param snapshots one snapshot per phase boundary, the first at the first phase's start
-     * @return one line per phase (fewer when the run stopped early)
+     * @param groups the groups of phases
+     * @return per group, the counts that changed, by key
      */
-    static List<String> deltas(List<Map<String, Double>> snapshots) {
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i + 1 < snapshots.size(); i++) {
-            Map<String, Double> before = snapshots.get(i);
-            StringBuilder line = new StringBuilder();
-            snapshots.get(i + 1).forEach((key, value) -> {
-                long delta = Math.round(value - before.getOrDefault(key, 0.0));
-                if (delta != 0) {
-                    line.append(line.length() == 0 ? "" : ", ").append(key).append(String.format(" %,d", delta));
+    static List<Map<String, Long>> deltas(List<Map<String, Double>> snapshots, List<ChaosPlan.Group> groups) {
+        List<Map<String, Long>> deltas = new ArrayList<>();
+        for (ChaosPlan.Group group : groups) {
+            Map<String, Long> sum = new TreeMap<>();
+            for (int index : group.indices()) {
+                if (index + 1 < snapshots.size()) {
+                    Map<String, Double> before = snapshots.get(index);
+                    snapshots.get(index + 1).forEach((key, value) -> sum.merge(key,
+                            Math.round(value - before.getOrDefault(key, 0.0)), Long::sum));
                 }
-            });
-            lines.add(line.toString());
+            }
+            sum.values().removeIf(delta -> delta == 0);
+            deltas.add(sum);
         }
-        return lines;
+        return deltas;
+    }
+
+    /** Counts as {@code key n, key n}, for a table cell. */
+    static String line(Map<String, Long> counts) {
+        StringBuilder line = new StringBuilder();
+        counts.forEach((key, count) -> line.append(line.length() == 0 ? "" : ", ").append(key)
+                .append(String.format(" %,d", count)));
+        return line.toString();
     }
 
     private static void add(Map<String, Double> counts, String key, double value) {
