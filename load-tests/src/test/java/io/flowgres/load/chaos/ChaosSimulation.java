@@ -97,6 +97,7 @@ public final class ChaosSimulation extends Simulation {
                 .maxDuration(plan.total().plusSeconds(60));
     }
 
+    /** Starts the local cluster and the service on it; the fault scheduler waits for the first request. */
     @Override
     public void before() {
         System.out.printf("Chaos plan '%s': %d phases, %d s of load; starting a cluster and the service on "
@@ -110,6 +111,10 @@ public final class ChaosSimulation extends Simulation {
         run = ChaosRun.start(plan, port, out);
     }
 
+    /**
+     * Audits the writes, prints and writes the report and the verdict, and stops the service and every
+     * server, whatever happened.
+     */
     @Override
     public void after() {
         try (ChaosRun finished = run) {
