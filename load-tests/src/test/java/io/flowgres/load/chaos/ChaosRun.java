@@ -70,10 +70,18 @@ final class ChaosRun implements AutoCloseable {
      */
     static ChaosRun start(ChaosPlan plan, int port, Path out) {
         LocalCluster cluster = LocalCluster.start(2);
+        ConfigurableApplicationContext service = null;
         try {
-            return new ChaosRun(plan, out, cluster, ChaosService.start(cluster, port, plan.pitches()));
+            service = ChaosService.start(cluster, port, plan.pitches());
+            return new ChaosRun(plan, out, cluster, service);
         } catch (RuntimeException | Error e) {
-            cluster.close();
+            try {
+                if (service != null) {
+                    service.close();
+                }
+            } finally {
+                cluster.close();
+            }
             throw e;
         }
     }
