@@ -1,0 +1,67 @@
+package io.flowgres.load.chaos;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.flowgres.local.LocalCluster;
+import io.flowgres.local.LocalNode;
+import io.flowgres.web.FlowgresApplication;
+import org.springframework.boot.SpringApplication;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The reference service as the chaos run starts it: in this JVM, on 127.0.0.1, against every node
+ * of the local cluster, with the cache off (every read reaches the database), writes following a
+ * promoted replica after 1 s, and quiet logs. Everything else is the service's defaults: the
+ * production pool preset (10-30 connections per node) and the {@code flowgres.availability.*}
+ * defaults included.
+ */
+final class ChaosService {
+
+    private ChaosService() {
+    }
+
+    /** A free TCP port on 127.0.0.1 now (the service binds it a moment later). */
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port on 127.0.0.1", e);
+        }
+    }
+
+    /**
+     * Starts the service; it migrates and seeds the demo data on the cluster's primary.
+     *
+     * @param cluster the cluster to serve from
+     * @param port the port to listen on
+     * @param pitches how many demo pitches to seed
+     * @return the running application; close it to stop the service
+     */
+    static ConfigurableApplicationContext start(LocalCluster cluster, int port, int pitches) {
+        List<String> args = new ArrayList<>(List.of(
+                "--server.address=127.0.0.1",
+                "--server.port=" + port,
+                "--flowgres.primary.url=" + cluster.primary().r2dbcUrl(),
+                "--flowgres.username=" + cluster.user(),
+                "--flowgres.password=" + cluster.password(),
+                "--flowgres.cache.enabled=false",
+                "--flowgres.availability.failover-after=1s",
+                "--flowgres.demo.users=1000",
+                "--flowgres.demo.pitches=" + pitches,
+                "--spring.main.banner-mode=off",
+                "--logging.level.root=WARN",
+                // Every request is slow on a saturated machine; the report has the figures.
+                "--logging.level.io.flowgres.metrics.SlowQueryLog=ERROR"));
+        for (int i = 0; i < cluster.replicas().size(); i++) {
+            LocalNode replica = cluster.replicas().get(i);
+            args.add("--flowgres.replicas[" + i + "].name=" + replica.name());
+            args.add("--flowgres.replicas[" + i + "].url=" + replica.r2dbcUrl());
+        }
+        return SpringApplication.run(FlowgresApplication.class, args.toArray(String[]::new));
+    }
+}
