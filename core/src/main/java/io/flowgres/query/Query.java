@@ -26,9 +26,16 @@ public final class Query {
     private final @Nullable Duration timeout;
     private final boolean idempotent;
     private final @Nullable ConsistencyToken consistency;
+    private final boolean hedged;
 
     private Query(String name, @Nullable Route route, @Nullable Duration timeout, boolean idempotent,
             @Nullable ConsistencyToken consistency) {
+        this(name, route, timeout, idempotent, consistency, true);
+    }
+
+    private Query(String name, @Nullable Route route, @Nullable Duration timeout, boolean idempotent,
+            @Nullable ConsistencyToken consistency, boolean hedged) {
+        this.hedged = hedged;
         this.name = name;
         this.route = route;
         this.timeout = timeout;
@@ -57,7 +64,7 @@ public final class Query {
      * @return the copy
      */
     public Query withRoute(Route route) {
-        return new Query(name, Checks.notNull(route, "route"), timeout, idempotent, consistency);
+        return new Query(name, Checks.notNull(route, "route"), timeout, idempotent, consistency, hedged);
     }
 
     /**
@@ -67,7 +74,7 @@ public final class Query {
      * @return the copy
      */
     public Query withTimeout(Duration timeout) {
-        return new Query(name, route, Checks.positive(timeout, "timeout"), idempotent, consistency);
+        return new Query(name, route, Checks.positive(timeout, "timeout"), idempotent, consistency, hedged);
     }
 
     /**
@@ -78,7 +85,7 @@ public final class Query {
      * @return the copy
      */
     public Query idempotent() {
-        return new Query(name, route, timeout, true, consistency);
+        return new Query(name, route, timeout, true, consistency, hedged);
     }
 
     /**
@@ -89,7 +96,7 @@ public final class Query {
      * @return the copy
      */
     public Query withConsistency(@Nullable ConsistencyToken token) {
-        return new Query(name, route, timeout, idempotent, token);
+        return new Query(name, route, timeout, idempotent, token, hedged);
     }
 
     /** The token a read must be consistent with, or {@code null}. */
@@ -110,6 +117,22 @@ public final class Query {
     /** The deadline, or {@code null} for the cluster's default. */
     public @Nullable Duration timeout() {
         return timeout;
+    }
+
+    /** Whether this is a long stream paced by its consumer (see {@link #streaming()}). */
+    public boolean isStreaming() {
+        return !hedged;
+    }
+
+    /**
+     * A copy marked as a long stream paced by its consumer, such as an export: it is never hedged (a
+     * stream read twice on two replicas costs twice and gains nothing once its first row has come),
+     * and its silence is not taken for a hung node (back-pressure is silent).
+     *
+     * @return the copy
+     */
+    public Query streaming() {
+        return new Query(name, route, timeout, idempotent, consistency, false);
     }
 
     /** Whether the query may be retried after it may have reached the server. */

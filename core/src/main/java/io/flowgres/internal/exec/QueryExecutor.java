@@ -186,7 +186,8 @@ public final class QueryExecutor {
             Duration share = Duration.ofNanos(remaining / attemptsLeft);
             Flux<R> first = onNode(operation, bodies, number, node, share);
             Duration hedgeAfter = hedgeDelay();
-            if (hedgeAfter == null || operation.kind() != OperationKind.READ || operation.route() == Route.PRIMARY) {
+            if (hedgeAfter == null || operation.kind() != OperationKind.READ || operation.route() == Route.PRIMARY
+                    || operation.query().isStreaming()) {
                 return first;
             }
             return Hedging.race(first, () -> hedge(operation, bodies, number, failedNodes, node, share), hedgeAfter,
@@ -235,7 +236,7 @@ public final class QueryExecutor {
                     node.role());
             long started = now();
             boolean replicaRead = operation.kind() == OperationKind.READ && node != router.writer();
-            return node.run(bodies.apply(tracker), share)
+            return node.run(bodies.apply(tracker), share, !operation.query().isStreaming())
                     .doOnNext(item -> tracker.emitted())
                     .doOnComplete(() -> {
                         node.health().recordSuccess(now());

@@ -205,10 +205,13 @@ public final class Node {
      *
      * @param work what to do with the connection; subscribed once per call
      * @param deadline the bound on the attempt, or {@code null} for none
+     * @param watchSilence whether silence past the node's usual latency triggers liveness checks
+     *        (not for streams paced by their consumer)
      * @param <T> the type of the results
      * @return the results
      */
-    public <T> Flux<T> run(Function<? super Connection, ? extends Publisher<T>> work, @Nullable Duration deadline) {
+    public <T> Flux<T> run(Function<? super Connection, ? extends Publisher<T>> work, @Nullable Duration deadline,
+            boolean watchSilence) {
         Flux<T> attempt = Flux.defer(() -> {
             long[] acquiredAt = {0};
             boolean[] answered = {false};
@@ -235,8 +238,10 @@ public final class Node {
             Mono<Long> expiry = Mono.delay(deadline, timer).cache();
             attempt = attempt.timeout(expiry, item -> expiry);
         }
-        attempt = SilenceWatchdog.watch(attempt, name(), silenceWindow(), availability.silenceCeiling(),
-                this::isAlive, timer);
+        if (watchSilence) {
+            attempt = SilenceWatchdog.watch(attempt, name(), silenceWindow(), availability.silenceCeiling(),
+                    this::isAlive, timer);
+        }
         Flux<T> guarded = attempt
                 .transformDeferred(CircuitBreakerOperator.of(gate.breaker()))
                 .doOnSubscribe(subscription -> load.started())

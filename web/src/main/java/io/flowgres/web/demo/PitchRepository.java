@@ -45,7 +45,8 @@ public final class PitchRepository {
     private static final Query UPDATE = Query.named("pitches.update");
     private static final Query DELETE = Query.named("pitches.delete");
     private static final Query BROWSE = Query.named("pitches.browse");
-    private static final Query EXPORT = Query.named("pitches.export").withTimeout(java.time.Duration.ofMinutes(30));
+    private static final Query EXPORT = Query.named("pitches.export").withTimeout(java.time.Duration.ofMinutes(30))
+            .streaming();
     private static final int EXPORT_FETCH_SIZE = 500;
     private static final Query CREATE = Query.named("pitches.create");
     private static final Query CREATE_BATCH = Query.named("pitches.createBatch");
