@@ -142,7 +142,8 @@ public final class QueryExecutor {
                             number < operation.policy().maxAttempts(), operation.deadlineNanos() - now() > 0,
                             config.retryLockNotAvailable());
                     if (verdict == RetryDecision.Verdict.RETRY) {
-                        if (budget.tryRetry()) {
+                        // Passing over a node at its limit sends nothing anywhere: it spends no budget.
+                        if (error instanceof NodeOverloadedException || budget.tryRetry()) {
                             metrics.recordRetry(operation.query().name(), SqlStates.reason(error));
                             Set<String> excluded = attempt.nodeFailed() && attempt.node() != null
                                     ? with(failedNodes, attempt.node())

@@ -40,7 +40,8 @@ final class FrozenNodesIT {
     @BeforeAll
     static void connect(PostgresCluster cluster) {
         ClusterConfig config = cluster.clusterConfig()
-                .pool(PoolPolicy.test())
+                // Room for the test's 16 concurrent reads: this test is about a frozen node, not overload.
+                .pool(PoolPolicy.staging())
                 .queryTimeout(Duration.ofSeconds(20))
                 .routing(RoutingPolicy.builder().probeInterval(Duration.ofMillis(200))
                         .probeTimeout(Duration.ofMillis(500)).build())
