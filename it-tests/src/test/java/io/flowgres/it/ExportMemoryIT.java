@@ -1,6 +1,7 @@
 package io.flowgres.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -46,6 +47,7 @@ final class ExportMemoryIT {
     private static final int PITCHES = 1_000_000;
     private static final Pattern ID = Pattern.compile("^\\{\"id\":(\\d+),");
     private static final String EXPORT_QUERY = "SELECT id, owner_id%";
+    private static final Duration BODY_DEADLINE = Duration.ofMinutes(3);
 
     private PostgresCluster cluster;
     private ForkedReferenceService service;
@@ -72,14 +74,17 @@ final class ExportMemoryIT {
         assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
                 type -> assertThat(type).startsWith("application/x-ndjson"));
         BitSet ids = new BitSet(PITCHES + 1);
-        long lines;
-        try (Stream<String> body = response.body()) {
-            lines = body.peek(line -> {
-                Matcher id = ID.matcher(line);
-                assertThat(id.find()).as("an NDJSON pitch: %s", line).isTrue();
-                ids.set(Integer.parseInt(id.group(1)));
-            }).count();
-        }
+        // A body that stops coming fails the test with the service's log named, instead of hanging the
+        // build: the request timeout covers only the wait for the headers.
+        long lines = assertTimeoutPreemptively(BODY_DEADLINE, () -> {
+            try (Stream<String> body = response.body()) {
+                return body.peek(line -> {
+                    Matcher id = ID.matcher(line);
+                    assertThat(id.find()).as("an NDJSON pitch: %s", line).isTrue();
+                    ids.set(Integer.parseInt(id.group(1)));
+                }).count();
+            }
+        }, () -> "the export did not end within " + BODY_DEADLINE + "; see " + service.log().toAbsolutePath());
         assertThat(lines).isEqualTo(PITCHES);
         assertThat(ids.cardinality()).as("every pitch exactly once").isEqualTo(PITCHES);
         assertThat(service.isAlive()).as("the service survived; see %s", service.log()).isTrue();

@@ -12,8 +12,7 @@ import io.flowgres.Flowgres;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.health.HealthMonitor;
 import io.flowgres.health.HealthPolicy;
-import io.flowgres.health.HealthStatus;
-import io.flowgres.health.NodeReport;
+import io.flowgres.health.HealthReport;
 import io.flowgres.local.PostgresCluster;
 import io.flowgres.query.ConflictException;
 import io.flowgres.query.Query;
@@ -154,13 +153,13 @@ final class FlowgresFacadeIT {
                 .checkTimeout(Duration.ofSeconds(2)).build())) {
             health.deep().as(StepVerifier::create)
                     .assertNext(report -> {
-                        assertThat(report.status()).isEqualTo(HealthStatus.UP);
-                        assertThat(report.nodes()).extracting(NodeReport::name)
+                        assertThat(report.status()).isEqualTo(HealthReport.Status.UP);
+                        assertThat(report.nodes()).extracting(HealthReport.NodeReport::name)
                                 .containsExactly("primary", "replica-1", "replica-2");
-                        assertThat(report.nodes()).extracting(NodeReport::role)
+                        assertThat(report.nodes()).extracting(HealthReport.NodeReport::role)
                                 .containsExactly("primary", "replica", "replica");
                         assertThat(report.nodes()).allSatisfy(node -> {
-                            assertThat(node.status()).isEqualTo(HealthStatus.UP);
+                            assertThat(node.status()).isEqualTo(HealthReport.Status.UP);
                             assertThat(node.latencyMillis()).as("a probe round trip").isPositive();
                         });
                     })

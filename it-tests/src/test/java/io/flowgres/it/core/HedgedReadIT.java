@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import io.flowgres.Flowgres;
+import io.flowgres.cluster.AvailabilityPolicy;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.cluster.RoutingPolicy;
 import io.flowgres.local.PostgresCluster;
@@ -131,8 +132,13 @@ final class HedgedReadIT {
 
     private Flowgres flowgres(@Nullable Duration hedgeAfter, Balancer balancer) {
         RoutingPolicy routing = RoutingPolicy.builder().hedgeAfter(hedgeAfter).build();
-        // No background probes: the frozen replica stays in rotation for the whole test.
-        return Flowgres.builder(cluster.clusterConfig().pool(PoolPolicy.test()).routing(routing).build())
+        // No background probes and no liveness checks on silent nodes: the frozen replica stays in
+        // rotation, and reads stuck on it stay there, for the whole test (on a slow machine the 200
+        // reads below outlast the default 1 s silence ceiling). What is tested is the balancer.
+        AvailabilityPolicy patient = AvailabilityPolicy.builder().silence(Duration.ofMinutes(5), Duration.ofMinutes(5))
+                .build();
+        return Flowgres.builder(cluster.clusterConfig().pool(PoolPolicy.test()).routing(routing)
+                        .availability(patient).build())
                 .balancer(balancer).probing(false).build();
     }
 
