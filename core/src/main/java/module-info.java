@@ -11,7 +11,6 @@ module io.flowgres.core {
     exports io.flowgres.health;
     exports io.flowgres.metrics;
     exports io.flowgres.cache;
-    exports io.flowgres.paging;
 
     requires transitive reactor.core;
     requires transitive org.reactivestreams;

@@ -1,28 +1,16 @@
 package io.flowgres;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 
 import io.flowgres.cluster.ClusterConfig;
-import io.flowgres.cluster.NodeConfig;
 import io.flowgres.internal.Checks;
-import io.flowgres.internal.SqlStates;
+import io.flowgres.internal.exec.Engine;
 import io.flowgres.internal.exec.OperationKind;
 import io.flowgres.internal.exec.QueryExecutor;
-import io.flowgres.internal.metrics.NodeGauges;
-import io.flowgres.internal.metrics.PoolMeters;
-import io.flowgres.internal.metrics.QueryMetrics;
 import io.flowgres.internal.node.Node;
-import io.flowgres.internal.node.NodeConnections;
-import io.flowgres.internal.node.NodeRole;
-import io.flowgres.internal.routing.Prober;
-import io.flowgres.internal.routing.Router;
 import io.flowgres.metrics.QueryStats;
 import io.flowgres.metrics.SlowQueryLog;
 import io.flowgres.query.Committed;
@@ -30,12 +18,9 @@ import io.flowgres.query.OutcomeUnknownException;
 import io.flowgres.query.Query;
 import io.flowgres.routing.Balancer;
 import io.flowgres.routing.Topology;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.r2dbc.spi.Connection;
-import io.r2dbc.spi.ConnectionFactory;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -98,45 +83,18 @@ import reactor.core.scheduler.Schedulers;
  */
 public final class Flowgres implements AutoCloseable {
 
-    private static final Duration IDLE_POLL = Duration.ofMillis(50);
-
     private final ClusterConfig config;
-    private final List<Node> nodes;
     private final MeterRegistry meterRegistry;
+    private final Engine engine;
     private final QueryExecutor executor;
-    private final QueryMetrics metrics;
-    private final Router router;
-    private final Prober prober;
-    private final Scheduler scheduler;
-    private final Map<String, ConnectionFactory> dedicatedFactories = new ConcurrentHashMap<>();
 
     private Flowgres(Builder builder) {
         this.config = builder.config;
         this.meterRegistry = builder.meterRegistry;
-        this.scheduler = builder.scheduler;
-        CircuitBreakerRegistry breakers = CircuitBreakerRegistry
-                .of(config.breaker().toCircuitBreakerConfig(SqlStates::isInfrastructureFailure));
-        TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(meterRegistry);
-        List<Node> opened = new ArrayList<>();
-        for (NodeConfig node : config.nodes()) {
-            NodeRole role = opened.isEmpty() ? NodeRole.PRIMARY : NodeRole.REPLICA;
-            PoolMeters meters = new PoolMeters(meterRegistry, node.name(), role);
-            Node created = Node.open(node, role, config, breakers.circuitBreaker(node.name()), scheduler,
-                    builder.ticker, meters);
-            meters.bind(created);
-            opened.add(created);
-        }
-        this.nodes = List.copyOf(opened);
         Balancer balancer = builder.balancer != null ? builder.balancer : Balancer.powerOfTwoChoices(builder.random);
-        this.router = new Router(nodes, balancer, config.routing(), config.availability(), builder.ticker,
-                meterRegistry);
-        NodeGauges.bind(meterRegistry, nodes);
-        this.prober = new Prober(nodes, config.routing(), scheduler, builder.ticker, router);
-        if (builder.probing) {
-            prober.start();
-        }
-        this.metrics = new QueryMetrics(meterRegistry, builder.slowQueries);
-        this.executor = new QueryExecutor(config, router, metrics, scheduler, builder.ticker, builder.random);
+        this.engine = new Engine(config, meterRegistry, builder.scheduler, builder.ticker, builder.random, balancer,
+                builder.probing, builder.slowQueries);
+        this.executor = engine.executor();
     }
 
     /**
@@ -237,7 +195,7 @@ public final class Flowgres implements AutoCloseable {
      * @return the snapshot
      */
     public Topology topology() {
-        return router.topology();
+        return engine.topology();
     }
 
     /**
@@ -247,7 +205,7 @@ public final class Flowgres implements AutoCloseable {
      * @return completes when every node's state is updated; never fails
      */
     public Mono<Void> probeNow() {
-        return prober.probeAll();
+        return engine.probeAll();
     }
 
     /**
@@ -259,19 +217,7 @@ public final class Flowgres implements AutoCloseable {
      */
     public Mono<Connection> connectToWriter(String applicationName) {
         Checks.notNull(applicationName, "applicationName");
-        return Mono.defer(() -> {
-            Node writer = router.writer();
-            String key = writer.name() + '\u0000' + applicationName;
-            ConnectionFactory known = dedicatedFactories.get(key);
-            // Building a driver factory discovers drivers with a ServiceLoader (reads jar files): never on
-            // an event loop or the parallel scheduler, and once per node and application name.
-            Mono<ConnectionFactory> factory = known != null ? Mono.just(known)
-                    : Mono.fromCallable(() -> dedicatedFactories.computeIfAbsent(key, ignored -> NodeConnections
-                                    .factory(config, writer.config(), config.pool().maxCreateConnectionTime(),
-                                            applicationName)))
-                            .subscribeOn(Schedulers.boundedElastic());
-            return factory.flatMap(chosen -> Mono.from(chosen.create()));
-        });
+        return engine.connectToWriter(applicationName);
     }
 
     /**
@@ -283,7 +229,7 @@ public final class Flowgres implements AutoCloseable {
      * @throws IllegalStateException for the primary, which has no stand-in
      */
     public void drain(String node) {
-        node(node).gate().drain();
+        engine.node(node).gate().drain();
     }
 
     /**
@@ -293,7 +239,7 @@ public final class Flowgres implements AutoCloseable {
      * @throws IllegalArgumentException for an unknown name
      */
     public void undrain(String node) {
-        node(node).gate().undrain();
+        engine.node(node).gate().undrain();
     }
 
     /**
@@ -304,7 +250,7 @@ public final class Flowgres implements AutoCloseable {
      * @throws IllegalArgumentException for an unknown name
      */
     public String resetBreaker(String node) {
-        Node target = node(node);
+        Node target = engine.node(node);
         String before = target.gate().breakerState();
         target.gate().breaker().reset();
         return before;
@@ -318,11 +264,7 @@ public final class Flowgres implements AutoCloseable {
      */
     public Mono<Boolean> awaitIdle(Duration timeout) {
         Checks.notNegative(timeout, "timeout");
-        return Flux.interval(Duration.ZERO, IDLE_POLL, scheduler)
-                .filter(tick -> topology().inFlight() == 0)
-                .next()
-                .map(tick -> true)
-                .timeout(timeout, Mono.just(false), scheduler);
+        return engine.awaitIdle(timeout);
     }
 
     /** The configuration this facade was built from. */
@@ -332,27 +274,17 @@ public final class Flowgres implements AutoCloseable {
 
     /** Totals of every query attempt since start: count, failures, time; cheap to read. */
     public QueryStats queryStats() {
-        return metrics.stats();
+        return engine.metrics().stats();
     }
 
     /** The slow-query log: attempts over its threshold, logged and counted per query name. */
     public SlowQueryLog slowQueries() {
-        return metrics.slowQueries();
+        return engine.metrics().slowQueries();
     }
 
     /** The registry Flowgres records its meters in. */
     public MeterRegistry meterRegistry() {
         return meterRegistry;
-    }
-
-    private Node node(String name) {
-        for (Node node : nodes) {
-            if (node.name().equals(name)) {
-                return node;
-            }
-        }
-        throw new IllegalArgumentException("node must be one of " + nodes.stream().map(Node::name).toList()
-                + ", was '" + name + "'");
     }
 
     /**
@@ -361,7 +293,7 @@ public final class Flowgres implements AutoCloseable {
      * @return completes when all pools are disposed
      */
     public Mono<Void> closeAsync() {
-        return Mono.fromRunnable(prober::close).then(Flux.fromIterable(nodes).flatMap(Node::close).then());
+        return engine.close();
     }
 
     /** Closes every node's pool and waits up to 10 s; for {@code main}, tests and container shutdown. */

@@ -8,7 +8,7 @@ import io.flowgres.internal.Checks;
 /**
  * How an operation is retried: at most {@link #maxAttempts()} attempts in all, separated by an
  * exponential backoff ({@code baseDelay × multiplier^(n-1)}, capped at {@code maxDelay}) that is
- * randomised by the {@link JitterMode}. Whether an error is retried at all is not decided here but
+ * randomised by the {@link Jitter}. Whether an error is retried at all is not decided here but
  * by the caller's predicate (see {@link SqlStates}); this value only shapes the schedule.
  *
  * <p>Immutable; build with {@link #builder()} or start from a preset: {@link #reads()},
@@ -24,9 +24,9 @@ public final class RetryPolicy {
     public static final double DEFAULT_MULTIPLIER = 2.0;
     /** Default upper bound of one delay. */
     public static final Duration DEFAULT_MAX_DELAY = Duration.ofSeconds(2);
-    /** Default jitter: full jitter, see {@link JitterMode#FULL} for why. */
-    public static final JitterMode DEFAULT_JITTER_MODE = JitterMode.FULL;
-    /** Default proportional jitter factor, used only with {@link JitterMode#PROPORTIONAL}. */
+    /** Default jitter: full jitter, see {@link Jitter#FULL} for why. */
+    public static final Jitter DEFAULT_JITTER_MODE = Jitter.FULL;
+    /** Default proportional jitter factor, used only with {@link Jitter#PROPORTIONAL}. */
     public static final double DEFAULT_JITTER_FACTOR = 0.5;
 
     private static final RetryPolicy NONE = builder().maxAttempts(1).build();
@@ -39,7 +39,7 @@ public final class RetryPolicy {
     private final Duration baseDelay;
     private final double multiplier;
     private final Duration maxDelay;
-    private final JitterMode jitterMode;
+    private final Jitter jitterMode;
     private final double jitterFactor;
 
     private RetryPolicy(Builder builder) {
@@ -100,7 +100,7 @@ public final class RetryPolicy {
     }
 
     /** How the backoff is randomised. */
-    public JitterMode jitterMode() {
+    public Jitter jitterMode() {
         return jitterMode;
     }
 
@@ -145,7 +145,7 @@ public final class RetryPolicy {
      * @return the delay to wait
      */
     public Duration delay(int retry, RandomGenerator random) {
-        if (jitterMode == JitterMode.FULL) {
+        if (jitterMode == Jitter.FULL) {
             return fullJitterDelay(retry, random);
         }
         long base = backoff(retry).toNanos();
@@ -158,7 +158,7 @@ public final class RetryPolicy {
     public String toString() {
         return "RetryPolicy{maxAttempts=" + maxAttempts + ", baseDelay=" + baseDelay + ", multiplier=" + multiplier
                 + ", maxDelay=" + maxDelay + ", jitter=" + jitterMode
-                + (jitterMode == JitterMode.PROPORTIONAL ? "(" + jitterFactor + ")" : "") + "}";
+                + (jitterMode == Jitter.PROPORTIONAL ? "(" + jitterFactor + ")" : "") + "}";
     }
 
     /** Builds a {@link RetryPolicy}. Not thread-safe. */
@@ -168,7 +168,7 @@ public final class RetryPolicy {
         private Duration baseDelay = DEFAULT_BASE_DELAY;
         private double multiplier = DEFAULT_MULTIPLIER;
         private Duration maxDelay = DEFAULT_MAX_DELAY;
-        private JitterMode jitterMode = DEFAULT_JITTER_MODE;
+        private Jitter jitterMode = DEFAULT_JITTER_MODE;
         private double jitterFactor = DEFAULT_JITTER_FACTOR;
 
         private Builder() {
@@ -232,7 +232,7 @@ public final class RetryPolicy {
          * @return this builder
          */
         public Builder fullJitter() {
-            this.jitterMode = JitterMode.FULL;
+            this.jitterMode = Jitter.FULL;
             return this;
         }
 
@@ -245,7 +245,7 @@ public final class RetryPolicy {
          */
         public Builder proportionalJitter(double factor) {
             Checks.argument(factor >= 0.0 && factor <= 1.0, "jitterFactor must be between 0 and 1, was %s", factor);
-            this.jitterMode = JitterMode.PROPORTIONAL;
+            this.jitterMode = Jitter.PROPORTIONAL;
             this.jitterFactor = factor;
             return this;
         }
@@ -261,5 +261,22 @@ public final class RetryPolicy {
                     "maxDelay must be >= baseDelay, was maxDelay=%s, baseDelay=%s", maxDelay, baseDelay);
             return new RetryPolicy(this);
         }
+    }
+
+    /**
+     * How a retry delay is randomised around the exponential backoff.
+     */
+    public enum Jitter {
+        /**
+         * "Full jitter": the delay is uniform in {@code [0, backoff]}. The default, because it spreads
+         * the retries of many clients that failed together over the whole window instead of keeping
+         * them in step, which is what turns a blip into a retry storm.
+         */
+        FULL,
+        /**
+         * Reactor's proportional jitter: the delay is {@code backoff ± factor × backoff}, but never below
+         * the base delay nor above the maximum. Keeps a floor between attempts at the cost of less spread.
+         */
+        PROPORTIONAL
     }
 }

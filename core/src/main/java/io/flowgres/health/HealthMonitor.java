@@ -61,8 +61,8 @@ public final class HealthMonitor implements AutoCloseable {
         this.check = check;
         this.policy = policy;
         this.scheduler = scheduler;
-        this.last = new AtomicReference<>(new Cached(new HealthReport(HealthStatus.DOWN, Instant.EPOCH, List.of()),
-                Long.MIN_VALUE));
+        this.last = new AtomicReference<>(
+                new Cached(new HealthReport(HealthReport.Status.DOWN, Instant.EPOCH, List.of()), Long.MIN_VALUE));
     }
 
     /**
@@ -182,44 +182,44 @@ public final class HealthMonitor implements AutoCloseable {
      * it lags beyond the policy, its lag is unknown beyond it, or it is not in recovery.
      */
     static HealthReport report(Topology topology, HealthPolicy policy) {
-        List<NodeReport> reports = new ArrayList<>(topology.nodes().size());
+        List<HealthReport.NodeReport> reports = new ArrayList<>(topology.nodes().size());
         for (NodeView node : topology.nodes()) {
             boolean writer = node.name().equals(topology.writer());
             String role = writer ? "primary" : "replica";
-            HealthStatus status;
+            HealthReport.Status status;
             String error = null;
             Long lag = null;
             if ("fenced".equals(node.status())) {
-                status = HealthStatus.DOWN;
+                status = HealthReport.Status.DOWN;
                 error = "fenced: out of recovery while another node takes the writes (split brain)";
             } else if (node.probeFailure() != null || "down".equals(node.status())) {
-                status = HealthStatus.DOWN;
+                status = HealthReport.Status.DOWN;
                 error = node.probeFailure() != null ? node.probeFailure() : "no answer";
             } else if (writer && "breaker-open".equals(node.status())) {
-                status = HealthStatus.DOWN;
+                status = HealthReport.Status.DOWN;
                 error = "circuit breaker open";
             } else if (writer && !"primary".equals(node.observedRole())) {
-                status = HealthStatus.DOWN;
+                status = HealthReport.Status.DOWN;
                 error = "primary is in recovery (read-only)";
             } else if (!writer && !"replica".equals(node.observedRole())) {
-                status = HealthStatus.DEGRADED;
+                status = HealthReport.Status.DEGRADED;
                 error = "replica is not in recovery";
             } else if (!writer) {
                 lag = node.lagBytes();
                 if (node.lagBytes() > policy.maxReplicaLagBytes()) {
-                    status = HealthStatus.DEGRADED;
+                    status = HealthReport.Status.DEGRADED;
                     error = "lagging " + node.lagBytes() + " bytes";
                 } else if (!node.lagKnown() && "lagging".equals(node.status())) {
-                    status = HealthStatus.DEGRADED;
+                    status = HealthReport.Status.DEGRADED;
                     error = "lag unknown for " + Math.round(node.lagSeconds()) + " s";
                 } else {
-                    status = HealthStatus.UP;
+                    status = HealthReport.Status.UP;
                 }
             } else {
-                status = HealthStatus.UP;
+                status = HealthReport.Status.UP;
             }
-            reports.add(new NodeReport(node.name(), role, status, node.probeMillis(), error, node.breaker(),
-                    node.drained(), node.inFlight(), node.pool(), lag));
+            reports.add(new HealthReport.NodeReport(node.name(), role, status, node.probeMillis(), error,
+                    node.breaker(), node.drained(), node.inFlight(), node.pool(), lag));
         }
         return new HealthReport(HealthReport.overall(reports), Instant.now(), reports);
     }

@@ -2,7 +2,7 @@ package io.flowgres.metrics;
 
 /**
  * A snapshot of one node's pool: connections in use, idle, callers waiting, and the maximum size,
- * with the utilisation and {@link PoolHealth} derived from them. Reading it never blocks.
+ * with the utilisation and {@link Health} derived from them. Reading it never blocks.
  *
  * @param acquired connections handed out now
  * @param idle connections open and free
@@ -11,7 +11,7 @@ package io.flowgres.metrics;
  */
 public record PoolUsage(int acquired, int idle, int pending, int max) {
 
-    /** Utilisation at or over which a pool is {@link PoolHealth#DEGRADED}. */
+    /** Utilisation at or over which a pool is {@link Health#DEGRADED}. */
     public static final double DEGRADED_UTILISATION = 0.8;
 
     /**
@@ -39,19 +39,46 @@ public record PoolUsage(int acquired, int idle, int pending, int max) {
     }
 
     /**
-     * Classifies the pool: {@link PoolHealth#CRITICAL} when it is full and callers wait, or when
-     * at least {@code max} callers wait; {@link PoolHealth#DEGRADED} when utilisation reaches
-     * {@link #DEGRADED_UTILISATION} or anyone waits; otherwise {@link PoolHealth#HEALTHY}.
+     * Classifies the pool: {@link Health#CRITICAL} when it is full and callers wait, or when
+     * at least {@code max} callers wait; {@link Health#DEGRADED} when utilisation reaches
+     * {@link #DEGRADED_UTILISATION} or anyone waits; otherwise {@link Health#HEALTHY}.
      *
      * @return the classification
      */
-    public PoolHealth health() {
+    public Health health() {
         if ((acquired >= max && pending > 0) || pending >= max) {
-            return PoolHealth.CRITICAL;
+            return Health.CRITICAL;
         }
         if (utilisation() >= DEGRADED_UTILISATION || pending > 0) {
-            return PoolHealth.DEGRADED;
+            return Health.DEGRADED;
         }
-        return PoolHealth.HEALTHY;
+        return Health.HEALTHY;
+    }
+
+    /**
+     * How close a node's pool is to running out, judged from utilisation and waiting callers. Exposed
+     * as the {@code flowgres.pool.health} gauge by its {@link #level()}.
+     */
+    public enum Health {
+        /** Room to spare: utilisation under {@link PoolUsage#DEGRADED_UTILISATION} and nobody waits. */
+        HEALTHY(0),
+        /** Busy: utilisation at or over {@link PoolUsage#DEGRADED_UTILISATION}, or some caller waits. */
+        DEGRADED(1),
+        /**
+         * Exhausted: every connection is in use and callers queue, or the waiting queue is at least
+         * as long as the pool is large; acquires are about to time out.
+         */
+        CRITICAL(2);
+
+        private final int level;
+
+        Health(int level) {
+            this.level = level;
+        }
+
+        /** The gauge value: 0 healthy, 1 degraded, 2 critical. */
+        public int level() {
+            return level;
+        }
     }
 }

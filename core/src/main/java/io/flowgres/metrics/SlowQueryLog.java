@@ -101,8 +101,8 @@ public final class SlowQueryLog {
      * @param limit how many, at least 1
      * @return at most {@code limit} entries
      */
-    public List<SlowQueryStats> topByCount(int limit) {
-        return top(limit, Comparator.comparingLong(SlowQueryStats::count).reversed());
+    public List<Stats> topByCount(int limit) {
+        return top(limit, Comparator.comparingLong(Stats::count).reversed());
     }
 
     /**
@@ -111,8 +111,8 @@ public final class SlowQueryLog {
      * @param limit how many, at least 1
      * @return at most {@code limit} entries
      */
-    public List<SlowQueryStats> topByTotalTime(int limit) {
-        return top(limit, Comparator.comparing(SlowQueryStats::totalTime).reversed());
+    public List<Stats> topByTotalTime(int limit) {
+        return top(limit, Comparator.comparing(Stats::totalTime).reversed());
     }
 
     /** Forgets everything counted so far. */
@@ -120,11 +120,11 @@ public final class SlowQueryLog {
         byQuery.clear();
     }
 
-    private List<SlowQueryStats> top(int limit, Comparator<SlowQueryStats> order) {
+    private List<Stats> top(int limit, Comparator<Stats> order) {
         Checks.argument(limit >= 1, "limit must be >= 1, was %s", limit);
         return byQuery.entrySet().stream()
                 .map(e -> e.getValue().snapshot(e.getKey()))
-                .sorted(order.thenComparing(SlowQueryStats::query))
+                .sorted(order.thenComparing(Stats::query))
                 .limit(limit)
                 .toList();
     }
@@ -137,9 +137,27 @@ public final class SlowQueryLog {
         final AtomicLong maxNanos = new AtomicLong();
         volatile String lastNode = "";
 
-        SlowQueryStats snapshot(String query) {
-            return new SlowQueryStats(query, count.sum(), Duration.ofNanos(totalNanos.sum()),
+        Stats snapshot(String query) {
+            return new Stats(query, count.sum(), Duration.ofNanos(totalNanos.sum()),
                     Duration.ofNanos(maxNanos.get()), lastNode);
+        }
+    }
+
+    /**
+     * The slow attempts of one query since start. Carries names and durations only: never SQL text or
+     * parameter values.
+     *
+     * @param query the query name
+     * @param count how many attempts were slow
+     * @param totalTime their summed duration
+     * @param maxTime the slowest one
+     * @param lastNode the node the latest one ran on
+     */
+    public record Stats(String query, long count, Duration totalTime, Duration maxTime, String lastNode) {
+
+        /** The mean duration of the slow attempts. */
+        public Duration averageTime() {
+            return count == 0 ? Duration.ZERO : totalTime.dividedBy(count);
         }
     }
 }

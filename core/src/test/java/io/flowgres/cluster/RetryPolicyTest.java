@@ -15,7 +15,7 @@ final class RetryPolicyTest {
     void presetsMatchTheDocumentedDefaults() {
         assertThat(RetryPolicy.reads()).extracting(RetryPolicy::maxAttempts, RetryPolicy::baseDelay,
                 RetryPolicy::maxDelay, RetryPolicy::jitterMode)
-                .containsExactly(3, Duration.ofMillis(50), Duration.ofSeconds(2), JitterMode.FULL);
+                .containsExactly(3, Duration.ofMillis(50), Duration.ofSeconds(2), RetryPolicy.Jitter.FULL);
         assertThat(RetryPolicy.writes().baseDelay()).isEqualTo(Duration.ofMillis(100));
         assertThat(RetryPolicy.transactions()).extracting(RetryPolicy::maxAttempts, RetryPolicy::baseDelay,
                 RetryPolicy::maxDelay).containsExactly(5, Duration.ofMillis(100), Duration.ofSeconds(2));

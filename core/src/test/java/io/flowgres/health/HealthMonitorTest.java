@@ -40,7 +40,7 @@ final class HealthMonitorTest {
         assertThat(monitor.age()).isNull();
         HealthReport first = monitor.quick();
 
-        assertThat(first.status()).isEqualTo(HealthStatus.DOWN);
+        assertThat(first.status()).isEqualTo(HealthReport.Status.DOWN);
         assertThat(first.nodes()).isEmpty();
         assertThat(checks).as("the first quick read asks for a check").hasValue(1);
     }
@@ -50,7 +50,7 @@ final class HealthMonitorTest {
         try (HealthMonitor monitor = new HealthMonitor(this::check, HealthPolicy.defaults(), time).start()) {
             time.advanceTime();
             assertThat(checks).hasValue(1);
-            assertThat(monitor.quick().status()).isEqualTo(HealthStatus.UP);
+            assertThat(monitor.quick().status()).isEqualTo(HealthReport.Status.UP);
 
             time.advanceTimeBy(HealthPolicy.DEFAULT_REFRESH_INTERVAL.multipliedBy(3));
             assertThat(checks).hasValue(4);
@@ -80,7 +80,7 @@ final class HealthMonitorTest {
     void aSlowCheckNeverBlocksQuickAndIsNotStartedTwice() {
         HealthMonitor monitor = new HealthMonitor(() -> {
             checks.incrementAndGet();
-            return Mono.delay(Duration.ofSeconds(3), time).map(tick -> report(HealthStatus.DOWN));
+            return Mono.delay(Duration.ofSeconds(3), time).map(tick -> report(HealthReport.Status.DOWN));
         }, HealthPolicy.defaults(), time);
         time.advanceTimeBy(Duration.ofMinutes(1));
 
@@ -91,7 +91,7 @@ final class HealthMonitorTest {
         assertThat(checks).hasValue(1);
 
         time.advanceTimeBy(Duration.ofSeconds(3));
-        assertThat(monitor.quick().status()).isEqualTo(HealthStatus.DOWN);
+        assertThat(monitor.quick().status()).isEqualTo(HealthReport.Status.DOWN);
         assertThat(monitor.quick().nodes()).hasSize(1);
     }
 
@@ -100,11 +100,11 @@ final class HealthMonitorTest {
         HealthReport report = HealthMonitor.report(new Topology("primary", List.of(primary("up"),
                 replica("replica-1", "up", 100), replica("replica-2", "up", 0))), HealthPolicy.defaults());
 
-        assertThat(report.status()).isEqualTo(HealthStatus.UP);
-        assertThat(report.nodes()).extracting(NodeReport::name, NodeReport::role, NodeReport::status)
-                .containsExactly(tuple("primary", "primary", HealthStatus.UP),
-                        tuple("replica-1", "replica", HealthStatus.UP), tuple("replica-2", "replica", HealthStatus.UP));
-        NodeReport replica = report.nodes().get(1);
+        assertThat(report.status()).isEqualTo(HealthReport.Status.UP);
+        assertThat(report.nodes()).extracting(HealthReport.NodeReport::name, HealthReport.NodeReport::role, HealthReport.NodeReport::status)
+                .containsExactly(tuple("primary", "primary", HealthReport.Status.UP),
+                        tuple("replica-1", "replica", HealthReport.Status.UP), tuple("replica-2", "replica", HealthReport.Status.UP));
+        HealthReport.NodeReport replica = report.nodes().get(1);
         assertThat(replica.latencyMillis()).isEqualTo(1.5);
         assertThat(replica.error()).isNull();
         assertThat(replica.breaker()).isEqualTo("closed");
@@ -120,9 +120,9 @@ final class HealthMonitorTest {
                 unreachable(replica("replica-1", "down", 0), "timeout"), replica("replica-2", "up", 0))),
                 HealthPolicy.defaults());
 
-        assertThat(report.status()).isEqualTo(HealthStatus.DEGRADED);
-        assertThat(report.nodes().get(1)).extracting(NodeReport::status, NodeReport::error, NodeReport::latencyMillis)
-                .containsExactly(HealthStatus.DOWN, "timeout", -1.0);
+        assertThat(report.status()).isEqualTo(HealthReport.Status.DEGRADED);
+        assertThat(report.nodes().get(1)).extracting(HealthReport.NodeReport::status, HealthReport.NodeReport::error, HealthReport.NodeReport::latencyMillis)
+                .containsExactly(HealthReport.Status.DOWN, "timeout", -1.0);
     }
 
     @Test
@@ -131,9 +131,9 @@ final class HealthMonitorTest {
                 unreachable(primary("down"), "connection failed"), replica("replica-1", "up", 0))),
                 HealthPolicy.defaults());
 
-        assertThat(report.status()).isEqualTo(HealthStatus.DOWN);
-        assertThat(report.nodes().get(0)).extracting(NodeReport::status, NodeReport::error)
-                .containsExactly(HealthStatus.DOWN, "connection failed");
+        assertThat(report.status()).isEqualTo(HealthReport.Status.DOWN);
+        assertThat(report.nodes().get(0)).extracting(HealthReport.NodeReport::status, HealthReport.NodeReport::error)
+                .containsExactly(HealthReport.Status.DOWN, "connection failed");
     }
 
     @Test
@@ -141,21 +141,21 @@ final class HealthMonitorTest {
         HealthReport report = HealthMonitor.report(new Topology("primary", List.of(primary("down"))),
                 HealthPolicy.defaults());
 
-        assertThat(report.nodes().get(0)).extracting(NodeReport::status, NodeReport::error)
-                .containsExactly(HealthStatus.DOWN, "no answer");
+        assertThat(report.nodes().get(0)).extracting(HealthReport.NodeReport::status, HealthReport.NodeReport::error)
+                .containsExactly(HealthReport.Status.DOWN, "no answer");
     }
 
     @Test
     void anOpenBreakerOnTheWriterTakesTheClusterDownButOnAReplicaDoesNot() {
         HealthReport writer = HealthMonitor.report(new Topology("primary", List.of(
                 breakerOpen(primary("breaker-open")), replica("replica-1", "up", 0))), HealthPolicy.defaults());
-        assertThat(writer.status()).isEqualTo(HealthStatus.DOWN);
-        assertThat(writer.nodes().get(0)).extracting(NodeReport::error, NodeReport::breaker)
+        assertThat(writer.status()).isEqualTo(HealthReport.Status.DOWN);
+        assertThat(writer.nodes().get(0)).extracting(HealthReport.NodeReport::error, HealthReport.NodeReport::breaker)
                 .containsExactly("circuit breaker open", "open");
 
         HealthReport replica = HealthMonitor.report(new Topology("primary", List.of(primary("up"),
                 breakerOpen(replica("replica-1", "breaker-open", 0)))), HealthPolicy.defaults());
-        assertThat(replica.status()).isEqualTo(HealthStatus.UP);
+        assertThat(replica.status()).isEqualTo(HealthReport.Status.UP);
         assertThat(replica.nodes().get(1).breaker()).isEqualTo("open");
     }
 
@@ -166,7 +166,7 @@ final class HealthMonitorTest {
         HealthReport report = HealthMonitor.report(new Topology("primary", List.of(inRecovery)),
                 HealthPolicy.defaults());
 
-        assertThat(report.status()).isEqualTo(HealthStatus.DOWN);
+        assertThat(report.status()).isEqualTo(HealthReport.Status.DOWN);
         assertThat(report.nodes().get(0).error()).isEqualTo("primary is in recovery (read-only)");
     }
 
@@ -177,9 +177,9 @@ final class HealthMonitorTest {
         HealthReport report = HealthMonitor.report(new Topology("primary", List.of(primary("up"), promoted)),
                 HealthPolicy.defaults());
 
-        assertThat(report.status()).isEqualTo(HealthStatus.DEGRADED);
-        assertThat(report.nodes().get(1)).extracting(NodeReport::status, NodeReport::error)
-                .containsExactly(HealthStatus.DEGRADED, "replica is not in recovery");
+        assertThat(report.status()).isEqualTo(HealthReport.Status.DEGRADED);
+        assertThat(report.nodes().get(1)).extracting(HealthReport.NodeReport::status, HealthReport.NodeReport::error)
+                .containsExactly(HealthReport.Status.DEGRADED, "replica is not in recovery");
     }
 
     @Test
@@ -190,9 +190,9 @@ final class HealthMonitorTest {
         HealthReport report = HealthMonitor.report(new Topology("replica-1", List.of(oldPrimary, promoted)),
                 HealthPolicy.defaults());
 
-        assertThat(report.nodes()).extracting(NodeReport::name, NodeReport::role, NodeReport::status)
-                .containsExactly(tuple("primary", "replica", HealthStatus.UP),
-                        tuple("replica-1", "primary", HealthStatus.UP));
+        assertThat(report.nodes()).extracting(HealthReport.NodeReport::name, HealthReport.NodeReport::role, HealthReport.NodeReport::status)
+                .containsExactly(tuple("primary", "replica", HealthReport.Status.UP),
+                        tuple("replica-1", "primary", HealthReport.Status.UP));
     }
 
     @Test
@@ -204,9 +204,9 @@ final class HealthMonitorTest {
         HealthReport beyond = HealthMonitor.report(new Topology("primary", List.of(primary("up"),
                 replica("replica-1", "lagging", 1001))), policy);
 
-        assertThat(within.status()).isEqualTo(HealthStatus.UP);
-        assertThat(beyond.status()).isEqualTo(HealthStatus.DEGRADED);
-        assertThat(beyond.nodes().get(1)).extracting(NodeReport::error, NodeReport::lagBytes)
+        assertThat(within.status()).isEqualTo(HealthReport.Status.UP);
+        assertThat(beyond.status()).isEqualTo(HealthReport.Status.DEGRADED);
+        assertThat(beyond.nodes().get(1)).extracting(HealthReport.NodeReport::error, HealthReport.NodeReport::lagBytes)
                 .containsExactly("lagging 1001 bytes", 1001L);
     }
 
@@ -217,10 +217,10 @@ final class HealthMonitorTest {
                 1.0, "closed", false, 1.0, null, POOL);
 
         assertThat(HealthMonitor.report(new Topology("primary", List.of(primary("up"), unknownButRecent)),
-                HealthPolicy.defaults()).status()).isEqualTo(HealthStatus.UP);
+                HealthPolicy.defaults()).status()).isEqualTo(HealthReport.Status.UP);
         HealthReport report = HealthMonitor.report(new Topology("primary", List.of(primary("up"), unknownTooLong)),
                 HealthPolicy.defaults());
-        assertThat(report.status()).isEqualTo(HealthStatus.DEGRADED);
+        assertThat(report.status()).isEqualTo(HealthReport.Status.DEGRADED);
         assertThat(report.nodes().get(1).error()).isEqualTo("lag unknown for 6 s");
     }
 
@@ -232,7 +232,7 @@ final class HealthMonitorTest {
         HealthReport report = HealthMonitor.report(new Topology("primary", List.of(primary("up"), drained)),
                 HealthPolicy.defaults());
 
-        assertThat(report.status()).isEqualTo(HealthStatus.UP);
+        assertThat(report.status()).isEqualTo(HealthReport.Status.UP);
         assertThat(report.nodes().get(1).drained()).isTrue();
     }
 
@@ -263,12 +263,12 @@ final class HealthMonitorTest {
     private Mono<HealthReport> check() {
         return Mono.fromSupplier(() -> {
             checks.incrementAndGet();
-            return report(HealthStatus.UP);
+            return report(HealthReport.Status.UP);
         });
     }
 
-    private static HealthReport report(HealthStatus status) {
-        NodeReport primary = new NodeReport("primary", "primary", status, 1.0, null);
+    private static HealthReport report(HealthReport.Status status) {
+        HealthReport.NodeReport primary = new HealthReport.NodeReport("primary", "primary", status, 1.0, null);
         return new HealthReport(HealthReport.overall(List.of(primary)), Instant.now(), List.of(primary));
     }
 }

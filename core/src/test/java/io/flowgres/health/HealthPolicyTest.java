@@ -41,17 +41,17 @@ final class HealthPolicyTest {
 
     @Test
     void overallFollowsThePrimaryAndDegradesOnAnyReplica() {
-        NodeReport primaryUp = new NodeReport("p", "primary", HealthStatus.UP, 1, null);
-        NodeReport primaryDown = new NodeReport("p", "primary", HealthStatus.DOWN, -1, "timeout");
-        NodeReport replicaUp = new NodeReport("r", "replica", HealthStatus.UP, 1, null);
-        NodeReport replicaLagging = replicaUp.with(HealthStatus.DEGRADED, "lagging", 1L << 30);
-        NodeReport replicaDown = new NodeReport("r", "replica", HealthStatus.DOWN, -1, "timeout");
+        HealthReport.NodeReport primaryUp = new HealthReport.NodeReport("p", "primary", HealthReport.Status.UP, 1, null);
+        HealthReport.NodeReport primaryDown = new HealthReport.NodeReport("p", "primary", HealthReport.Status.DOWN, -1, "timeout");
+        HealthReport.NodeReport replicaUp = new HealthReport.NodeReport("r", "replica", HealthReport.Status.UP, 1, null);
+        HealthReport.NodeReport replicaLagging = replicaUp.with(HealthReport.Status.DEGRADED, "lagging", 1L << 30);
+        HealthReport.NodeReport replicaDown = new HealthReport.NodeReport("r", "replica", HealthReport.Status.DOWN, -1, "timeout");
 
-        assertThat(HealthReport.overall(List.of(primaryUp, replicaUp))).isEqualTo(HealthStatus.UP);
-        assertThat(HealthReport.overall(List.of(primaryUp, replicaLagging))).isEqualTo(HealthStatus.DEGRADED);
-        assertThat(HealthReport.overall(List.of(primaryUp, replicaDown))).isEqualTo(HealthStatus.DEGRADED);
-        assertThat(HealthReport.overall(List.of(primaryDown, replicaUp))).isEqualTo(HealthStatus.DOWN);
-        assertThat(new HealthReport(HealthStatus.UP, Instant.EPOCH, List.of(replicaLagging)).nodes().get(0).lagBytes())
+        assertThat(HealthReport.overall(List.of(primaryUp, replicaUp))).isEqualTo(HealthReport.Status.UP);
+        assertThat(HealthReport.overall(List.of(primaryUp, replicaLagging))).isEqualTo(HealthReport.Status.DEGRADED);
+        assertThat(HealthReport.overall(List.of(primaryUp, replicaDown))).isEqualTo(HealthReport.Status.DEGRADED);
+        assertThat(HealthReport.overall(List.of(primaryDown, replicaUp))).isEqualTo(HealthReport.Status.DOWN);
+        assertThat(new HealthReport(HealthReport.Status.UP, Instant.EPOCH, List.of(replicaLagging)).nodes().get(0).lagBytes())
                 .isEqualTo(1L << 30);
     }
 }

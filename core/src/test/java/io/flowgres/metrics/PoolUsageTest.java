@@ -9,22 +9,22 @@ final class PoolUsageTest {
 
     @Test
     void poolWithRoomAndNoWaitersIsHealthy() {
-        assertThat(new PoolUsage(0, 0, 0, 10).health()).isEqualTo(PoolHealth.HEALTHY);
-        assertThat(new PoolUsage(7, 3, 0, 10).health()).isEqualTo(PoolHealth.HEALTHY);
+        assertThat(new PoolUsage(0, 0, 0, 10).health()).isEqualTo(PoolUsage.Health.HEALTHY);
+        assertThat(new PoolUsage(7, 3, 0, 10).health()).isEqualTo(PoolUsage.Health.HEALTHY);
         assertThat(new PoolUsage(7, 3, 0, 10).utilisation()).isEqualTo(0.7);
     }
 
     @Test
     void busyPoolOrAnyWaiterIsDegraded() {
-        assertThat(new PoolUsage(8, 2, 0, 10).health()).isEqualTo(PoolHealth.DEGRADED);
-        assertThat(new PoolUsage(2, 0, 1, 10).health()).isEqualTo(PoolHealth.DEGRADED);
+        assertThat(new PoolUsage(8, 2, 0, 10).health()).isEqualTo(PoolUsage.Health.DEGRADED);
+        assertThat(new PoolUsage(2, 0, 1, 10).health()).isEqualTo(PoolUsage.Health.DEGRADED);
     }
 
     @Test
     void fullPoolWithWaitersOrALongQueueIsCritical() {
-        assertThat(new PoolUsage(10, 0, 1, 10).health()).isEqualTo(PoolHealth.CRITICAL);
-        assertThat(new PoolUsage(3, 0, 10, 10).health()).isEqualTo(PoolHealth.CRITICAL);
-        assertThat(PoolHealth.CRITICAL.level()).isEqualTo(2);
+        assertThat(new PoolUsage(10, 0, 1, 10).health()).isEqualTo(PoolUsage.Health.CRITICAL);
+        assertThat(new PoolUsage(3, 0, 10, 10).health()).isEqualTo(PoolUsage.Health.CRITICAL);
+        assertThat(PoolUsage.Health.CRITICAL.level()).isEqualTo(2);
     }
 
     @Test

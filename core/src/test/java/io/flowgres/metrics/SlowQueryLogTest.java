@@ -22,7 +22,7 @@ final class SlowQueryLogTest {
 
         assertThat(log.record("fast", "primary", "success", Duration.ofMillis(100))).isFalse();
         assertThat(log.record("slow", "replica-1", "success", Duration.ofMillis(101))).isTrue();
-        assertThat(log.topByCount(10)).extracting(SlowQueryStats::query).containsExactly("slow");
+        assertThat(log.topByCount(10)).extracting(SlowQueryLog.Stats::query).containsExactly("slow");
     }
 
     @Test
@@ -33,8 +33,8 @@ final class SlowQueryLogTest {
         }
         log.record("rarely", "primary", "error", Duration.ofSeconds(5));
 
-        assertThat(log.topByCount(2)).extracting(SlowQueryStats::query).containsExactly("often", "rarely");
-        assertThat(log.topByTotalTime(2)).extracting(SlowQueryStats::query).containsExactly("rarely", "often");
+        assertThat(log.topByCount(2)).extracting(SlowQueryLog.Stats::query).containsExactly("often", "rarely");
+        assertThat(log.topByTotalTime(2)).extracting(SlowQueryLog.Stats::query).containsExactly("rarely", "often");
         assertThat(log.topByCount(1)).singleElement().satisfies(stats -> {
             assertThat(stats.count()).isEqualTo(3);
             assertThat(stats.totalTime()).isEqualTo(Duration.ofMillis(60));
@@ -66,7 +66,7 @@ final class SlowQueryLogTest {
         assertThat(metrics.stats().errorRate()).isEqualTo(0.5);
         assertThat(metrics.stats().averageMillis()).isEqualTo(50.0);
         assertThat(metrics.slowQueries().topByCount(1)).singleElement()
-                .extracting(SlowQueryStats::count).isEqualTo(1L);
+                .extracting(SlowQueryLog.Stats::count).isEqualTo(1L);
         assertThat(registry.get(QueryMetrics.ERROR_COUNTER).tag("sqlstate_class", "53").counter().count())
                 .isEqualTo(1.0);
     }

@@ -8,7 +8,6 @@ import java.util.Map;
 import io.flowgres.web.problem.BadRequestException;
 import io.flowgres.Flowgres;
 import io.flowgres.metrics.SlowQueryLog;
-import io.flowgres.metrics.SlowQueryStats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -136,7 +135,7 @@ final class AdminHandler {
         return state.toUpperCase(java.util.Locale.ROOT);
     }
 
-    private static List<Map<String, Object>> view(List<SlowQueryStats> stats) {
+    private static List<Map<String, Object>> view(List<SlowQueryLog.Stats> stats) {
         return stats.stream().map(s -> {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("query", s.query());

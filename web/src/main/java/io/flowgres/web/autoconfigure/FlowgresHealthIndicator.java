@@ -2,8 +2,6 @@ package io.flowgres.web.autoconfigure;
 
 import io.flowgres.health.HealthMonitor;
 import io.flowgres.health.HealthReport;
-import io.flowgres.health.HealthStatus;
-import io.flowgres.health.NodeReport;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.ReactiveHealthIndicator;
 import reactor.core.publisher.Mono;
@@ -26,9 +24,9 @@ final class FlowgresHealthIndicator implements ReactiveHealthIndicator {
     public Mono<Health> health() {
         return Mono.fromSupplier(() -> {
             HealthReport report = monitor.quick();
-            Health.Builder health = report.status() == HealthStatus.DOWN ? Health.down() : Health.up();
+            Health.Builder health = report.status() == HealthReport.Status.DOWN ? Health.down() : Health.up();
             health.withDetail("cluster", report.status().name()).withDetail("checkedAt", report.checkedAt().toString());
-            for (NodeReport node : report.nodes()) {
+            for (HealthReport.NodeReport node : report.nodes()) {
                 health.withDetail(node.name(), node.status().name() + (node.error() == null ? "" : " (" + node.error()
                         + ")"));
             }

@@ -8,7 +8,7 @@ import io.flowgres.Flowgres;
 import io.flowgres.cache.QueryCache;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.local.LocalCluster;
-import io.flowgres.paging.CursorCodec;
+import io.flowgres.web.paging.CursorCodec;
 import io.flowgres.web.autoconfigure.InvalidFlowgresPropertyException;
 import io.flowgres.web.problem.ProblemResponses;
 import io.flowgres.web.routing.ConsistencyHeader;

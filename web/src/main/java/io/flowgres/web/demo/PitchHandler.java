@@ -4,7 +4,7 @@ import java.net.URI;
 
 import io.flowgres.web.problem.BadRequestException;
 import io.flowgres.query.ConflictException;
-import io.flowgres.paging.Sort;
+import io.flowgres.web.paging.Sort;
 import io.flowgres.web.problem.ProblemStreams;
 import io.flowgres.web.routing.ConsistencyHeader;
 import org.springframework.http.HttpStatus;

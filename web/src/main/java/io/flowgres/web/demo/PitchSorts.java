@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Map;
 
 import io.flowgres.web.problem.BadRequestException;
-import io.flowgres.paging.Sort;
-import io.flowgres.paging.SortKey;
+import io.flowgres.web.paging.Sort;
+import io.flowgres.web.paging.SortKey;
 import org.jspecify.annotations.Nullable;
 
 /**

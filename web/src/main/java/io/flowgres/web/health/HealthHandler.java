@@ -6,7 +6,6 @@ import java.util.List;
 import io.flowgres.Flowgres;
 import io.flowgres.health.HealthMonitor;
 import io.flowgres.health.HealthReport;
-import io.flowgres.health.HealthStatus;
 import io.flowgres.metrics.PoolUsage;
 import io.flowgres.metrics.QueryStats;
 import io.flowgres.routing.NodeView;
@@ -89,7 +88,7 @@ public final class HealthHandler {
                 new HealthSummary.Queries(stats.attempts(), stats.averageMillis(), stats.errorRate()),
                 access.isAuthorised(request) ? List.copyOf(report.nodes()) : null);
         return ServerResponse
-                .status(report.status() == HealthStatus.DOWN ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.OK)
+                .status(report.status() == HealthReport.Status.DOWN ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.OK)
                 .contentType(MediaType.APPLICATION_JSON)
                 .bodyValue(body);
     }

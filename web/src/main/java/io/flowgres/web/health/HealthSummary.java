@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.flowgres.health.NodeReport;
+import io.flowgres.health.HealthReport;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  * @param nodes one entry per node, primary first; only for an authorised caller
  */
 public record HealthSummary(String status, Instant checkedAt, @Nullable Long ageMillis, double responseTimeMillis,
-        Connections connections, Queries queries, @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable List<NodeReport> nodes) {
+        Connections connections, Queries queries, @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable List<HealthReport.NodeReport> nodes) {
 
     /**
      * Connection counts over every node's pool.

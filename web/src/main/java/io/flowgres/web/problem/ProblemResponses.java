@@ -1,7 +1,7 @@
 package io.flowgres.web.problem;
 
-import io.flowgres.paging.CursorCodec;
-import io.flowgres.paging.InvalidCursorException;
+import io.flowgres.web.paging.CursorCodec;
+import io.flowgres.web.paging.InvalidCursorException;
 import io.flowgres.query.ConflictException;
 import io.flowgres.query.FlowgresException;
 import io.flowgres.query.OutcomeUnknownException;

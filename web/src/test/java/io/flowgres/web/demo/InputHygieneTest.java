@@ -10,7 +10,7 @@ import java.util.Map;
 import io.flowgres.Flowgres;
 import io.flowgres.cache.QueryCache;
 import io.flowgres.cluster.ClusterConfig;
-import io.flowgres.paging.CursorCodec;
+import io.flowgres.web.paging.CursorCodec;
 import io.flowgres.web.routing.ConsistencyHeader;
 import io.flowgres.web.routing.ConsistencyTokenSigner;
 import org.junit.jupiter.api.AfterEach;

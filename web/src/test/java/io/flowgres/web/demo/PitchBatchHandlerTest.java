@@ -10,7 +10,7 @@ import java.util.List;
 
 import io.flowgres.Flowgres;
 import io.flowgres.cluster.ClusterConfig;
-import io.flowgres.paging.CursorCodec;
+import io.flowgres.web.paging.CursorCodec;
 import io.flowgres.web.autoconfigure.FlowgresProperties;
 import io.flowgres.web.autoconfigure.InvalidFlowgresPropertyException;
 import io.flowgres.web.routing.ConsistencyHeader;

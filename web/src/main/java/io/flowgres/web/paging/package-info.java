@@ -2,6 +2,6 @@
  * Keyset pagination: signed, opaque cursors and page values.
  */
 @NullMarked
-package io.flowgres.paging;
+package io.flowgres.web.paging;
 
 import org.jspecify.annotations.NullMarked;

@@ -1,4 +1,4 @@
-package io.flowgres.paging;
+package io.flowgres.web.paging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;

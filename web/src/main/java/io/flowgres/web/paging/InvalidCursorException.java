@@ -1,4 +1,4 @@
-package io.flowgres.paging;
+package io.flowgres.web.paging;
 
 /**
  * A cursor cannot be used: malformed, tampered with, of another format version or of another sort.

@@ -1,10 +1,11 @@
-package io.flowgres.paging;
+package io.flowgres.web.paging;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
 
-import io.flowgres.internal.Checks;
+import org.springframework.util.Assert;
+
 
 /**
  * A named, whitelisted keyset sort whose keys end with a unique column (the id), so that every row
@@ -27,13 +28,15 @@ public record Sort(String name, List<SortKey> keys) {
      * @param keys its keys, the unique tie-breaker last, all in one direction
      */
     public Sort {
-        Checks.notNull(name, "name");
-        Checks.argument(name.matches("[a-z][a-z0-9-]{0,31}"), "sort name must be lower-case, was '%s'", name);
+        Assert.notNull(name, "name must not be null");
+        Assert.isTrue(name.matches("[a-z][a-z0-9-]{0,31}"),
+                () -> String.format("sort name must be lower-case, was '%s'", name));
         keys = List.copyOf(keys);
-        Checks.argument(!keys.isEmpty(), "sort %s needs at least one key", name);
+        Assert.isTrue(!keys.isEmpty(),
+                () -> String.format("sort %s needs at least one key", name));
         boolean descending = keys.get(0).descending();
-        Checks.argument(keys.stream().allMatch(key -> key.descending() == descending),
-                "sort %s keys must share one direction", name);
+        Assert.isTrue(keys.stream().allMatch(key -> key.descending() == descending),
+                () -> String.format("sort %s keys must share one direction", name));
     }
 
     /** The {@code ORDER BY} clause. */
@@ -87,8 +90,9 @@ public record Sort(String name, List<SortKey> keys) {
      * @return the cursor
      */
     public String encode(CursorCodec codec, List<?> lastRowKeys) {
-        Checks.argument(lastRowKeys.size() == keys.size(), "sort %s needs %s key values, was %s", name, keys.size(),
-                lastRowKeys.size());
+        Assert.isTrue(lastRowKeys.size() == keys.size(),
+                () -> String.format("sort %s needs %s key values, was %s", name, keys.size(),
+                lastRowKeys.size()));
         List<String> texts = new ArrayList<>(lastRowKeys.size());
         for (Object value : lastRowKeys) {
             texts.add(String.valueOf(value));

@@ -1,4 +1,4 @@
-package io.flowgres.paging;
+package io.flowgres.web.paging;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.flowgres.paging;
+package io.flowgres.web.paging;
 
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
@@ -10,8 +10,8 @@ import java.util.List;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
-import io.flowgres.internal.Checks;
 import org.jspecify.annotations.Nullable;
+import org.springframework.util.Assert;
 
 /**
  * Turns a keyset position into an opaque, signed cursor string and back.
@@ -49,9 +49,10 @@ public final class CursorCodec {
      * @throws IllegalArgumentException when the secret is too short
      */
     public CursorCodec(byte[] secret) {
-        Checks.notNull(secret, "cursor secret");
-        Checks.argument(secret.length >= MIN_SECRET_BYTES, "cursor secret must be at least %s bytes, was %s",
-                MIN_SECRET_BYTES, secret.length);
+        Assert.notNull(secret, "cursor secret must not be null");
+        Assert.isTrue(secret.length >= MIN_SECRET_BYTES,
+                () -> String.format("cursor secret must be at least %s bytes, was %s",
+                MIN_SECRET_BYTES, secret.length));
         this.key = new SecretKeySpec(secret.clone(), "HmacSHA256");
     }
 
@@ -63,8 +64,8 @@ public final class CursorCodec {
      * @return the opaque cursor
      */
     public String encode(String sort, List<String> keys) {
-        Checks.notNull(sort, "sort");
-        Checks.notNull(keys, "keys");
+        Assert.notNull(sort, "sort must not be null");
+        Assert.notNull(keys, "keys must not be null");
         List<String> fields = new ArrayList<>(keys.size() + 2);
         fields.add(VERSION);
         fields.add(sort);

@@ -1,10 +1,11 @@
-package io.flowgres.paging;
+package io.flowgres.web.paging;
 
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.function.Function;
 
-import io.flowgres.internal.Checks;
+import org.springframework.util.Assert;
+
 
 /**
  * One column of a keyset sort: its SQL name, its direction, and how its values travel inside a
@@ -48,10 +49,11 @@ public record SortKey(String column, boolean descending, Type type) {
      * @param type the value type
      */
     public SortKey {
-        Checks.notNull(column, "column");
-        Checks.argument(column.matches("[a-z_][a-z0-9_]{0,62}"), "column must be a plain identifier, was '%s'",
-                column);
-        Checks.notNull(type, "type");
+        Assert.notNull(column, "column must not be null");
+        Assert.isTrue(column.matches("[a-z_][a-z0-9_]{0,62}"),
+                () -> String.format("column must be a plain identifier, was '%s'",
+                column));
+        Assert.notNull(type, "type must not be null");
     }
 
     /**
