@@ -84,7 +84,8 @@ final class ExportMemoryIT {
                     ids.set(Integer.parseInt(id.group(1)));
                 }).count();
             }
-        }, () -> "the export did not end within " + BODY_DEADLINE + "; see " + service.log().toAbsolutePath());
+        }, () -> "the export did not end within " + BODY_DEADLINE + "; the service's threads are in "
+                + service.dumpThreads());
         assertThat(lines).isEqualTo(PITCHES);
         assertThat(ids.cardinality()).as("every pitch exactly once").isEqualTo(PITCHES);
         assertThat(service.isAlive()).as("the service survived; see %s", service.log()).isTrue();

@@ -115,6 +115,28 @@ final class ForkedReferenceService implements AutoCloseable {
         return log;
     }
 
+    /**
+     * Appends a thread dump of the service to its log ({@code jcmd Thread.print}), for a test that
+     * found it stuck; best effort, bounded.
+     *
+     * @return the log, to name in the failure
+     */
+    Path dumpThreads() {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        try {
+            Process dump = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "Thread.print")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            if (!dump.waitFor(30, TimeUnit.SECONDS)) {
+                dump.destroyForcibly();
+            }
+        } catch (IOException e) {
+            // The dump is a diagnosis aid; the failure that asked for it is reported either way.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return log.toAbsolutePath();
+    }
+
     @Override
     public void close() {
         process.destroy();

@@ -132,11 +132,12 @@ final class HedgedReadIT {
 
     private Flowgres flowgres(@Nullable Duration hedgeAfter, Balancer balancer) {
         RoutingPolicy routing = RoutingPolicy.builder().hedgeAfter(hedgeAfter).build();
-        // No background probes and no liveness checks on silent nodes: the frozen replica stays in
-        // rotation, and reads stuck on it stay there, for the whole test (on a slow machine the 200
-        // reads below outlast the default 1 s silence ceiling). What is tested is the balancer.
+        // No background probes, no liveness checks on silent nodes and no adaptive hedging: the frozen
+        // replica stays in rotation, and a read stuck on it stays there, for the whole test (on a slow
+        // machine the 200 reads below outlast the default 1 s silence ceiling). Only a fixed hedge delay,
+        // when the test sets one, moves a read off the frozen replica.
         AvailabilityPolicy patient = AvailabilityPolicy.builder().silence(Duration.ofMinutes(5), Duration.ofMinutes(5))
-                .build();
+                .adaptiveHedging(false).build();
         return Flowgres.builder(cluster.clusterConfig().pool(PoolPolicy.test()).routing(routing)
                         .availability(patient).build())
                 .balancer(balancer).probing(false).build();
