@@ -69,6 +69,12 @@ final class ErrorTranslator {
             return new UnavailableException(where + ": circuit breaker open", query, node, null, breakerOpenDuration,
                     error);
         }
+        if (error instanceof NodeAcquireException acquire && acquire.queueFull()) {
+            // Work past the concurrency limit may wait in the pool's queue (see QueryExecutor); a full
+            // queue is the same overload, refused at once.
+            return new UnavailableException(where + ": node at its concurrency limit (its pool's queue is full)",
+                    query, acquire.nodeName(), null, OVERLOAD_HINT, error);
+        }
         if (error instanceof NodeAcquireException acquire) {
             Throwable cause = acquire.getCause();
             if (cause != null && SqlStates.isTimeout(cause)) {

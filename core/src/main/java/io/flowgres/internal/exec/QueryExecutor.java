@@ -3,6 +3,7 @@ package io.flowgres.internal.exec;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
@@ -123,7 +124,8 @@ public final class QueryExecutor {
         Duration timeout = query.timeout() != null ? query.timeout() : config.queryTimeout();
         return Flux.deferContextual(context -> {
             Operation operation = new Operation(kind, query, route, policy, timeout,
-                    ticker.getAsLong() + timeout.toNanos(), Staleness.of(context).orElse(null));
+                    ticker.getAsLong() + timeout.toNanos(), Staleness.of(context).orElse(null),
+                    ConcurrentHashMap.newKeySet());
             budget.recordOperation();
             return attempt(operation, bodies, 1, Set.of());
         });
@@ -139,20 +141,24 @@ public final class QueryExecutor {
                     Throwable error = failure.getCause();
                     RetryDecision.Verdict verdict = RetryDecision.decide(operation.kind(),
                             operation.query().isIdempotent(), attempt, error,
-                            number < operation.policy().maxAttempts(), operation.deadlineNanos() - now() > 0,
+                            // A refusal at a limit used no attempt (see below), so it leaves one.
+                            number < operation.policy().maxAttempts() || error instanceof NodeOverloadedException,
+                            operation.deadlineNanos() - now() > 0,
                             config.retryLockNotAvailable());
+                    if (verdict == RetryDecision.Verdict.RETRY && error instanceof NodeOverloadedException overloaded) {
+                        // Passing over a node at its limit sends nothing anywhere: it spends neither budget
+                        // nor an attempt, and happens at most once per node (see Operation), so it ends.
+                        operation.refusedBy().add(overloaded.nodeName());
+                        metrics.recordRetry(operation.query().name(), SqlStates.reason(error));
+                        return attempt(operation, bodies, number, with(failedNodes, overloaded.nodeName()));
+                    }
                     if (verdict == RetryDecision.Verdict.RETRY) {
-                        // Passing over a node at its limit sends nothing anywhere: it spends no budget.
-                        if (error instanceof NodeOverloadedException || budget.tryRetry()) {
+                        if (budget.tryRetry()) {
                             metrics.recordRetry(operation.query().name(), SqlStates.reason(error));
                             Set<String> excluded = attempt.nodeFailed() && attempt.node() != null
                                     ? with(failedNodes, attempt.node())
                                     : failedNodes;
-                            // A node at its limit is passed over at once: another may have room, and
-                            // waiting would only hold the caller.
-                            Duration delay = error instanceof NodeOverloadedException ? Duration.ZERO
-                                    : operation.policy().delay(number, random);
-                            return Mono.delay(delay, timer)
+                            return Mono.delay(operation.policy().delay(number, random), timer)
                                     .thenMany(attempt(operation, bodies, number + 1, excluded));
                         }
                         metrics.recordBudgetExhausted(operation.query().name());
@@ -237,7 +243,8 @@ public final class QueryExecutor {
                     node.role());
             long started = now();
             boolean replicaRead = operation.kind() == OperationKind.READ && node != router.writer();
-            return node.run(bodies.apply(tracker), share, !operation.query().isStreaming())
+            boolean queueAtLimit = operation.refusedBy().contains(node.name());
+            return node.run(bodies.apply(tracker), share, !operation.query().isStreaming(), queueAtLimit)
                     .doOnNext(item -> tracker.emitted())
                     .doOnComplete(() -> {
                         node.health().recordSuccess(now());
@@ -313,7 +320,13 @@ public final class QueryExecutor {
      * @param deadlineNanos its deadline on the pipeline's clock
      * @param staleness the caller's staleness budget, or {@code null}
      */
+    /**
+     * One operation across its attempts. {@code refusedBy} names the nodes whose concurrency limit
+     * refused it: a node offered again after refusing waits for a connection in its pool's bounded
+     * queue instead of refusing again, so that work fleeing a sick node is passed over at most once per
+     * node and is never failed by limits alone while a queue has room.
+     */
     private record Operation(OperationKind kind, Query query, Route route, RetryPolicy policy, Duration timeout,
-            long deadlineNanos, @Nullable Duration staleness) {
+            long deadlineNanos, @Nullable Duration staleness, Set<String> refusedBy) {
     }
 }

@@ -189,7 +189,12 @@ public final class Node {
             long started = System.nanoTime();
             return pool.create()
                     .doOnSuccess(connection -> observer.recordAcquire(System.nanoTime() - started, true))
-                    .doOnError(error -> observer.recordAcquire(System.nanoTime() - started, false));
+                    .doOnError(error -> {
+                        observer.recordAcquire(System.nanoTime() - started, false);
+                        if (NodeAcquireException.isQueueFull(error)) {
+                            observer.recordRejected(); // work past the limit found the queue full
+                        }
+                    });
         }).onErrorMap(e -> new NodeAcquireException(name(), e));
     }
 
@@ -207,11 +212,13 @@ public final class Node {
      * @param deadline the bound on the attempt, or {@code null} for none
      * @param watchSilence whether silence past the node's usual latency triggers liveness checks
      *        (not for streams paced by their consumer)
+     * @param queueAtLimit whether work the concurrency limit refuses waits in the pool's bounded queue
+     *        instead (for work this node already refused once, and that found no room elsewhere)
      * @param <T> the type of the results
      * @return the results
      */
     public <T> Flux<T> run(Function<? super Connection, ? extends Publisher<T>> work, @Nullable Duration deadline,
-            boolean watchSilence) {
+            boolean watchSilence, boolean queueAtLimit) {
         Flux<T> attempt = Flux.defer(() -> {
             long[] acquiredAt = {0};
             boolean[] answered = {false};
@@ -249,6 +256,10 @@ public final class Node {
         return Flux.defer(() -> {
             Optional<Limiter.Listener> admitted = limiter.tryAcquire();
             if (admitted.isEmpty()) {
+                if (queueAtLimit) {
+                    // Past the limit, bounded by the pool's queue: a full queue refuses at once.
+                    return guarded;
+                }
                 observer.recordRejected();
                 return Flux.error(new NodeOverloadedException(name(), limiter.limit()));
             }

@@ -24,7 +24,7 @@ public interface PoolObserver extends PoolMetricsRecorder {
     default void recordAcquire(long nanos, boolean success) {
     }
 
-    /** Work was refused at the node's concurrency limit. */
+    /** Work was refused at the node's concurrency limit, or by its pool's full queue of waiting acquires. */
     default void recordRejected() {
     }
 

@@ -19,7 +19,8 @@ import reactor.core.publisher.Mono;
 /**
  * Far more concurrent work than a node's pool and queue can hold: the excess is refused at the
  * node's concurrency limit as unavailable (with a retry-after), none of it waits for an acquire
- * timeout, and the work admitted completes.
+ * timeout, and the work admitted completes. Work past the limit that the pool's queue can still hold
+ * is not failed by the limit: refused once, it waits in the queue.
  */
 @FlowgresCluster(replicas = 0)
 final class OverloadIT {
@@ -54,6 +55,26 @@ final class OverloadIT {
                     .isGreaterThanOrEqualTo(outcomes.stream().filter("refused"::equals).count());
         } catch (QueryTimeoutException e) {
             throw new AssertionError("work waited for a connection instead of being refused", e);
+        }
+    }
+
+    @Test
+    void workPastTheLimitThatTheQueueCanHoldWaitsInsteadOfFailing(PostgresCluster cluster) {
+        // The limit starts at twice the pool (4); the queue holds 40 more, which is all of the excess.
+        PoolPolicy pool = PoolPolicy.test().toBuilder().initialSize(1).maxSize(2).maxPendingAcquires(40)
+                .maxAcquireTime(Duration.ofSeconds(30)).build();
+        try (Flowgres flowgres = Flowgres.create(cluster.clusterConfig().pool(pool).build())) {
+            List<String> outcomes = Flux.range(0, 20)
+                    .flatMap(i -> flowgres.read(SLOW, connection -> Flux.from(connection
+                                    .createStatement("SELECT pg_sleep(0.05)").execute())
+                            .flatMap(result -> result.getRowsUpdated()))
+                            .then(Mono.just("ok")), 20)
+                    .collectList()
+                    .block(Duration.ofSeconds(60));
+
+            assertThat(outcomes).as("every read answered").hasSize(20).containsOnly("ok");
+            assertThat(flowgres.meterRegistry().get("flowgres.node.rejections").tag("node", "primary").counter()
+                    .count()).as("the limit did refuse some of them first").isPositive();
         }
     }
 }

@@ -1,8 +1,11 @@
 package io.flowgres.load.bench;
 
 import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /** Collects request latencies of one benchmark phase and summarises them as percentiles. */
 final class LatencyRecorder {
@@ -10,6 +13,7 @@ final class LatencyRecorder {
     private final long[] nanos;
     private final AtomicInteger count = new AtomicInteger();
     private final AtomicLong failures = new AtomicLong();
+    private final Map<String, LongAdder> reasons = new ConcurrentHashMap<>();
 
     LatencyRecorder(int capacity) {
         this.nanos = new long[capacity];
@@ -40,6 +44,23 @@ final class LatencyRecorder {
 
     void fail() {
         failures.incrementAndGet();
+    }
+
+    /** Counts a failure and why: the error's type and the start of its message. */
+    void fail(Throwable error) {
+        fail();
+        String message = String.valueOf(error.getMessage());
+        reasons.computeIfAbsent(error.getClass().getSimpleName() + ": "
+                + message.substring(0, Math.min(120, message.length())), reason -> new LongAdder()).increment();
+    }
+
+    /** Why requests failed, most frequent first, as {@code count × reason} lines. */
+    String failureReasons() {
+        StringBuilder lines = new StringBuilder();
+        reasons.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue().sum(), a.getValue().sum()))
+                .forEach(entry -> lines.append("  ").append(entry.getValue().sum()).append(" × ")
+                        .append(entry.getKey()).append('\n'));
+        return lines.toString();
     }
 
     Summary summarise(double seconds) {

@@ -182,6 +182,7 @@ public final class RoutingBenchmark {
                     .stream().mapToDouble(Counter::count).sum();
             System.out.println("attempts by node (with warm-up): " + share + "| slow (>50 ms): "
                     + recorder.countAbove(50_000_000L) + " | hedges: " + (long) hedges);
+            System.out.print(recorder.failureReasons());
             if (sick != null) {
                 StringBuilder cycle = new StringBuilder("slow requests by start, ms after the freeze began:");
                 long lower = 0;
@@ -228,7 +229,7 @@ public final class RoutingBenchmark {
                                 }
                             })
                             .onErrorResume(error -> {
-                                recorder.fail();
+                                recorder.fail(error);
                                 return Mono.empty();
                             });
                 }), 10_000)
