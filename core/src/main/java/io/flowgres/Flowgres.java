@@ -14,6 +14,8 @@ import io.flowgres.internal.node.Node;
 import io.flowgres.metrics.QueryStats;
 import io.flowgres.metrics.SlowQueryLog;
 import io.flowgres.query.Committed;
+import io.flowgres.query.IdempotencyKeyReusedException;
+import io.flowgres.query.Once;
 import io.flowgres.query.OutcomeUnknownException;
 import io.flowgres.query.Query;
 import io.flowgres.routing.Balancer;
@@ -186,6 +188,34 @@ public final class Flowgres implements AutoCloseable {
     public <T> Mono<Committed<T>> transactionCommitted(Query query,
             Function<? super Connection, ? extends Publisher<T>> work) {
         return executor.executeCommitted(OperationKind.TRANSACTION, query, work);
+    }
+
+    /**
+     * Runs a write at most once per idempotency key, however often it is called with that key: the
+     * key, a fingerprint of the request and the response the work emits are stored in the write's own
+     * transaction, so a repeat replays the stored response (a concurrent repeat first waits for the
+     * running one) and a repeat after a lost answer writes only if nothing committed. This is what
+     * makes an {@link OutcomeUnknownException} safe to retry, for clients too (an HTTP
+     * {@code Idempotency-Key}); an unanswered {@code COMMIT} is repeated here, twice at most. Needs the
+     * table {@link Once#SCHEMA}.
+     *
+     * @param query the named query
+     * @param key the idempotency key: 1 to 255 characters, unique per intended write
+     * @param fingerprint what identifies the request (e.g. a hash of its method, path and body); a key
+     *        seen with another fingerprint fails with {@link IdempotencyKeyReusedException}
+     * @param keep how long the key and response are kept; a key past it is forgotten
+     * @param work the write, inside the transaction; emits the response to store, encoded as text
+     * @return the stored response, whether this call replayed it, and a token that sees the write
+     */
+    public Mono<Once> writeOnce(Query query, String key, String fingerprint, Duration keep,
+            Function<? super Connection, ? extends Mono<String>> work) {
+        Checks.notNull(query, "query");
+        Checks.argument(key != null && !key.isEmpty() && key.length() <= 255,
+                "key must have 1 to 255 characters, was %s", key == null ? "null" : key.length() + " characters");
+        Checks.notNull(fingerprint, "fingerprint");
+        Checks.positive(keep, "keep");
+        Checks.notNull(work, "work");
+        return engine.writeOnce(query, key, fingerprint, keep, work);
     }
 
     /**

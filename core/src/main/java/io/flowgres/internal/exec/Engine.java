@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 
@@ -20,6 +21,8 @@ import io.flowgres.internal.node.NodeRole;
 import io.flowgres.internal.routing.Prober;
 import io.flowgres.internal.routing.Router;
 import io.flowgres.metrics.SlowQueryLog;
+import io.flowgres.query.Once;
+import io.flowgres.query.Query;
 import io.flowgres.routing.Balancer;
 import io.flowgres.routing.Topology;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -94,6 +97,21 @@ public final class Engine {
     /** The executor every operation runs through. */
     public QueryExecutor executor() {
         return executor;
+    }
+
+    /**
+     * Runs a write at most once per idempotency key (see {@link OnceWrites}).
+     *
+     * @param query the named query
+     * @param key the idempotency key
+     * @param fingerprint what identifies the request
+     * @param keep how long the key is kept
+     * @param work the write, emitting the response to store
+     * @return the stored response, whether it was replayed, and a token
+     */
+    public Mono<Once> writeOnce(Query query, String key, String fingerprint,
+            Duration keep, Function<? super Connection, ? extends Mono<String>> work) {
+        return OnceWrites.run(executor, scheduler, query, key, fingerprint, keep, work);
     }
 
     /** Query totals and the slow-query log. */

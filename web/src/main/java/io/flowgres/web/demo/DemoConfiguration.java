@@ -133,7 +133,8 @@ public class DemoConfiguration {
      * @param pitches the pitch repository
      * @param consistency reads and signs consistency tokens
      * @param exports bounds the exports that run at once
-     * @param json the application's JSON mapper, for the batch endpoint's own decoder
+     * @param json the application's JSON mapper, for the batch endpoint's own decoder and the responses
+     *        keyed creates store
      * @param batchLimit the largest number of pitches one {@code POST /api/pitches/batch} creates
      * @return the routes, wrapped by the problem mapper
      * @throws InvalidFlowgresPropertyException when {@code flowgres.demo.batch-limit} is out of range
@@ -142,7 +143,7 @@ public class DemoConfiguration {
     public RouterFunction<ServerResponse> demoRoutes(PitchRepository pitches, ConsistencyHeader consistency,
             ExportLimiter exports, JsonMapper json,
             @Value("${flowgres.demo.batch-limit:" + PitchBatchHandler.DEFAULT_BATCH_LIMIT + "}") int batchLimit) {
-        PitchHandler pitchHandler = new PitchHandler(pitches, consistency, exports);
+        PitchHandler pitchHandler = new PitchHandler(pitches, consistency, exports, json);
         PitchBatchHandler batchHandler = property("flowgres.demo.batch-limit",
                 () -> new PitchBatchHandler(pitches, consistency, json, batchLimit));
         return RouterFunctions.route()

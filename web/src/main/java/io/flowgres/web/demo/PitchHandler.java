@@ -1,10 +1,12 @@
 package io.flowgres.web.demo;
 
 import java.net.URI;
+import java.util.Optional;
 
-import io.flowgres.web.problem.BadRequestException;
 import io.flowgres.query.ConflictException;
+import io.flowgres.web.idempotency.IdempotencyKeys;
 import io.flowgres.web.paging.Sort;
+import io.flowgres.web.problem.BadRequestException;
 import io.flowgres.web.problem.ProblemStreams;
 import io.flowgres.web.routing.ConsistencyHeader;
 import org.springframework.http.HttpStatus;
@@ -14,6 +16,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import org.springframework.web.server.ResponseStatusException;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The pitch endpoints of the reference service. */
 public final class PitchHandler {
@@ -26,6 +29,7 @@ public final class PitchHandler {
     private final PitchRepository pitches;
     private final ConsistencyHeader consistency;
     private final ExportLimiter exports;
+    private final JsonMapper json;
 
     /**
      * Creates the handler.
@@ -33,11 +37,14 @@ public final class PitchHandler {
      * @param pitches the repository
      * @param consistency reads the tokens reads carry and signs the tokens writes return
      * @param exports bounds the exports that run at once
+     * @param json encodes the pitch a keyed create stores as its response, and decodes it on replay
      */
-    public PitchHandler(PitchRepository pitches, ConsistencyHeader consistency, ExportLimiter exports) {
+    public PitchHandler(PitchRepository pitches, ConsistencyHeader consistency, ExportLimiter exports,
+            JsonMapper json) {
         this.pitches = pitches;
         this.consistency = consistency;
         this.exports = exports;
+        this.json = json;
     }
 
     /**
@@ -121,26 +128,45 @@ public final class PitchHandler {
 
     /**
      * {@code POST /api/pitches}: creates a pitch; 201 with its location and the signed
-     * {@value ConsistencyHeader#NAME} token of the commit.
+     * {@value ConsistencyHeader#NAME} token of the commit. With an {@value IdempotencyKeys#HEADER}
+     * header it creates at most one pitch per key: a repeat gets the first response (and
+     * {@value IdempotencyKeys#REPLAYED_HEADER}{@code : true}), a concurrent repeat waits for the first,
+     * and a key reused with another body is 422.
      *
      * @param request the request with a JSON body
      * @return the created pitch
      */
     public Mono<ServerResponse> create(ServerRequest request) {
-        return request.bodyToMono(PitchRequest.class)
+        Optional<String> key = IdempotencyKeys.of(request);
+        Mono<PitchDraft> input = request.bodyToMono(PitchRequest.class)
                 .switchIfEmpty(Mono.error(() -> BadRequestException.forParameter("body", "a JSON body is required")))
-                .map(PitchRequest::validate)
+                .map(PitchRequest::validate);
+        if (key.isPresent()) {
+            return input.flatMap(draft -> pitches.createOnce(key.get(),
+                            IdempotencyKeys.fingerprint("POST /api/pitches", draft.toString()), draft, json::writeValueAsString)
+                    .onErrorMap(ConflictException.class, error -> unknownOwner(error, draft)))
+                    .flatMap(once -> {
+                        Pitch pitch = json.readValue(once.response(), Pitch.class);
+                        return consistency.on(ServerResponse.created(URI.create("/api/pitches/" + pitch.id())),
+                                        once.token())
+                                .header(IdempotencyKeys.REPLAYED_HEADER, Boolean.toString(once.replayed()))
+                                .contentType(MediaType.APPLICATION_JSON).bodyValue(once.response());
+                    });
+        }
+        return input
                 .flatMap(draft -> pitches.createCommitted(draft)
-                        .onErrorMap(ConflictException.class,
-                                error -> PitchRepository.FOREIGN_KEY_VIOLATION.equals(error.sqlState())
-                                        ? BadRequestException.forParameter("ownerId", "ownerId " + draft.ownerId()
-                                                + " does not exist")
-                                        : error))
+                        .onErrorMap(ConflictException.class, error -> unknownOwner(error, draft)))
                 .flatMap(committed -> {
                     Pitch pitch = committed.results().get(0);
                     return consistency.on(ServerResponse.created(URI.create("/api/pitches/" + pitch.id())),
                                     committed.token())
                             .contentType(MediaType.APPLICATION_JSON).bodyValue(pitch);
                 });
+    }
+
+    private static Throwable unknownOwner(ConflictException error, PitchDraft draft) {
+        return PitchRepository.FOREIGN_KEY_VIOLATION.equals(error.sqlState())
+                ? BadRequestException.forParameter("ownerId", "ownerId " + draft.ownerId() + " does not exist")
+                : error;
     }
 }

@@ -9,18 +9,22 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
-import io.flowgres.query.Committed;
 import io.flowgres.Flowgres;
-import io.flowgres.query.Query;
 import io.flowgres.cache.CacheKey;
 import io.flowgres.cache.QueryCache;
+import io.flowgres.query.Committed;
+import io.flowgres.query.Once;
+import io.flowgres.query.Query;
+import io.flowgres.routing.ConsistencyToken;
+import io.flowgres.routing.Route;
 import io.flowgres.web.paging.CursorCodec;
 import io.flowgres.web.paging.Page;
 import io.flowgres.web.paging.Sort;
-import io.flowgres.routing.ConsistencyToken;
-import io.flowgres.routing.Route;
+import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.Readable;
 import io.r2dbc.spi.Statement;
 import org.jspecify.annotations.Nullable;
@@ -49,6 +53,9 @@ public final class PitchRepository {
             .streaming();
     private static final int EXPORT_FETCH_SIZE = 500;
     private static final Query CREATE = Query.named("pitches.create");
+    private static final Query CREATE_ONCE = Query.named("pitches.createOnce");
+    /** How long an idempotency key and its response are kept: a day, as the IETF draft suggests. */
+    private static final java.time.Duration IDEMPOTENCY_KEEP = java.time.Duration.ofHours(24);
     private static final Query CREATE_BATCH = Query.named("pitches.createBatch");
     // On the primary: a user created a moment ago must not look missing because a replica lags.
     private static final Query EXISTING_OWNERS = Query.named("pitches.existingOwners").withRoute(Route.PRIMARY);
@@ -336,17 +343,42 @@ public final class PitchRepository {
      * @return the stored pitch and the token
      */
     public Mono<Committed<Pitch>> createCommitted(PitchDraft draft) {
-        return cache.invalidateAfter(flowgres.writeCommitted(CREATE, connection -> rows(connection.createStatement(
-                                "INSERT INTO pitch (owner_id, title, logline, genre, format, production_stage, status) "
-                                        + "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING " + COLUMNS)
-                        .bind("$1", draft.ownerId())
-                        .bind("$2", draft.title())
-                        .bind("$3", draft.logline())
-                        .bind("$4", draft.genre().name().toLowerCase(Locale.ROOT))
-                        .bind("$5", draft.format().name().toLowerCase(Locale.ROOT))
-                        .bind("$6", draft.productionStage().name().toLowerCase(Locale.ROOT))
-                        .bind("$7", draft.status().name().toLowerCase(Locale.ROOT)))),
+        return cache.invalidateAfter(flowgres.writeCommitted(CREATE, connection -> rows(insertOne(connection, draft))),
                 committed -> tags(committed.results().get(0)));
+    }
+
+    private static Statement insertOne(Connection connection, PitchDraft draft) {
+        return connection.createStatement("INSERT INTO pitch (owner_id, title, logline, genre, format, "
+                        + "production_stage, status) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING " + COLUMNS)
+                .bind("$1", draft.ownerId())
+                .bind("$2", draft.title())
+                .bind("$3", draft.logline())
+                .bind("$4", draft.genre().name().toLowerCase(Locale.ROOT))
+                .bind("$5", draft.format().name().toLowerCase(Locale.ROOT))
+                .bind("$6", draft.productionStage().name().toLowerCase(Locale.ROOT))
+                .bind("$7", draft.status().name().toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * Creates a pitch at most once per idempotency key ({@code Flowgres.writeOnce}): the first call
+     * writes and stores the encoded pitch beside the key, in one transaction; a repeat replays it.
+     * Invalidates like {@link #createCommitted} when it wrote.
+     *
+     * @param key the client's idempotency key
+     * @param fingerprint what identifies the request; a key seen with another one is refused
+     * @param draft the validated input
+     * @param encode how the created pitch is stored (the response body the client gets, every time)
+     * @return the stored response, whether it was replayed, and a token that sees the write
+     */
+    public Mono<Once> createOnce(String key, String fingerprint, PitchDraft draft, Function<Pitch, String> encode) {
+        return Mono.defer(() -> {
+            // The work may run more than once (a transaction re-run); the last run is the one that committed.
+            AtomicReference<Pitch> created = new AtomicReference<>();
+            return cache.invalidateAfter(flowgres.writeOnce(CREATE_ONCE, key, fingerprint, IDEMPOTENCY_KEEP,
+                            connection -> rows(insertOne(connection, draft)).single().doOnNext(created::set)
+                                    .map(encode)),
+                    once -> once.replayed() || created.get() == null ? List.of() : tags(created.get()));
+        });
     }
 
     /**

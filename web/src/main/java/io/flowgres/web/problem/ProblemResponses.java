@@ -3,6 +3,7 @@ package io.flowgres.web.problem;
 import io.flowgres.web.paging.CursorCodec;
 import io.flowgres.web.paging.InvalidCursorException;
 import io.flowgres.query.ConflictException;
+import io.flowgres.query.IdempotencyKeyReusedException;
 import io.flowgres.query.FlowgresException;
 import io.flowgres.query.OutcomeUnknownException;
 import io.flowgres.query.QueryFailedException;
@@ -106,6 +107,11 @@ public final class ProblemResponses {
         if (error instanceof QueryTimeoutException) {
             return new Problem(problem(HttpStatus.GATEWAY_TIMEOUT, "Database timeout",
                     "The database did not answer in time."), null);
+        }
+        if (error instanceof IdempotencyKeyReusedException) {
+            return new Problem(problem(HttpStatus.UNPROCESSABLE_CONTENT, "Idempotency key reused",
+                    "This Idempotency-Key was first sent with a different request; use a new key for a new "
+                            + "request."), null);
         }
         if (error instanceof ConflictException conflict) {
             return new Problem(problem(HttpStatus.CONFLICT, "Conflict",
