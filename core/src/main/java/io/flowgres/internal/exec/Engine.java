@@ -17,6 +17,7 @@ import io.flowgres.internal.metrics.QueryMetrics;
 import io.flowgres.internal.node.Node;
 import io.flowgres.internal.node.NodeConnections;
 import io.flowgres.internal.node.NodeRole;
+import io.flowgres.internal.r2dbc.FlowgresConnectionFactory;
 import io.flowgres.internal.routing.Prober;
 import io.flowgres.internal.routing.Router;
 import io.flowgres.metrics.SlowQueryLog;
@@ -50,6 +51,7 @@ public final class Engine {
     private final Prober prober;
     private final QueryMetrics metrics;
     private final QueryExecutor executor;
+    private final FlowgresConnectionFactory connectionFactory;
     private final Map<String, ConnectionFactory> dedicatedFactories = new ConcurrentHashMap<>();
 
     /**
@@ -89,11 +91,17 @@ public final class Engine {
         }
         this.metrics = new QueryMetrics(meterRegistry, slowQueries);
         this.executor = new QueryExecutor(config, router, metrics, scheduler, ticker, random);
+        this.connectionFactory = new FlowgresConnectionFactory(nodes, router, ticker);
     }
 
     /** The executor every operation runs through. */
     public QueryExecutor executor() {
         return executor;
+    }
+
+    /** The routing R2DBC connection factory over the same nodes, router and breakers. */
+    public ConnectionFactory connectionFactory() {
+        return connectionFactory;
     }
 
     /** Query totals and the slow-query log. */

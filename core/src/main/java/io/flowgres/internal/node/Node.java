@@ -194,6 +194,25 @@ public final class Node {
     }
 
     /**
+     * Returns a connection leased outside {@link #run} (by the routing {@code ConnectionFactory}) to
+     * the pool: rolled back first when a transaction was left open, and, when a statement on it was
+     * cancelled or may still run, settled like the connection of cancelled work (released when it
+     * proves idle within a short grace, else cancelled on the server and discarded).
+     *
+     * @param connection the pooled connection
+     * @param unsettled whether a statement on it was cancelled or has not ended
+     * @return completes when the connection is back in the pool or discarded
+     */
+    public Mono<Void> release(Connection connection, boolean unsettled) {
+        return unsettled ? settler.settle(connection, 0) : ConnectionSettler.release(connection);
+    }
+
+    /** Work was refused at this node's concurrency limit before any pool or server saw it. */
+    public void recordRejected() {
+        observer.recordRejected();
+    }
+
+    /**
      * Runs one attempt of some work on a pooled connection, inside this node's circuit breaker: the
      * connection is released on completion and error and settled on cancellation, and
      * {@code deadline} (when given) bounds the whole attempt, so a timeout counts against the node.
