@@ -3,12 +3,15 @@ package io.flowgres.it.r2dbc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.flowgres.Flowgres;
 import io.flowgres.cluster.RoutingPolicy;
 import io.flowgres.local.PostgresCluster;
+import io.flowgres.query.UnavailableException;
 import io.flowgres.r2dbc.FlowgresRouting;
 import io.flowgres.routing.ConsistencyToken;
+import io.flowgres.routing.Route;
 import io.flowgres.test.Await;
 import io.flowgres.test.FlowgresCluster;
 import io.flowgres.web.r2dbc.FlowgresTransactionManager;
@@ -27,6 +30,8 @@ import org.springframework.transaction.annotation.EnableTransactionManagement;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import org.springframework.transaction.support.DefaultTransactionDefinition;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
@@ -35,7 +40,8 @@ import reactor.test.StepVerifier;
  * replicas: the {@link FlowgresTransactionManager} sends read-only transactions to a replica and the
  * others to the primary, {@code DatabaseClient} work outside transactions goes to the primary unless
  * marked read-only in the Reactor Context, and {@code @Transactional(readOnly = true)} routes like a
- * read-only {@link TransactionalOperator}. Where the work ran is what the server says:
+ * read-only {@link TransactionalOperator}; a consistency token, a staleness budget and a
+ * replica-only route in the context are honoured. Where the work ran is what the server says:
  * {@code pg_is_in_recovery()}.
  */
 @FlowgresCluster(replicas = 2)
@@ -153,6 +159,51 @@ final class SpringTransactionRoutingIT {
                 .as(StepVerifier::create)
                 .expectNext(false)
                 .verifyComplete();
+    }
+
+    @Test
+    void aReadOnlyTransactionWithAStalenessBudgetLeavesReplicasFurtherBehind() {
+        AtomicInteger id = new AtomicInteger(1000);
+        cluster.replicas().forEach(replica -> replica.setApplyDelay(Duration.ofMillis(700)));
+        Disposable writer = Flux.interval(Duration.ofMillis(50)).onBackpressureDrop()
+                .concatMap(tick -> client.sql("INSERT INTO note (id, body) VALUES ($1, 'lag')")
+                        .bind("$1", id.incrementAndGet()).then().onErrorResume(error -> Mono.empty()), 1)
+                .subscribe();
+        try {
+            Await.probed(flowgres, "both replicas over 0.3 s behind", () -> flowgres.topology().nodes().stream()
+                    .filter(node -> node.configuredRole().equals("replica"))
+                    .allMatch(node -> node.lagSeconds() > 0.3 && node.status().equals("up")), SETTLE);
+
+            inRecovery()
+                    .as(readOnly::transactional)
+                    .contextWrite(FlowgresRouting.staleness(Duration.ofMillis(100)))
+                    .as(StepVerifier::create)
+                    .expectNext(false)
+                    .verifyComplete();
+        } finally {
+            writer.dispose();
+            cluster.replicas().forEach(replica -> replica.setApplyDelay(Duration.ZERO));
+        }
+    }
+
+    @Test
+    void replicaOnlyWorkFailsAsUnavailableWhenNoReplicaIsEligible() {
+        cluster.replicas().forEach(replica -> flowgres.drain(replica.name()));
+        try {
+            inRecovery()
+                    .as(readOnly::transactional)
+                    .contextWrite(FlowgresRouting.route(Route.REPLICA_ONLY))
+                    .as(StepVerifier::create)
+                    .expectErrorSatisfies(error -> assertThat(error).hasCauseInstanceOf(UnavailableException.class))
+                    .verify(SETTLE);
+            inRecovery()
+                    .as(readOnly::transactional)
+                    .as(StepVerifier::create)
+                    .expectNext(false)
+                    .verifyComplete();
+        } finally {
+            cluster.replicas().forEach(replica -> flowgres.undrain(replica.name()));
+        }
     }
 
     @Test
