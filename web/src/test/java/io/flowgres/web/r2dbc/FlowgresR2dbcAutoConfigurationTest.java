@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.reactivestreams.Publisher;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.ReactiveTransactionManager;
@@ -76,6 +77,15 @@ final class FlowgresR2dbcAutoConfigurationTest {
                     assertThat(context).hasBean("ownTransactionManager");
                     assertThat(context).doesNotHaveBean("flowgresTransactionManager");
                 });
+    }
+
+    @Test
+    void withoutSpringR2dbcNothingIsAdded() {
+        runner.withClassLoader(new FilteredClassLoader(DatabaseClient.class)).run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context).doesNotHaveBean(ConnectionFactory.class);
+            assertThat(context).doesNotHaveBean(ReactiveTransactionManager.class);
+        });
     }
 
     /** Another PostgreSQL factory (DatabaseClient picks its bind markers by the name), never asked for a connection. */
