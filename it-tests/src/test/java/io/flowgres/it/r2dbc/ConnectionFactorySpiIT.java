@@ -23,6 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.reactivestreams.Publisher;
+import org.springframework.r2dbc.core.DatabaseClient;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
@@ -216,6 +217,22 @@ final class ConnectionFactorySpiIT {
                     .blockLast(WAIT)).isEqualTo("ok");
         }
         assertThat(backendPid()).as("the cancelled connection was discarded, not pooled").isNotEqualTo(cancelledPid);
+        Await.until("the cancelled pg_sleep to end on the server", () -> sleepingBackends() == 0, WAIT);
+    }
+
+    @Test
+    void aDatabaseClientQueryCancelledWhileRunningLeaksNoConnection() {
+        DatabaseClient client = DatabaseClient.create(factory);
+        List<String> none = client.sql("SELECT pg_sleep(30)::text").map(row -> row.get(0, String.class)).all()
+                .take(Duration.ofMillis(300))
+                .collectList()
+                .block(WAIT);
+        assertThat(none).isEmpty();
+
+        Await.until("the cancelled connection settled", () -> pool().acquired() == 0
+                && flowgres.topology().inFlight() == 0, WAIT);
+        assertThat(client.sql("SELECT 'next'").map(row -> row.get(0, String.class)).one().block(WAIT))
+                .isEqualTo("next");
         Await.until("the cancelled pg_sleep to end on the server", () -> sleepingBackends() == 0, WAIT);
     }
 
