@@ -11,6 +11,7 @@ module io.flowgres.core {
     exports io.flowgres.health;
     exports io.flowgres.metrics;
     exports io.flowgres.cache;
+    exports io.flowgres.r2dbc;
 
     requires transitive reactor.core;
     requires transitive org.reactivestreams;

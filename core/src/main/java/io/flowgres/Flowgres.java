@@ -23,6 +23,7 @@ import io.flowgres.routing.Topology;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -216,6 +217,29 @@ public final class Flowgres implements AutoCloseable {
         Checks.positive(keep, "keep");
         Checks.notNull(work, "work");
         return engine.writeOnce(query, key, fingerprint, keep, work);
+    }
+
+    /**
+     * The cluster as one R2DBC {@link ConnectionFactory}, for Spring's {@code DatabaseClient},
+     * {@code R2dbcEntityTemplate}, repositories and transaction manager: the same nodes, pools,
+     * breakers and routing as this facade's operations.
+     *
+     * <p>Each {@code create()} takes its route from the subscriber's Reactor {@code Context} (see
+     * {@link io.flowgres.r2dbc.FlowgresRouting}): the writer when nothing is there, never a guess from
+     * the SQL; work marked {@linkplain io.flowgres.r2dbc.FlowgresRouting#readOnly() read-only} gets an
+     * eligible replica (honouring a consistency token and a staleness budget in the context), else
+     * the writer. A node that refuses or cannot hand out a pooled connection within the pool's
+     * acquire deadline is passed over for another eligible node; with none left, or when the writer
+     * itself is down for writer-only work, {@code create()} fails with an
+     * {@link io.flowgres.query.UnavailableException}. Closing a connection returns it to its node's
+     * pool once, after settling it when a statement on it was cancelled. Unlike {@link #read} and
+     * {@link #transaction}, work on a handed-out connection is not retried, hedged or deadlined by
+     * Flowgres. Its metadata is PostgreSQL's.
+     *
+     * @return the factory; one per facade, closed with it
+     */
+    public ConnectionFactory connectionFactory() {
+        return engine.connectionFactory();
     }
 
     /**

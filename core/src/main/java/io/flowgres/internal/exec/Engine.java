@@ -18,6 +18,7 @@ import io.flowgres.internal.metrics.QueryMetrics;
 import io.flowgres.internal.node.Node;
 import io.flowgres.internal.node.NodeConnections;
 import io.flowgres.internal.node.NodeRole;
+import io.flowgres.internal.r2dbc.FlowgresConnectionFactory;
 import io.flowgres.internal.routing.Prober;
 import io.flowgres.internal.routing.Router;
 import io.flowgres.metrics.SlowQueryLog;
@@ -53,6 +54,7 @@ public final class Engine {
     private final Prober prober;
     private final QueryMetrics metrics;
     private final QueryExecutor executor;
+    private final FlowgresConnectionFactory connectionFactory;
     private final Map<String, ConnectionFactory> dedicatedFactories = new ConcurrentHashMap<>();
 
     /**
@@ -92,6 +94,7 @@ public final class Engine {
         }
         this.metrics = new QueryMetrics(meterRegistry, slowQueries);
         this.executor = new QueryExecutor(config, router, metrics, scheduler, ticker, random);
+        this.connectionFactory = new FlowgresConnectionFactory(nodes, router, ticker);
     }
 
     /** The executor every operation runs through. */
@@ -112,6 +115,11 @@ public final class Engine {
     public Mono<Once> writeOnce(Query query, String key, String fingerprint,
             Duration keep, Function<? super Connection, ? extends Mono<String>> work) {
         return OnceWrites.run(executor, scheduler, query, key, fingerprint, keep, work);
+    }
+
+    /** The routing R2DBC connection factory over the same nodes, router and breakers. */
+    public ConnectionFactory connectionFactory() {
+        return connectionFactory;
     }
 
     /** Query totals and the slow-query log. */

@@ -199,6 +199,34 @@ public final class Node {
     }
 
     /**
+     * Returns a connection leased outside {@link #run} (by the routing {@code ConnectionFactory}) to
+     * the pool. A transaction left open is rolled back and auto-commit switched back on, so the next
+     * borrower gets the connection as the pool first gave it; when a statement on it was cancelled
+     * or may still run, the connection is settled like that of cancelled work instead (released when
+     * it proves idle within a short grace, else cancelled on the server and discarded).
+     *
+     * @param connection the pooled connection
+     * @param unsettled whether a statement on it was cancelled or has not ended
+     * @return completes when the connection is back in the pool or discarded
+     */
+    public Mono<Void> release(Connection connection, boolean unsettled) {
+        if (unsettled) {
+            return settler.settle(connection, 0);
+        }
+        return Mono.defer(() -> connection.isAutoCommit() ? Mono.<Void>empty()
+                        : Mono.from(connection.rollbackTransaction())
+                                .then(Mono.from(connection.setAutoCommit(true)))
+                                // A connection that cannot roll back is broken: the pool's validation drops it.
+                                .onErrorResume(error -> Mono.empty()))
+                .then(Mono.from(connection.close()));
+    }
+
+    /** Work was refused at this node's concurrency limit before any pool or server saw it. */
+    public void recordRejected() {
+        observer.recordRejected();
+    }
+
+    /**
      * Runs one attempt of some work on a pooled connection, inside this node's circuit breaker: the
      * connection is released on completion and error and settled on cancellation, and
      * {@code deadline} (when given) bounds the whole attempt, so a timeout counts against the node.

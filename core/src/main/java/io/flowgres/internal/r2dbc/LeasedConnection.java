@@ -1,0 +1,141 @@
+package io.flowgres.internal.r2dbc;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.r2dbc.spi.Batch;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionMetadata;
+import io.r2dbc.spi.IsolationLevel;
+import io.r2dbc.spi.Statement;
+import io.r2dbc.spi.TransactionDefinition;
+import io.r2dbc.spi.ValidationDepth;
+import io.r2dbc.spi.Wrapped;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Mono;
+
+/**
+ * A pooled connection of one node as the routing factory hands it out: every SPI method goes to
+ * the pooled connection, every exchange with the server is watched by the {@link NodeLease}, and
+ * {@link #close()} returns the connection to its node exactly once. A connection whose last
+ * statement was cancelled (a subscriber that went away, a {@code take}, a timeout) is settled by the
+ * node first: put back when it proves idle within a short grace, else cancelled on the server and
+ * discarded, so that a late cancel can never abort the next borrower's statement.
+ */
+final class LeasedConnection implements Connection, Wrapped<Connection> {
+
+    private final Connection pooled;
+    private final NodeLease lease;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    LeasedConnection(Connection pooled, NodeLease lease) {
+        this.pooled = pooled;
+        this.lease = lease;
+    }
+
+    @Override
+    public Publisher<Void> beginTransaction() {
+        return lease.watch(pooled.beginTransaction());
+    }
+
+    @Override
+    public Publisher<Void> beginTransaction(TransactionDefinition definition) {
+        return lease.watch(pooled.beginTransaction(definition));
+    }
+
+    @Override
+    public Publisher<Void> close() {
+        return Mono.defer(() -> {
+            if (!closed.compareAndSet(false, true)) {
+                return Mono.<Void>empty();
+            }
+            return lease.node().release(pooled, lease.unsettled()).doFinally(signal -> lease.end());
+        });
+    }
+
+    @Override
+    public Publisher<Void> commitTransaction() {
+        return lease.watch(pooled.commitTransaction());
+    }
+
+    @Override
+    public Batch createBatch() {
+        return new LeasedBatch(pooled.createBatch(), lease);
+    }
+
+    @Override
+    public Publisher<Void> createSavepoint(String name) {
+        return lease.watch(pooled.createSavepoint(name));
+    }
+
+    @Override
+    public Statement createStatement(String sql) {
+        return new LeasedStatement(pooled.createStatement(sql), lease);
+    }
+
+    @Override
+    public boolean isAutoCommit() {
+        return pooled.isAutoCommit();
+    }
+
+    @Override
+    public ConnectionMetadata getMetadata() {
+        return pooled.getMetadata();
+    }
+
+    @Override
+    public IsolationLevel getTransactionIsolationLevel() {
+        return pooled.getTransactionIsolationLevel();
+    }
+
+    @Override
+    public Publisher<Void> releaseSavepoint(String name) {
+        return lease.watch(pooled.releaseSavepoint(name));
+    }
+
+    @Override
+    public Publisher<Void> rollbackTransaction() {
+        return lease.watch(pooled.rollbackTransaction());
+    }
+
+    @Override
+    public Publisher<Void> rollbackTransactionToSavepoint(String name) {
+        return lease.watch(pooled.rollbackTransactionToSavepoint(name));
+    }
+
+    @Override
+    public Publisher<Void> setAutoCommit(boolean autoCommit) {
+        return lease.watch(pooled.setAutoCommit(autoCommit));
+    }
+
+    @Override
+    public Publisher<Void> setLockWaitTimeout(Duration timeout) {
+        return lease.watch(pooled.setLockWaitTimeout(timeout));
+    }
+
+    @Override
+    public Publisher<Void> setStatementTimeout(Duration timeout) {
+        return lease.watch(pooled.setStatementTimeout(timeout));
+    }
+
+    @Override
+    public Publisher<Void> setTransactionIsolationLevel(IsolationLevel isolationLevel) {
+        return lease.watch(pooled.setTransactionIsolationLevel(isolationLevel));
+    }
+
+    @Override
+    public Publisher<Boolean> validate(ValidationDepth depth) {
+        return lease.watch(pooled.validate(depth));
+    }
+
+    /** The pooled connection, for drivers' extensions; closing it directly bypasses the lease. */
+    @Override
+    public Connection unwrap() {
+        return pooled;
+    }
+
+    @Override
+    public String toString() {
+        return "FlowgresConnection{node=" + lease.node().name() + ", closed=" + closed.get() + "}";
+    }
+}
