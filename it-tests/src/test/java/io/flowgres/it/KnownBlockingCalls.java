@@ -24,5 +24,10 @@ public final class KnownBlockingCalls implements BlockHoundIntegration {
         builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup",
                 "tryExpandMagazines");
         builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine", "free");
+        // Jackson builds a type's deserializer once, under a lock, the first time the type is read;
+        // readers that arrive together wait for it for a moment (a replayed keyed create decodes its
+        // stored pitch on the event loop, as Spring's JSON decoder does with request bodies).
+        builder.allowBlockingCallsInside("tools.jackson.databind.deser.DeserializerCache",
+                "_createAndCacheValueDeserializer");
     }
 }

@@ -137,7 +137,10 @@ public final class PitchHandler {
      * @return the created pitch
      */
     public Mono<ServerResponse> create(ServerRequest request) {
-        Optional<String> key = IdempotencyKeys.of(request);
+        return Mono.defer(() -> create(request, IdempotencyKeys.of(request)));
+    }
+
+    private Mono<ServerResponse> create(ServerRequest request, Optional<String> key) {
         Mono<PitchDraft> input = request.bodyToMono(PitchRequest.class)
                 .switchIfEmpty(Mono.error(() -> BadRequestException.forParameter("body", "a JSON body is required")))
                 .map(PitchRequest::validate);
