@@ -14,7 +14,7 @@ import io.flowgres.web.admin.AdminAccess;
 import io.flowgres.web.routing.ConsistencyHeader;
 import org.assertj.core.api.SoftAssertions;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -44,6 +44,7 @@ final class BadInputIT {
     private static final String GOOD = "{\"ownerId\":1,\"title\":\"T\",\"logline\":\"L\",\"genre\":\"drama\","
             + "\"format\":\"short\",\"productionStage\":\"idea\"}";
 
+    @AutoClose
     private ReferenceService service;
     private WebTestClient client;
     private final List<Case> cases = new ArrayList<>();
@@ -64,13 +65,6 @@ final class BadInputIT {
     void startService(PostgresCluster cluster) {
         service = ReferenceService.start(cluster, 300, "--flowgres.admin.token=" + ADMIN_TOKEN);
         client = service.client().mutate().responseTimeout(Duration.ofSeconds(30)).build();
-    }
-
-    @AfterAll
-    void stopService() {
-        if (service != null) {
-            service.close();
-        }
     }
 
     @Test

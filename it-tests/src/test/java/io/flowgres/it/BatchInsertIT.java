@@ -15,7 +15,7 @@ import io.flowgres.local.PostgresCluster;
 import io.flowgres.routing.Route;
 import io.flowgres.web.routing.ConsistencyHeader;
 import io.flowgres.test.FlowgresCluster;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -39,6 +39,7 @@ final class BatchInsertIT {
     private static final String[] GENRES = {"drama", "comedy", "thriller", "horror", "scifi", "documentary",
         "animation", "romance"};
 
+    @AutoClose
     private ReferenceService service;
     private WebTestClient client;
 
@@ -46,13 +47,6 @@ final class BatchInsertIT {
     void startService(PostgresCluster cluster) {
         service = ReferenceService.start(cluster, PITCHES);
         client = service.client().mutate().responseTimeout(Duration.ofSeconds(30)).build();
-    }
-
-    @AfterAll
-    void stopService() {
-        if (service != null) {
-            service.close();
-        }
     }
 
     @Test

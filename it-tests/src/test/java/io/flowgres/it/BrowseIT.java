@@ -17,7 +17,7 @@ import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.routing.Route;
 import io.flowgres.test.Await;
 import io.flowgres.test.FlowgresCluster;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -38,6 +38,7 @@ final class BrowseIT {
 
     private static final int PITCHES = 100_000;
 
+    @AutoClose
     private ReferenceService service;
     private WebTestClient client;
     private PostgresCluster cluster;
@@ -48,13 +49,6 @@ final class BrowseIT {
         service = ReferenceService.start(cluster, PITCHES);
         client = service.client().mutate().responseTimeout(Duration.ofSeconds(60)).codecs(codecs -> codecs
                 .defaultCodecs().maxInMemorySize(64 * 1024 * 1024)).build();
-    }
-
-    @AfterAll
-    void stopService() {
-        if (service != null) {
-            service.close();
-        }
     }
 
     @Test

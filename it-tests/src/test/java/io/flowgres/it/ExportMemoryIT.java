@@ -25,7 +25,7 @@ import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.routing.Route;
 import io.flowgres.test.Await;
 import io.flowgres.test.FlowgresCluster;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -50,6 +50,7 @@ final class ExportMemoryIT {
     private static final Duration BODY_DEADLINE = Duration.ofMinutes(3);
 
     private PostgresCluster cluster;
+    @AutoClose
     private ForkedReferenceService service;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -57,13 +58,6 @@ final class ExportMemoryIT {
     void startService(PostgresCluster cluster) {
         this.cluster = cluster;
         service = ForkedReferenceService.start(cluster, PITCHES, "-Xmx128m", "-XX:+ExitOnOutOfMemoryError");
-    }
-
-    @AfterAll
-    void stopService() {
-        if (service != null) {
-            service.close();
-        }
     }
 
     @Test

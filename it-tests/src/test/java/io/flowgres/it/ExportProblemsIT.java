@@ -24,7 +24,7 @@ import io.flowgres.local.PostgresNode;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.routing.Route;
 import io.flowgres.web.demo.ExportLimiter;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -48,6 +48,7 @@ final class ExportProblemsIT {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private PostgresCluster cluster;
+    @AutoClose
     private ReferenceService service;
     private ExportLimiter exports;
 
@@ -57,13 +58,6 @@ final class ExportProblemsIT {
         service = ReferenceService.start(cluster, PITCHES, "--flowgres.demo.export-limit=1",
                 "--flowgres.routing.probe-interval=200ms");
         exports = service.bean(ExportLimiter.class);
-    }
-
-    @AfterAll
-    void stopService() {
-        if (service != null) {
-            service.close();
-        }
     }
 
     @Test

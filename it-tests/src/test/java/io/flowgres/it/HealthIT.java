@@ -13,8 +13,8 @@ import java.util.function.Predicate;
 import io.flowgres.local.PostgresCluster;
 import io.flowgres.local.PostgresNode;
 import io.flowgres.test.FlowgresCluster;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -31,6 +31,7 @@ final class HealthIT {
     private static final Duration SETTLE = Duration.ofSeconds(60);
 
     private PostgresCluster cluster;
+    @AutoClose
     private ReferenceService service;
     private HttpClient http;
 
@@ -40,13 +41,6 @@ final class HealthIT {
         service = ReferenceService.start(cluster, 200, "--flowgres.health.cache-ttl=1s",
                 "--flowgres.health.refresh-interval=500ms", "--flowgres.health.check-timeout=1s");
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    }
-
-    @AfterAll
-    void stopService() {
-        if (service != null) {
-            service.close();
-        }
     }
 
     @AfterEach

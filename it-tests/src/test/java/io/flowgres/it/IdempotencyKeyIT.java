@@ -16,7 +16,7 @@ import io.flowgres.query.Query;
 import io.flowgres.routing.Route;
 import io.flowgres.test.FlowgresCluster;
 import io.flowgres.web.idempotency.IdempotencyKeys;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -38,6 +38,7 @@ import reactor.core.scheduler.Schedulers;
 final class IdempotencyKeyIT {
 
     private PostgresCluster cluster;
+    @AutoClose
     private ReferenceService service;
     private WebTestClient client;
 
@@ -46,13 +47,6 @@ final class IdempotencyKeyIT {
         this.cluster = cluster;
         service = ReferenceService.start(cluster, 100);
         client = service.client().mutate().responseTimeout(Duration.ofSeconds(30)).build();
-    }
-
-    @AfterAll
-    void stopService() {
-        if (service != null) {
-            service.close();
-        }
     }
 
     @Test

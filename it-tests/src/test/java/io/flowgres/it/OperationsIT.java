@@ -14,7 +14,7 @@ import io.flowgres.test.Await;
 import io.flowgres.test.FlowgresCluster;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -33,6 +33,7 @@ final class OperationsIT {
 
     private static final String TOKEN = "operations-it-token";
 
+    @AutoClose
     private ReferenceService service;
     private WebTestClient client;
 
@@ -43,13 +44,6 @@ final class OperationsIT {
                 // Reads by id must reach the replicas to show the drain, not a cache filled on the primary.
                 "--flowgres.cache.enabled=false");
         client = service.client().mutate().responseTimeout(Duration.ofSeconds(30)).build();
-    }
-
-    @AfterAll
-    void stopService() {
-        if (service != null) {
-            service.close();
-        }
     }
 
     @Test

@@ -17,7 +17,7 @@ import io.flowgres.routing.Route;
 import io.flowgres.test.FlowgresCluster;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -41,6 +41,7 @@ final class ReferenceServiceIT {
 
     private static final int PITCHES = 3000;
 
+    @AutoClose
     private ReferenceService service;
     private WebTestClient client;
 
@@ -49,13 +50,6 @@ final class ReferenceServiceIT {
         // Uncached, so that routing is measured on the database path.
         service = ReferenceService.start(cluster, PITCHES, "--flowgres.cache.enabled=false");
         client = service.client().mutate().responseTimeout(Duration.ofSeconds(30)).build();
-    }
-
-    @AfterAll
-    void stopService() {
-        if (service != null) {
-            service.close();
-        }
     }
 
     @Test

@@ -300,6 +300,7 @@ public final class ContainerCluster implements PostgresCluster {
         int port = freePort();
         GenericContainer<?> container = containers.define(name, replica, port);
         ContainerNode node = new ContainerNode(name, port, replica, container, this);
+        container.withLogConsumer(node.output());
         container.waitingFor(new NodeReady(node, settings.startupTimeout).withStartupTimeout(settings.startupTimeout));
         return node;
     }

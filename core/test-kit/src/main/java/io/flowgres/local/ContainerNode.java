@@ -7,6 +7,7 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
@@ -17,6 +18,8 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.output.OutputFrame;
+import org.testcontainers.containers.output.ToStringConsumer;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -43,6 +46,8 @@ public final class ContainerNode implements PostgresNode {
     private volatile boolean paused;
     private volatile boolean partitioned;
     private volatile @Nullable SilentPort heldPort;
+
+    private final ToStringConsumer output = new ToStringConsumer();
 
     ContainerNode(String name, int port, boolean replica, GenericContainer<?> container, ContainerCluster cluster) {
         this.name = name;
@@ -310,11 +315,21 @@ public final class ContainerNode implements PostgresNode {
 
     /** The last lines of the server log, for error messages. */
     String logTail() {
+        String logs;
         try {
-            return ProcessRunner.tail(container.getLogs(), 2000);
+            logs = container.getLogs();
         } catch (RuntimeException e) {
-            return "(no log: " + e.getMessage() + ")";
+            logs = ""; // a container that failed to start is gone; what it printed was followed
         }
+        if (logs.isBlank()) {
+            logs = output.toUtf8String();
+        }
+        return ProcessRunner.tail(logs, 2000);
+    }
+
+    /** Follows what the container prints, so that a container removed after a failed start still explains it. */
+    Consumer<OutputFrame> output() {
+        return output;
     }
 
     /** Whether a PostgreSQL postmaster answers an {@code SSLRequest} on the published port, with S or N. */

@@ -29,9 +29,22 @@ final class NodeContainers {
     private static final String REPLICA_SCRIPT = String.join("\n",
             "set -e",
             "if [ ! -s \"$PGDATA/PG_VERSION\" ]; then",
-            "  PGPASSWORD=\"$POSTGRES_PASSWORD\" pg_basebackup --host=\"$FLOWGRES_UPSTREAM\" \\",
-            "    --username=\"$POSTGRES_USER\" --pgdata=\"$PGDATA\" --write-recovery-conf --wal-method=stream \\",
-            "    --checkpoint=fast --create-slot --slot=\"$FLOWGRES_SLOT\"",
+            "  export PGPASSWORD=\"$POSTGRES_PASSWORD\"",
+            // The primary may not take replication connections yet (its pg_hba.conf reload is
+            // asynchronous): try again, from an empty directory and without the slot a failed try made.
+            "  for attempt in $(seq 1 30); do",
+            "    if pg_basebackup --host=\"$FLOWGRES_UPSTREAM\" --username=\"$POSTGRES_USER\" --pgdata=\"$PGDATA\" \\",
+            "        --write-recovery-conf --wal-method=stream --checkpoint=fast --create-slot --slot=\"$FLOWGRES_SLOT\"; then",
+            "      break",
+            "    fi",
+            "    if [ \"$attempt\" = 30 ]; then exit 1; fi",
+            "    echo \"flowgres: base backup attempt $attempt failed; trying again\" >&2",
+            "    rm -rf \"${PGDATA:?}\"/*",
+            "    psql --host=\"$FLOWGRES_UPSTREAM\" --username=\"$POSTGRES_USER\" --dbname=\"$POSTGRES_DB\" -qAtc \\",
+            "      \"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots \\",
+            "       WHERE slot_name = '$FLOWGRES_SLOT' AND NOT active\" >/dev/null 2>&1 || true",
+            "    sleep 1",
+            "  done",
             "fi",
             "exec docker-entrypoint.sh \"$@\"");
 
