@@ -20,11 +20,29 @@ public interface Balancer {
      *
      * @param name the node's name
      * @param weight its static weight (positive)
-     * @param latencyNanos its peak-sensitive latency average
+     * @param latencyNanos its peak-sensitive latency average (the cost: pessimistic, slow to forget)
+     * @param typicalNanos its typical latency, a plain average over about a second (what a stall is
+     *        measured against: a single peak, a GC pause or a first query on a new connection, barely
+     *        moves it, so a freeze shows as a stall within a few typical latencies)
      * @param stallNanos how long work on it has gone unanswered now (zero when idle or answering)
      * @param load in-flight work, settling connections and callers waiting for a connection
      */
-    record Candidate(String name, double weight, double latencyNanos, long stallNanos, int load) {
+    record Candidate(String name, double weight, double latencyNanos, double typicalNanos, long stallNanos,
+            int load) {
+
+        /**
+         * A candidate whose typical latency is its latency average (for balancers and tests that
+         * have only one figure).
+         *
+         * @param name the node's name
+         * @param weight its static weight (positive)
+         * @param latencyNanos its latency average, also taken as its typical latency
+         * @param stallNanos how long work on it has gone unanswered now
+         * @param load in-flight work, settling connections and callers waiting for a connection
+         */
+        public Candidate(String name, double weight, double latencyNanos, long stallNanos, int load) {
+            this(name, weight, latencyNanos, latencyNanos, stallNanos, load);
+        }
     }
 
     /**

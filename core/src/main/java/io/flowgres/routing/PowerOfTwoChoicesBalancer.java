@@ -15,7 +15,7 @@ import io.flowgres.internal.Checks;
  * same figures. Between two comparable candidates the choice goes by inverse cost rather than always
  * to the cheaper one, which keeps the static weights meaningful: two equally fast idle replicas of
  * weights 3 and 1 take about 75 % and 25 % of the reads. When one candidate is stalled now (work on
- * it has gone unanswered for more than {@value #DOMINANCE} times the shorter usual latency) and
+ * it has gone unanswered for more than {@value #DOMINANCE} times the shorter typical latency) and
  * costs more than {@value #DOMINANCE} times the other beyond what their weights explain, the cheaper
  * one takes the read outright: inverse-cost odds would still send a frozen replica one read in
  * fifty, and every such read waits for the freeze to end. A replica that was merely slow a while
@@ -87,11 +87,12 @@ final class PowerOfTwoChoicesBalancer implements Balancer {
 
     /**
      * Whether a node's unanswered work is older than {@value #DOMINANCE} times the shorter of the two
-     * usual latencies: the shorter, so that neither a peak in the rival's average nor one in the
-     * node's own (a replica frozen before) delays the verdict.
+     * typical latencies: typical, not the peak-sensitive average, which holds any peak for seconds
+     * (a 80 ms hiccup would hide a 300 ms freeze); the shorter, so that a freeze in the node's own
+     * recent past does not delay the verdict either.
      */
     private static boolean stalledAgainst(Candidate node, Candidate rival) {
-        return node.stallNanos() > DOMINANCE * Math.min(node.latencyNanos(), rival.latencyNanos());
+        return node.stallNanos() > DOMINANCE * Math.min(node.typicalNanos(), rival.typicalNanos());
     }
 
     /**

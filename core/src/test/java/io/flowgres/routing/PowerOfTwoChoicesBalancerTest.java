@@ -80,6 +80,15 @@ final class PowerOfTwoChoicesBalancerTest {
     }
 
     @Test
+    void aStallIsJudgedAgainstTypicalLatencyNotAPeakStillInTheAverage() {
+        // Both averages still hold an 80 ms hiccup; both replicas typically answer in 1 ms.
+        Candidate healthy = new Candidate("healthy", 1, 80 * MS, 1 * MS, 0, 2);
+        Candidate frozen = new Candidate("frozen", 1, 80 * MS, 1 * MS, 30 * MS, 20);
+
+        assertThat(share(healthy, frozen)).as("frozen for 30 typical latencies: left alone").isZero();
+    }
+
+    @Test
     void aShortWaitIsNoStall() {
         Candidate fast = replica("fast", 1, 1 * MS);
         Candidate waiting = new Candidate("waiting", 1, 1 * MS, 3 * MS, 0);

@@ -10,7 +10,8 @@ import org.jspecify.annotations.Nullable;
  * {@link AtomicReference}s, each replaced whole by a pure transition.
  *
  * <ul>
- *   <li>{@link Latency}: a peak-sensitive moving average fed by every answered query and probe,
+ *   <li>{@link Latency}: a peak-sensitive moving average and a plain, faster typical latency, fed by
+ *       every answered query and probe,
  *       and consecutive failures with ejection (exponential, capped);</li>
  *   <li>{@link Probe}: what the prober last found: reachable, in recovery, replay position, lag,
  *       and the hysteresis that keeps a lagging replica from flapping in and out of rotation.</li>
@@ -20,6 +21,9 @@ import org.jspecify.annotations.Nullable;
  * by hand. Only the prober writes {@link Probe}; queries and probes write {@link Latency}.
  */
 public final class NodeHealth {
+
+    /** How many times faster than the peak-sensitive average the typical latency forgets. */
+    static final double TYPICAL_SPEEDUP = 10;
 
     private final RoutingPolicy policy;
     private final int returnAfterProbes;
@@ -37,35 +41,42 @@ public final class NodeHealth {
         this.policy = policy;
         this.returnAfterProbes = returnAfterProbes;
         this.probe = new AtomicReference<>(Probe.unprobed(nowNanos));
-        this.latency = new AtomicReference<>(new Latency(policy.defaultRtt().toNanos(), nowNanos, 0, 0, 0, 0));
+        double initial = policy.defaultRtt().toNanos();
+        this.latency = new AtomicReference<>(new Latency(initial, initial, nowNanos, 0, 0, 0, 0));
     }
 
     /**
      * The latency average and the failure/ejection counters, as one immutable value.
      *
      * @param ewmaNanos the peak-sensitive average
+     * @param typicalNanos a plain average with a tenth of the peak-sensitive one's decay time
      * @param stampNanos when the average was last fed
      * @param consecutiveFailures node failures since the last success
      * @param ejections ejections since the node last stayed healthy
      * @param ejectedUntilNanos when the current ejection ends
      * @param lastEjectionEndNanos when the latest ejection ended or ends
      */
-    public record Latency(double ewmaNanos, long stampNanos, int consecutiveFailures, int ejections,
-            long ejectedUntilNanos, long lastEjectionEndNanos) {
+    public record Latency(double ewmaNanos, double typicalNanos, long stampNanos, int consecutiveFailures,
+            int ejections, long ejectedUntilNanos, long lastEjectionEndNanos) {
 
         /**
          * Feeds one sample: above the average it replaces it at once (peak-sensitive), below it the
-         * average decays towards it with weight {@code e^(-Δt/τ)}.
+         * average decays towards it with weight {@code e^(-Δt/τ)}. The typical latency moves towards
+         * every sample alike, with weight {@code e^(-10Δt/τ)}: at a few hundred queries a second a
+         * single peak moves it by a fraction of a percent of the peak.
          */
         Latency sample(long sampleNanos, long nowNanos, long decayNanos) {
+            double elapsed = Math.max(0, nowNanos - stampNanos);
             double average;
             if (sampleNanos > ewmaNanos) {
                 average = sampleNanos;
             } else {
-                double weight = Math.exp(-Math.max(0, nowNanos - stampNanos) / (double) decayNanos);
+                double weight = Math.exp(-elapsed / decayNanos);
                 average = ewmaNanos * weight + sampleNanos * (1 - weight);
             }
-            return new Latency(average, Math.max(stampNanos, nowNanos), consecutiveFailures, ejections,
+            double typicalWeight = Math.exp(-elapsed * TYPICAL_SPEEDUP / decayNanos);
+            double typical = typicalNanos * typicalWeight + sampleNanos * (1 - typicalWeight);
+            return new Latency(average, typical, Math.max(stampNanos, nowNanos), consecutiveFailures, ejections,
                     ejectedUntilNanos, lastEjectionEndNanos);
         }
 
@@ -76,7 +87,7 @@ public final class NodeHealth {
             if (consecutiveFailures == 0 && !rested) {
                 return this;
             }
-            return new Latency(ewmaNanos, stampNanos, 0, rested ? 0 : ejections, ejectedUntilNanos,
+            return new Latency(ewmaNanos, typicalNanos, stampNanos, 0, rested ? 0 : ejections, ejectedUntilNanos,
                     lastEjectionEndNanos);
         }
 
@@ -84,11 +95,11 @@ public final class NodeHealth {
         Latency failure(long nowNanos, int ejectAfter, long baseNanos, long maxNanos) {
             int failures = consecutiveFailures + 1;
             if (failures < ejectAfter || nowNanos < ejectedUntilNanos) {
-                return new Latency(ewmaNanos, stampNanos, failures, ejections, ejectedUntilNanos,
+                return new Latency(ewmaNanos, typicalNanos, stampNanos, failures, ejections, ejectedUntilNanos,
                         lastEjectionEndNanos);
             }
             long until = nowNanos + Math.min(maxNanos, baseNanos << Math.min(ejections, 20));
-            return new Latency(ewmaNanos, stampNanos, 0, ejections + 1, until, until);
+            return new Latency(ewmaNanos, typicalNanos, stampNanos, 0, ejections + 1, until, until);
         }
     }
 
@@ -259,6 +270,11 @@ public final class NodeHealth {
     /** The latency average in nanoseconds, as of its last sample. */
     public double ewmaNanos() {
         return latency.get().ewmaNanos();
+    }
+
+    /** The typical latency in nanoseconds (a plain, faster average), as of its last sample. */
+    public double typicalNanos() {
+        return latency.get().typicalNanos();
     }
 
     /**

@@ -91,14 +91,17 @@ public final class Prober implements AutoCloseable {
     }
 
     private Mono<Sample> probe(Node node) {
-        return Mono.defer(() -> {
-            long started = ticker.getAsLong();
-            return node.probe(connection -> Flux.from(connection.createStatement(SQL).execute())
-                            .flatMap(result -> result.map(row -> read(node, row, started))), policy.probeTimeout())
-                    .singleOrEmpty()
-                    .switchIfEmpty(Mono.fromSupplier(() -> Sample.failed(node, "no answer")))
-                    .onErrorResume(error -> Mono.just(Sample.failed(node, SqlStates.reason(error))));
-        });
+        // The round trip is timed from a held connection, as queries are: opening one (a SCRAM login,
+        // hundreds of milliseconds on a busy machine) would enter the peak-sensitive latency average as
+        // a slow node and keep it there for seconds, blinding the balancer's stall rule.
+        return node.probe(connection -> Flux.defer(() -> {
+                    long started = ticker.getAsLong();
+                    return Flux.from(connection.createStatement(SQL).execute())
+                            .flatMap(result -> result.map(row -> read(node, row, started)));
+                }), policy.probeTimeout())
+                .singleOrEmpty()
+                .switchIfEmpty(Mono.fromSupplier(() -> Sample.failed(node, "no answer")))
+                .onErrorResume(error -> Mono.just(Sample.failed(node, SqlStates.reason(error))));
     }
 
     private Sample read(Node node, Readable row, long started) {

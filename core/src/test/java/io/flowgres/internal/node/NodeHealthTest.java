@@ -55,6 +55,21 @@ final class NodeHealthTest {
     }
 
     @Test
+    void aPeakAmongFastSamplesBarelyMovesTheTypicalLatency() {
+        NodeHealth health = new NodeHealth(policy, 1, 0);
+        long now = 0;
+        for (int i = 0; i < 5000; i++) { // five seconds of 1 ms answers, one every millisecond
+            now += MS;
+            health.recordLatency(1 * MS, now);
+        }
+        now += MS;
+        health.recordLatency(80 * MS, now); // one hiccup
+
+        assertThat(health.ewmaNanos()).as("the peak-sensitive average holds it").isEqualTo(80 * MS);
+        assertThat(health.typicalNanos()).as("the typical latency hardly moves").isLessThan(2.0 * MS);
+    }
+
+    @Test
     void consecutiveFailuresEjectForAGrowingTime() {
         NodeHealth health = new NodeHealth(policy, 1, 0);
         health.recordFailure(0);

@@ -42,8 +42,9 @@ import reactor.core.publisher.Mono;
  *
  * <p>Run: {@code ./mvnw -B -pl load-tests -am verify -Pbench-routing -DskipTests}; knobs
  * {@code -Dbench.seconds} (per phase, default 15), {@code -Dbench.rate} (reads per second, default
- * 1500) and {@code -Dbench.trace} (print every node's latency average, stall, load and cost every
- * 20 ms for the first 3 s of the sick phases).
+ * 1500), {@code -Dbench.only} (run only the strategy of that name, e.g. {@code health-weighted}) and
+ * {@code -Dbench.trace} (print every node's latency average, in-flight count and status every 20 ms
+ * for the first 3 s of the sick phases).
  */
 public final class RoutingBenchmark {
 
@@ -65,6 +66,10 @@ public final class RoutingBenchmark {
         Duration phase = Duration.ofSeconds(Integer.getInteger("bench.seconds", 15));
         int rate = Integer.getInteger("bench.rate", 1500);
         Map<String, Strategy> strategies = strategies();
+        String only = System.getProperty("bench.only");
+        if (only != null) {
+            strategies.keySet().removeIf(name -> !name.equals(only));
+        }
         try (LocalCluster cluster = LocalCluster.start(2)) {
             seed(cluster);
             Map<String, LatencyRecorder.Summary> results = new LinkedHashMap<>();
@@ -149,8 +154,8 @@ public final class RoutingBenchmark {
                         StringBuilder line = new StringBuilder(String.format("t=%4d ", frozenAt == 0 ? -1
                                 : (System.nanoTime() - frozenAt) / 1_000_000));
                         for (NodeView node : flowgres.topology().nodes()) {
-                            line.append(String.format("%s[ewma=%.1f inflight=%d status=%s breaker=%s] ",
-                                    node.name(), node.ewmaMillis(), node.inFlight(), node.status(),
+                            line.append(String.format("%s[ewma=%.1f probe=%.1f inflight=%d status=%s breaker=%s] ",
+                                    node.name(), node.ewmaMillis(), node.probeMillis(), node.inFlight(), node.status(),
                                     node.breaker()));
                         }
                         System.out.println(line);
@@ -180,8 +185,16 @@ public final class RoutingBenchmark {
             }
             double hedges = flowgres.meterRegistry().find("flowgres.retries").tag("reason", "hedge").counters()
                     .stream().mapToDouble(Counter::count).sum();
+            StringBuilder decisions = new StringBuilder();
+            for (Counter counter : flowgres.meterRegistry().find("flowgres.routing.decisions").tag("route",
+                    "replica_preferred").counters()) {
+                if (counter.count() > 0) {
+                    decisions.append(' ').append(counter.getId().getTag("outcome")).append('=')
+                            .append((long) counter.count());
+                }
+            }
             System.out.println("attempts by node (with warm-up): " + share + "| slow (>50 ms): "
-                    + recorder.countAbove(50_000_000L) + " | hedges: " + (long) hedges);
+                    + recorder.countAbove(50_000_000L) + " | hedges: " + (long) hedges + " | routed:" + decisions);
             System.out.print(recorder.failureReasons());
             if (sick != null) {
                 StringBuilder cycle = new StringBuilder("slow requests by start, ms after the freeze began:");
