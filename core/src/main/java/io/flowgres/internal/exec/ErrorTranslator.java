@@ -65,6 +65,10 @@ final class ErrorTranslator {
             return new UnavailableException(where + ": node at its concurrency limit", query, overloaded.nodeName(),
                     null, OVERLOAD_HINT, null);
         }
+        if (error instanceof ReplicaBehindException behind) {
+            return new UnavailableException(query + ": no node could serve this read of one's own write now ("
+                    + behind.getMessage() + ")", query, behind.nodeName(), null, RECONNECT_HINT, null);
+        }
         if (error instanceof CallNotPermittedException) {
             return new UnavailableException(where + ": circuit breaker open", query, node, null, breakerOpenDuration,
                     error);

@@ -50,6 +50,7 @@ public final class QueryExecutor {
     private final RandomGenerator random;
     private final RetryBudget budget;
     private final LatencyWindow replicaReads;
+    private final ReplayCheck replayCheck;
 
     /**
      * Creates the pipeline.
@@ -71,6 +72,7 @@ public final class QueryExecutor {
         this.random = random;
         this.budget = new RetryBudget(config.retryBudget(), ticker);
         this.replicaReads = new LatencyWindow(ticker);
+        this.replayCheck = new ReplayCheck(ticker, timer);
     }
 
     /**
@@ -182,15 +184,20 @@ public final class QueryExecutor {
                         new java.util.concurrent.TimeoutException("deadline exceeded before attempt " + number)));
             }
             Router.Selection selection = router.select(operation.route(), operation.query().consistency(),
-                    operation.staleness(), failedNodes);
+                    operation.staleness(), failedNodes, Set.copyOf(operation.refusedBy()), true);
             if (selection instanceof Router.Selection.None none) {
                 return Flux.error(new AttemptFailure(Attempt.unrouted(number), new NoNodeException(none)));
             }
-            Node node = ((Router.Selection.Chosen) selection).node();
             // A hung node answers nothing, not an error: each attempt gets its share of the remaining
             // time, so that a read still has time to be retried elsewhere.
             int attemptsLeft = Math.max(1, operation.policy().maxAttempts() - number + 1);
             Duration share = Duration.ofNanos(remaining / attemptsLeft);
+            if (selection instanceof Router.Selection.CheckReplay check) {
+                // The writer cannot take this read of one's own write: a replica may, once it shows it
+                // has replayed the token. No hedge: the check itself is the wait.
+                return onNode(operation, checkingReplay(bodies, check, share), number, check.node(), share);
+            }
+            Node node = ((Router.Selection.Chosen) selection).node();
             Flux<R> first = onNode(operation, bodies, number, node, share);
             Duration hedgeAfter = hedgeDelay();
             if (hedgeAfter == null || operation.kind() != OperationKind.READ || operation.route() == Route.PRIMARY
@@ -200,6 +207,17 @@ public final class QueryExecutor {
             return Hedging.race(first, () -> hedge(operation, bodies, number, failedNodes, node, share), hedgeAfter,
                     timer);
         });
+    }
+
+    /** The bodies of an attempt that first checks, on its connection, that the replica has the token. */
+    private <R> Function<AttemptTracker, Function<? super Connection, ? extends Publisher<R>>> checkingReplay(
+            Function<AttemptTracker, Function<? super Connection, ? extends Publisher<R>>> bodies,
+            Router.Selection.CheckReplay check, Duration share) {
+        return tracker -> {
+            Function<? super Connection, ? extends Publisher<R>> body = bodies.apply(tracker);
+            return connection -> replayCheck.await(connection, check.node().name(), check.token(), share.dividedBy(2))
+                    .thenMany(Flux.defer(() -> body.apply(connection)));
+        };
     }
 
     /**
@@ -262,7 +280,8 @@ public final class QueryExecutor {
                         }
                         recorder.failed(error);
                         // A node at its limit is not sick, but this operation should look elsewhere.
-                        boolean avoid = nodeFailed || error instanceof NodeOverloadedException;
+                        boolean avoid = nodeFailed || error instanceof NodeOverloadedException
+                                || error instanceof ReplicaBehindException;
                         return new AttemptFailure(tracker.finish(avoid), error);
                     });
         });
@@ -309,17 +328,6 @@ public final class QueryExecutor {
         return ticker.getAsLong();
     }
 
-    /**
-     * What does not change across an operation's attempts.
-     *
-     * @param kind read, write or transaction
-     * @param query the named query
-     * @param route where it may run
-     * @param policy its retry policy
-     * @param timeout its deadline, as a duration
-     * @param deadlineNanos its deadline on the pipeline's clock
-     * @param staleness the caller's staleness budget, or {@code null}
-     */
     /**
      * One operation across its attempts. {@code refusedBy} names the nodes whose concurrency limit
      * refused it: a node offered again after refusing waits for a connection in its pool's bounded

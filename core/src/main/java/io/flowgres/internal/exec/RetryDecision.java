@@ -18,8 +18,8 @@ import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
  *       timed out) may have been applied: {@link Verdict#OUTCOME_UNKNOWN}, never a retry. Work that
  *       committed and then failed (its consistency token or results lost) is the same.</li>
  *   <li>Rows already emitted, no attempts left, no time left, or an error already decided: fail.</li>
- *   <li>Nothing reached the server (no connection, breaker open, node at its concurrency limit):
- *       retry elsewhere.</li>
+ *   <li>Nothing reached the server (no connection, breaker open, node at its concurrency limit, a
+ *       replica checked for the caller's token had not replayed it): retry elsewhere.</li>
  *   <li>A read: retry on every transient error.</li>
  *   <li>A transaction: re-run whole when PostgreSQL rolled it back ({@code 40001}, {@code 40P01}),
  *       or when the connection failed or timed out before {@code COMMIT} was sent (the server rolls
@@ -66,7 +66,7 @@ final class RetryDecision {
         }
         if (attempt.progress() == Progress.NOT_SENT) {
             boolean neverSent = error instanceof NodeAcquireException || error instanceof CallNotPermittedException
-                    || error instanceof NodeOverloadedException;
+                    || error instanceof NodeOverloadedException || error instanceof ReplicaBehindException;
             return neverSent || SqlStates.isTransient(error, lockNotAvailableIsTransient) ? Verdict.RETRY : Verdict.FAIL;
         }
         boolean retry = switch (kind) {

@@ -3,6 +3,7 @@ package io.flowgres.internal.routing;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -78,6 +79,17 @@ public final class Router {
          */
         record None(String reason, @Nullable String node, Duration retryAfter) implements Selection {
         }
+
+        /**
+         * A replica that the prober has not yet seen replay the caller's token, chosen because the
+         * writer cannot take the read: the attempt must read the replica's replay position on its
+         * connection and run only once it has reached the token.
+         *
+         * @param node the replica
+         * @param token the position it must have replayed
+         */
+        record CheckReplay(Node node, ConsistencyToken token) implements Selection {
+        }
     }
 
     /**
@@ -103,7 +115,7 @@ public final class Router {
                 .register(registry);
         for (Route route : Route.values()) {
             Map<String, Counter> byOutcome = new java.util.HashMap<>();
-            for (String outcome : List.of("replica", "primary", "primary_fallback", "rejected")) {
+            for (String outcome : List.of("replica", "replica_checked", "primary", "primary_fallback", "rejected")) {
                 byOutcome.put(outcome, Counter.builder(DECISIONS)
                         .description("Where Flowgres routed operations")
                         .tag("route", route.name().toLowerCase(Locale.ROOT))
@@ -125,9 +137,43 @@ public final class Router {
      */
     public Selection select(Route route, @Nullable ConsistencyToken token, @Nullable Duration staleness,
             Set<String> excluded) {
+        return select(route, token, staleness, excluded, Set.of(), false);
+    }
+
+    /**
+     * Chooses the node for one attempt, allowing (with {@code mayCheckReplay}) a
+     * {@link Selection.CheckReplay}: a read whose token no replica is known to have replayed goes to
+     * a fresh replica, to be checked on its connection, when the writer cannot take it (unreachable,
+     * breaker open, or already failed in this operation) or the route allows replicas only. The last
+     * probe's replay position is up to a probe interval old, so without this a read of one's own
+     * write fails with the writer although the replicas have had the write for milliseconds.
+     *
+     * <p>Replicas in {@code refused} (a subset of {@code excluded}: their concurrency limit refused
+     * this operation) are offered again before a read spills onto the writer: the caller then queues
+     * the work in that replica's bounded pool queue, so that a burst past the replicas' limits waits
+     * where reads belong instead of loading the primary with them.
+     *
+     * @param route where the operation may run
+     * @param token the caller's consistency token, or {@code null}
+     * @param staleness the caller's staleness budget, or {@code null} for the cluster's bounds
+     * @param excluded names of nodes that already failed this operation
+     * @param refused names of the excluded nodes that only refused it at their concurrency limit
+     * @param mayCheckReplay whether the caller can check a replica's replay position itself
+     * @return the node, or why there is none
+     */
+    public Selection select(Route route, @Nullable ConsistencyToken token, @Nullable Duration staleness,
+            Set<String> excluded, Set<String> refused, boolean mayCheckReplay) {
+        // Only a real position can be checked: a writer-only token is never replayed anywhere.
+        boolean checkable = mayCheckReplay && token != null && route != Route.PRIMARY
+                && !token.equals(ConsistencyToken.writerOnly());
         if (route != Route.PRIMARY) {
             long now = ticker.getAsLong();
             List<Node> eligible = eligibleReplicas(token, staleness, excluded, now);
+            if (eligible.isEmpty() && !refused.isEmpty()) {
+                Set<String> failed = new HashSet<>(excluded);
+                failed.removeAll(refused);
+                eligible = eligibleReplicas(token, staleness, failed, now); // queue on a replica at its limit
+            }
             if (eligible.isEmpty() && route == Route.REPLICA_ONLY && !excluded.isEmpty()) {
                 eligible = eligibleReplicas(token, staleness, Set.of(), now); // better the same replica than none
             }
@@ -136,12 +182,24 @@ public final class Router {
                 return new Selection.Chosen(pick(eligible));
             }
             if (route == Route.REPLICA_ONLY) {
+                Selection checked = checkable ? checkedReplica(route, token, staleness, excluded, now) : null;
+                if (checked != null) {
+                    return checked;
+                }
                 count(route, "rejected");
                 return new Selection.None("no replica available (route REPLICA_ONLY)", null, policy.probeInterval());
             }
         }
         Node writer = writer();
         NodeHealth.Probe probe = writer.health().probe();
+        boolean writerCannot = !probe.reachable() || !writer.gate().isAvailable()
+                || excluded.contains(writer.name());
+        if (checkable && writerCannot) {
+            Selection checked = checkedReplica(route, token, staleness, excluded, ticker.getAsLong());
+            if (checked != null) {
+                return checked;
+            }
+        }
         if (!probe.reachable()) {
             // The prober's verdict gates traffic at once, at any traffic level.
             count(route, "rejected");
@@ -156,6 +214,17 @@ public final class Router {
         return new Selection.Chosen(writer);
     }
 
+    /** A fresh replica for a token to be checked on the connection, or {@code null} when none is. */
+    private @Nullable Selection checkedReplica(Route route, ConsistencyToken token, @Nullable Duration staleness,
+            Set<String> excluded, long now) {
+        List<Node> fresh = eligibleReplicas(null, staleness, excluded, now);
+        if (fresh.isEmpty()) {
+            return null;
+        }
+        count(route, "replica_checked");
+        return new Selection.CheckReplay(pick(fresh), token);
+    }
+
     private Node pick(List<Node> eligible) {
         if (eligible.size() == 1) {
             return eligible.get(0);
@@ -163,6 +232,7 @@ public final class Router {
         List<Balancer.Candidate> candidates = new ArrayList<>(eligible.size());
         for (Node node : eligible) {
             candidates.add(new Balancer.Candidate(node.name(), node.weight(), node.health().ewmaNanos(),
+                    node.health().typicalNanos(),
                     node.load().stallNanos(), node.loadCount()));
         }
         Balancer.Candidate chosen = balancer.pick(candidates);

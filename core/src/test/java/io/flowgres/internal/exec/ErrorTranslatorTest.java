@@ -14,6 +14,7 @@ import io.flowgres.query.OutcomeUnknownException;
 import io.flowgres.query.QueryFailedException;
 import io.flowgres.query.QueryTimeoutException;
 import io.flowgres.query.UnavailableException;
+import io.flowgres.routing.ConsistencyToken;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.r2dbc.spi.R2dbcBadGrammarException;
@@ -70,6 +71,18 @@ final class ErrorTranslatorTest {
                 .hasMessage("pitches.byId: circuit breaker open");
         assertThat(((UnavailableException) error).retryAfter()).isEqualTo(Duration.ofMillis(1500));
         assertThat(error.nodeName()).isEqualTo("primary");
+    }
+
+    @Test
+    void replicaBehindTheTokenIsUnavailableNamingIt() {
+        FlowgresException error = translate(new ReplicaBehindException("replica-1", 0x16B0000L,
+                new ConsistencyToken(0x16B3748L)), new Attempt(2, "replica-1", Progress.NOT_SENT, false, true),
+                RetryDecision.Verdict.FAIL);
+
+        assertThat(error).isInstanceOf(UnavailableException.class)
+                .hasMessageContaining("replica-1 had replayed 0/16B0000, the read needs 0/16B3748");
+        assertThat(error.nodeName()).isEqualTo("replica-1");
+        assertThat(((UnavailableException) error).retryAfter()).isPositive();
     }
 
     @Test

@@ -20,6 +20,7 @@ import io.flowgres.internal.NodeAcquireException;
 import io.flowgres.internal.NodeOverloadedException;
 import io.flowgres.internal.routing.Router;
 import io.flowgres.query.QueryTimeoutException;
+import io.flowgres.routing.ConsistencyToken;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.r2dbc.spi.R2dbcBadGrammarException;
@@ -51,6 +52,7 @@ final class RetryDecisionTest {
     private static final Throwable BREAKER = CallNotPermittedException
             .createCallNotPermittedException(CircuitBreaker.ofDefaults("primary"));
     private static final Throwable OVERLOADED = new NodeOverloadedException("replica-1", 8);
+    private static final Throwable BEHIND = new ReplicaBehindException("replica-1", 900, new ConsistencyToken(1000));
     private static final Throwable NO_NODE = new NoNodeException(
             new Router.Selection.None("no replica", null, Duration.ofSeconds(1)));
     private static final Throwable DECIDED = new QueryTimeoutException("decided", "q", "n", null,
@@ -66,6 +68,8 @@ final class RetryDecisionTest {
                 row("nothing sent: no node the route allows ends the operation", READ, false, NOT_SENT, NO_NODE, FAIL),
                 row("nothing sent: a node at its limit is passed over, even for a write", WRITE, false, NOT_SENT,
                         OVERLOADED, RETRY),
+                row("nothing sent: a replica behind the caller's token is passed over", READ, false, NOT_SENT,
+                        BEHIND, RETRY),
                 row("a read retries a lost connection", READ, false, SENT, CONNECTION_LOST, RETRY),
                 row("a read retries a timeout", READ, false, SENT, TIMEOUT, RETRY),
                 row("a read retries a server shutdown", READ, false, SENT, ADMIN_SHUTDOWN, RETRY),

@@ -114,6 +114,32 @@ final class RouterTest {
     }
 
     @Test
+    void ownWriteReadGoesToAReplicaToBeCheckedOnlyWhenTheWriterCannotTakeIt() {
+        ConsistencyToken token = new ConsistencyToken(1001); // newer than any replay the prober saw
+        replica2().gate().drain();
+
+        assertThat(router.select(Route.REPLICA_PREFERRED, token, null, Set.of(), Set.of(), true))
+                .as("writer fine: it takes the read").isEqualTo(new Router.Selection.Chosen(primary()));
+        assertThat(router.select(Route.REPLICA_PREFERRED, token, null, Set.of("primary"), Set.of(), true))
+                .as("writer failed this operation").isEqualTo(new Router.Selection.CheckReplay(replica1(), token));
+        assertThat(router.select(Route.REPLICA_ONLY, token, null, Set.of(), Set.of(), true))
+                .as("replicas only").isEqualTo(new Router.Selection.CheckReplay(replica1(), token));
+
+        primary().health().recordProbeFailure(clock.get(), "connection failed");
+        assertThat(router.select(Route.REPLICA_PREFERRED, token, null, Set.of(), Set.of(), true))
+                .as("writer unreachable").isEqualTo(new Router.Selection.CheckReplay(replica1(), token));
+        assertThat(router.select(Route.REPLICA_PREFERRED, token, null, Set.of(), Set.of(), false))
+                .as("a caller that cannot check").isInstanceOf(Router.Selection.None.class);
+        assertThat(router.select(Route.REPLICA_PREFERRED, ConsistencyToken.writerOnly(), null, Set.of(), Set.of(), true))
+                .as("a writer-only token is never replayed").isInstanceOf(Router.Selection.None.class);
+        assertThat(router.select(Route.PRIMARY, token, null, Set.of(), Set.of(), true)).as("writes never")
+                .isInstanceOf(Router.Selection.None.class);
+        replicaAt(replica1(), 400, 3 * S);
+        assertThat(router.select(Route.REPLICA_PREFERRED, token, null, Set.of(), Set.of(), true))
+                .as("a lagging replica is not fresh enough to check").isInstanceOf(Router.Selection.None.class);
+    }
+
+    @Test
     void stalenessBudgetReplacesTheClusterBound() {
         replicaAt(replica1(), 400, 3 * S);
         replicaAt(replica2(), 400, 3 * S);
@@ -129,6 +155,16 @@ final class RouterTest {
         assertThat(chosen(Route.REPLICA_PREFERRED, null, null, Set.of("replica-1", "replica-2")))
                 .isEqualTo("primary");
         assertThat(chosen(Route.REPLICA_ONLY, null, null, Set.of("replica-1", "replica-2"))).startsWith("replica");
+    }
+
+    @Test
+    void replicasThatOnlyRefusedAtTheirLimitAreOfferedAgainBeforeTheWriter() {
+        Set<String> both = Set.of("replica-1", "replica-2");
+
+        assertThat(router.select(Route.REPLICA_PREFERRED, null, null, both, Set.of("replica-2"), false))
+                .isEqualTo(new Router.Selection.Chosen(replica2()));
+        assertThat(router.select(Route.REPLICA_PREFERRED, null, null, both, Set.of(), false))
+                .as("replicas that failed: the writer").isEqualTo(new Router.Selection.Chosen(primary()));
     }
 
     @Test
