@@ -2,19 +2,25 @@ package io.flowgres.internal.exec;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 /**
  * A hedged read: the first attempt runs; if it has not signalled anything after a delay, a second
- * one starts (on another node), and whichever signals first wins while the other is cancelled.
+ * one starts (on another node), and whichever signals first wins.
  *
  * <p>A hedge that cannot start (no other node, no budget, no time) or that fails before answering
  * leaves the decision to the first attempt alone: a hedge may only make a read faster, never fail
- * it. Cancelled work is settled by its node, so a losing attempt still returns its connection.
+ * it. A losing hedge is cancelled and settled by its node. A first attempt that loses to the hedge
+ * is not cancelled: it runs to its end or its own deadline and its rows are dropped, because it
+ * loses precisely when its node is stalled, where a cancelled statement cannot settle and costs a
+ * server-side cancel and a new login each. A caller that cancels before the hedge answers cancels
+ * both.
  */
 final class Hedging {
 
@@ -34,13 +40,29 @@ final class Hedging {
     static <T> Flux<T> race(Flux<T> first, Supplier<Mono<Flux<T>>> hedge, Duration after, Scheduler timer) {
         return Flux.defer(() -> {
             AtomicBoolean hedgeAnswered = new AtomicBoolean();
+            AtomicReference<Disposable> firstRun = new AtomicReference<>();
             Flux<T> second = Mono.delay(after, timer)
                     .flatMap(tick -> hedge.get())
                     .flatMapMany(attempt -> attempt
                             .doOnNext(item -> hedgeAnswered.set(true))
+                            .doOnComplete(() -> hedgeAnswered.set(true))
                             .onErrorResume(error -> hedgeAnswered.get() ? Flux.error(error) : Flux.never()))
                     .switchIfEmpty(Flux.never());
-            return Flux.firstWithSignal(first, second);
+            // The first attempt runs for two subscribers: the race, and a drain that keeps it running to
+            // its end (bounded by its own deadline) when the hedge wins and the race lets go of it.
+            // Cancelling it would, on a frozen node, leave a connection that cannot settle, so it would be
+            // cancelled on the server and discarded: a cancel request and a new login per hedged read,
+            // all landing at once when the node thaws.
+            Flux<T> detached = first.publish().autoConnect(2, firstRun::set);
+            detached.subscribe(item -> { }, error -> { });
+            return Flux.firstWithSignal(detached, second)
+                    .doOnCancel(() -> {
+                        // The caller gave up before the hedge answered: the first attempt goes too.
+                        Disposable run = firstRun.get();
+                        if (!hedgeAnswered.get() && run != null) {
+                            run.dispose();
+                        }
+                    });
         });
     }
 }

@@ -3,6 +3,8 @@ package io.flowgres.internal.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.Test;
@@ -27,6 +29,40 @@ final class HedgingTest {
                 .expectNoEvent(AFTER)
                 .expectNext("hedge")
                 .verifyComplete();
+        first.assertWasNotCancelled(); // left to end by itself: a stalled node's statement cannot settle
+    }
+
+    @Test
+    void theFirstAttemptBeatenByTheHedgeRunsToItsEndAndItsRowsAreDropped() {
+        VirtualTimeScheduler time = VirtualTimeScheduler.create();
+        AtomicBoolean firstEnded = new AtomicBoolean();
+        Flux<String> first = Mono.delay(Duration.ofMillis(300), time).map(tick -> "late").flux()
+                .doOnComplete(() -> firstEnded.set(true));
+        List<String> seen = new ArrayList<>();
+        AtomicBoolean completed = new AtomicBoolean();
+
+        Hedging.race(first, () -> Mono.just(Flux.just("hedge")), AFTER, time)
+                .subscribe(seen::add, error -> { }, () -> completed.set(true));
+        time.advanceTimeBy(AFTER);
+        assertThat(seen).containsExactly("hedge");
+        assertThat(completed).isTrue();
+        assertThat(firstEnded).as("still running").isFalse();
+
+        time.advanceTimeBy(Duration.ofMillis(300));
+        assertThat(firstEnded).as("the first attempt ran to its end").isTrue();
+        assertThat(seen).as("its row was dropped").containsExactly("hedge");
+    }
+
+    @Test
+    void aCallerCancellingBeforeTheHedgeAnswersCancelsTheFirstAttemptToo() {
+        PublisherProbe<String> first = PublisherProbe.of(Flux.never());
+
+        StepVerifier.withVirtualTime(() -> Hedging.race(first.flux(), () -> Mono.just(Flux.<String>never()), AFTER,
+                        VirtualTimeScheduler.get()))
+                .expectSubscription()
+                .thenAwait(AFTER.multipliedBy(2))
+                .thenCancel()
+                .verify();
         first.assertWasCancelled();
     }
 

@@ -61,6 +61,11 @@ final class HedgedReadIT {
             } finally {
                 frozen.resume();
             }
+            // The reads the hedges answered were not cancelled on the frozen replica: they finish once it
+            // thaws and give their connections back, so no cancel request and no new login is spent.
+            Await.until("the hedged-away reads finished on the thawed replica", () -> inFlight(hedged, frozen) == 0,
+                    GUARD);
+            assertThat(destroyed(hedged, frozen)).as("connections discarded on the frozen replica").isZero();
         }
     }
 
@@ -164,6 +169,11 @@ final class HedgedReadIT {
     private static double retries(Flowgres flowgres) {
         return flowgres.meterRegistry().find("flowgres.retries").tag("query", READ.name()).counters().stream()
                 .mapToDouble(Counter::count).sum();
+    }
+
+    private static double destroyed(Flowgres flowgres, PostgresNode node) {
+        return flowgres.meterRegistry().find("flowgres.pool.events").tag("node", node.name()).tag("event", "destroyed")
+                .counters().stream().mapToDouble(Counter::count).sum();
     }
 
     private static double hedges(Flowgres flowgres) {

@@ -127,7 +127,8 @@ public final class RoutingBenchmark {
         ClusterConfig.Builder config = cluster.clusterConfig()
                 .pool(PoolPolicy.staging())
                 .routing(RoutingPolicy.builder().hedgeAfter(strategy.hedgeAfter()).build())
-                .availability(AvailabilityPolicy.builder().adaptiveHedging(strategy.adaptiveHedging()).build());
+                .availability(AvailabilityPolicy.builder().adaptiveHedging(strategy.adaptiveHedging())
+                        .concurrencyLimits(!"false".equals(System.getProperty("bench.limits"))).build());
         AtomicBoolean running = new AtomicBoolean(true);
         Thread freezer = sick == null ? null : new Thread(() -> freeze(sick, running), "bench-freezer");
         SimpleMeterRegistry registry =
@@ -144,7 +145,26 @@ public final class RoutingBenchmark {
         });
         try (Flowgres flowgres = Flowgres.builder(config.build()).balancer(strategy.balancer().get())
                 .meterRegistry(registry).build()) {
-            load(flowgres, Duration.ofSeconds(2), rate, new LatencyRecorder(1_000_000), null); // warm-up
+            LatencyRecorder warmUp = new LatencyRecorder(1_000_000);
+            load(flowgres, Duration.ofSeconds(2), rate, warmUp, null);
+            String warmUpFailures = warmUp.failureReasons();
+            if (!warmUpFailures.isEmpty()) {
+                System.out.print("warm-up: " + warmUpFailures);
+            }
+            if (System.getProperty("bench.trace") != null) {
+                StringBuilder outcomes = new StringBuilder("warm-up attempts:");
+                for (Timer timer : flowgres.meterRegistry().find("flowgres.query").timers()) {
+                    outcomes.append(' ').append(timer.getId().getTag("node")).append('/')
+                            .append(timer.getId().getTag("outcome")).append('=').append(timer.count());
+                }
+                flowgres.topology().nodes().forEach(node -> outcomes.append(' ').append(node.name()).append(':')
+                        .append(node.breaker()));
+                for (Counter retries : flowgres.meterRegistry().find("flowgres.retries").counters()) {
+                    outcomes.append(" retry/").append(retries.getId().getTag("reason")).append('=')
+                            .append((long) retries.count());
+                }
+                System.out.println(outcomes);
+            }
             if (freezer != null) {
                 freezer.start();
             }
@@ -154,9 +174,9 @@ public final class RoutingBenchmark {
                         StringBuilder line = new StringBuilder(String.format("t=%4d ", frozenAt == 0 ? -1
                                 : (System.nanoTime() - frozenAt) / 1_000_000));
                         for (NodeView node : flowgres.topology().nodes()) {
-                            line.append(String.format("%s[ewma=%.1f probe=%.1f inflight=%d status=%s breaker=%s] ",
-                                    node.name(), node.ewmaMillis(), node.probeMillis(), node.inFlight(), node.status(),
-                                    node.breaker()));
+                            line.append(String.format("%s[ewma=%.1f inflight=%d pool=%d/%d+%d %s %s] ",
+                                    node.name(), node.ewmaMillis(), node.inFlight(), node.pool().acquired(),
+                                    node.pool().max(), node.pool().pending(), node.status(), node.breaker()));
                         }
                         System.out.println(line);
                         sleep(20);
