@@ -79,7 +79,7 @@ public final class RoutingPolicy {
         return DEFAULTS;
     }
 
-    /** Interval between two probes of a node. */
+    /** Interval between two probe rounds (a quarter of it while any node is down, so it returns soon). */
     public Duration probeInterval() {
         return probeInterval;
     }

@@ -37,6 +37,9 @@ public final class Prober implements AutoCloseable {
             + "pg_last_wal_replay_lsn()::text AS replay_lsn, "
             + "extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp())::float8 AS replay_age";
 
+    /** How many times as often a round runs while any node is down. */
+    static final int DOWN_SPEEDUP = 4;
+
     private final List<Node> nodes;
     private final RoutingPolicy policy;
     private final Scheduler scheduler;
@@ -62,18 +65,31 @@ public final class Prober implements AutoCloseable {
     }
 
     /**
-     * Starts probing: a first round at once, then one per interval.
+     * Starts probing: a first round at once, then one an interval after each round ends, or a
+     * quarter of it while any node is down. A node comes back only after good probes in a row, so
+     * probing a down node four times as often brings a restarted primary back (and writes with it)
+     * within a fraction of a second of its answering, at the cost of a few probes during outages only.
      *
      * @return this prober
      */
     public synchronized Prober start() {
         if (running == null) {
-            running = Flux.interval(Duration.ZERO, policy.probeInterval(), scheduler)
-                    .onBackpressureDrop()
-                    .concatMap(tick -> probeAll(), 1)
+            running = Mono.defer(this::probeAll)
+                    .then(Mono.defer(() -> Mono.delay(nextRoundIn(), scheduler)))
+                    .repeat()
                     .subscribe(ignored -> { }, error -> log.error("Prober stopped", error));
         }
         return this;
+    }
+
+    /** The pause before the next round: the interval, or a quarter of it while a node is down. */
+    Duration nextRoundIn() {
+        for (Node node : nodes) {
+            if (!node.health().probe().reachable()) {
+                return policy.probeInterval().dividedBy(DOWN_SPEEDUP);
+            }
+        }
+        return policy.probeInterval();
     }
 
     /**
