@@ -60,7 +60,7 @@ final class SlowQueryLogTest {
 
         metrics.recordAttempt("q", "primary", "primary", "success", Duration.ofMillis(10));
         metrics.recordAttempt("q", "primary", "primary", "error", Duration.ofMillis(90));
-        metrics.recordError("q", new io.r2dbc.spi.R2dbcTransientResourceException("x", "53300"));
+        metrics.recordError("q", "primary", new io.r2dbc.spi.R2dbcTransientResourceException("x", "53300"));
 
         assertThat(metrics.stats().attempts()).isEqualTo(2);
         assertThat(metrics.stats().errorRate()).isEqualTo(0.5);

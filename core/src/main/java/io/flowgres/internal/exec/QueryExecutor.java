@@ -25,6 +25,7 @@ import io.flowgres.query.QueryTimeoutException;
 import io.flowgres.routing.ConsistencyToken;
 import io.flowgres.routing.Route;
 import io.flowgres.routing.Staleness;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.r2dbc.spi.Connection;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -143,8 +144,8 @@ public final class QueryExecutor {
                     Throwable error = failure.getCause();
                     RetryDecision.Verdict verdict = RetryDecision.decide(operation.kind(),
                             operation.query().isIdempotent(), attempt, error,
-                            // A refusal at a limit used no attempt (see below), so it leaves one.
-                            number < operation.policy().maxAttempts() || error instanceof NodeOverloadedException,
+                            // A refusal (a limit, an open breaker) used no attempt (see below), so it leaves one.
+                            number < operation.policy().maxAttempts() || isRefusal(error, attempt, failedNodes),
                             operation.deadlineNanos() - now() > 0,
                             config.retryLockNotAvailable());
                     if (verdict == RetryDecision.Verdict.RETRY && error instanceof NodeOverloadedException overloaded) {
@@ -153,6 +154,13 @@ public final class QueryExecutor {
                         operation.refusedBy().add(overloaded.nodeName());
                         metrics.recordRetry(operation.query().name(), SqlStates.reason(error));
                         return attempt(operation, bodies, number, with(failedNodes, overloaded.nodeName()));
+                    }
+                    if (verdict == RetryDecision.Verdict.RETRY && isRefusal(error, attempt, failedNodes)) {
+                        // A breaker that refused a call (open, or half-open with its trial calls taken) sent
+                        // nothing: like a limit, it costs no attempt and no budget, and the node is passed
+                        // over for the rest of this operation, so a trial call never lands twice in it.
+                        metrics.recordRetry(operation.query().name(), SqlStates.reason(error));
+                        return attempt(operation, bodies, number, with(failedNodes, attempt.node()));
                     }
                     if (verdict == RetryDecision.Verdict.RETRY) {
                         if (budget.tryRetry()) {
@@ -285,6 +293,18 @@ public final class QueryExecutor {
                         return new AttemptFailure(tracker.finish(avoid), error);
                     });
         });
+    }
+
+    /**
+     * Whether a node refused the attempt before anything was sent (its limit, or its breaker the
+     * first time in this operation): such a refusal costs no attempt. A breaker that refuses a node
+     * routing offers again (the writer, the only replica) costs one, with its backoff, so an
+     * operation never spins on it.
+     */
+    private static boolean isRefusal(Throwable error, Attempt attempt, Set<String> failedNodes) {
+        return error instanceof NodeOverloadedException
+                || (error instanceof CallNotPermittedException && attempt.node() != null
+                        && !failedNodes.contains(attempt.node()));
     }
 
     private void count(FlowgresException error) {

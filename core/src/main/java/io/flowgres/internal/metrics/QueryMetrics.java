@@ -19,8 +19,9 @@ import io.micrometer.core.instrument.Timer;
  * Records what the query pipeline does: one timer sample per attempt ({@code flowgres.query},
  * tagged {@code query}, {@code node}, {@code role}, {@code outcome}) and one count per retry
  * ({@code flowgres.retries}, tagged {@code query} and {@code reason}), one count per failed attempt
- * ({@code flowgres.errors}, tagged {@code query} and {@code sqlstate_class}: the SQLSTATE's first
- * two characters, or {@code none}). Tags are low-cardinality: query names are a fixed vocabulary,
+ * ({@code flowgres.errors}, tagged {@code query}, {@code node}, {@code sqlstate_class}: the SQLSTATE's
+ * first two characters, or {@code none}, and {@code reason}: {@code connection}, {@code timeout},
+ * {@code acquire}, {@code overloaded}, {@code breaker}...). Tags are low-cardinality: query names are a fixed vocabulary,
  * never SQL text. Every attempt also goes to the {@link SlowQueryLog} and into running totals
  * ({@link #stats()}).
  */
@@ -147,7 +148,7 @@ public final class QueryMetrics {
          */
         public void failed(Throwable error) {
             if (!recorded.get()) {
-                recordError(query, error);
+                recordError(query, node, error);
             }
             record("error");
         }
@@ -168,17 +169,20 @@ public final class QueryMetrics {
     }
 
     /**
-     * Counts one failed attempt by the class of its SQLSTATE.
+     * Counts one failed attempt by node, the class of its SQLSTATE and a short reason.
      *
      * @param query the query name
+     * @param node the node the attempt ran on
      * @param error what it failed with
      */
-    public void recordError(String query, Throwable error) {
+    public void recordError(String query, String node, Throwable error) {
         String state = SqlStates.sqlState(error);
         Counter.builder(ERROR_COUNTER)
-                .description("Failed attempts of Flowgres operations, by SQLSTATE class")
+                .description("Failed attempts of Flowgres operations, by node, SQLSTATE class and reason")
                 .tag("query", query)
+                .tag("node", node)
                 .tag("sqlstate_class", state == null || state.length() < 2 ? "none" : state.substring(0, 2))
+                .tag("reason", SqlStates.reason(error))
                 .register(registry)
                 .increment();
     }

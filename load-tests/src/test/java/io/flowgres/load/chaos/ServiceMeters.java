@@ -12,7 +12,8 @@ import io.micrometer.core.instrument.Timer;
 
 /**
  * What the service itself counted, read from its meter registry at each phase boundary: database
- * attempts per node ({@code flowgres.query}), routing decisions ({@code flowgres.routing.decisions}),
+ * attempts per node ({@code flowgres.query}), failed attempts per node and reason
+ * ({@code flowgres.errors}), routing decisions ({@code flowgres.routing.decisions}),
  * retries and hedges by reason ({@code flowgres.retries}), connections created and destroyed per
  * node ({@code flowgres.pool.events}), unknown outcomes and timeouts. The
  * differences between two snapshots tell where a phase's work went.
@@ -29,6 +30,9 @@ final class ServiceMeters {
             String name = meter.getId().getName();
             if (name.equals("flowgres.query") && meter instanceof Timer timer) {
                 add(counts, "attempts " + meter.getId().getTag("node"), timer.count());
+            } else if (name.equals("flowgres.errors") && meter instanceof Counter counter) {
+                add(counts, "failed attempts " + meter.getId().getTag("node") + " " + meter.getId().getTag("reason"),
+                        counter.count());
             } else if (name.equals("flowgres.routing.decisions") && meter instanceof Counter counter) {
                 add(counts, "routed " + meter.getId().getTag("route") + " " + meter.getId().getTag("outcome"),
                         counter.count());
