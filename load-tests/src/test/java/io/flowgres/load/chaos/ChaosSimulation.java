@@ -63,6 +63,8 @@ public final class ChaosSimulation extends Simulation {
     private static final String CURSOR = "chaosCursor";
     private static final String GENRE = "chaosGenre";
     private static final String CONSISTENCY = "Flowgres-Consistency";
+    /** The position of a writer-only token (ConsistencyToken.writerOnly()), before its signature. */
+    private static final String WRITER_ONLY_POSITION = "7FFFFFFF/FFFFFFFF";
     private static final String[] GENRES = {"drama", "comedy", "thriller", "horror", "scifi", "documentary",
         "animation", "romance"};
 
@@ -190,12 +192,16 @@ public final class ChaosSimulation extends Simulation {
         });
     }
 
-    private void record(Outcome.Kind kind, Session session) {
+    private void record(Outcome.Kind measuredKind, Session session) {
+        Outcome.Kind kind = measuredKind == Outcome.Kind.OWN_READ
+                && session.getString(TOKEN).startsWith(WRITER_ONLY_POSITION) ? Outcome.Kind.WRITER_ONLY_READ
+                : measuredKind;
         long sent = session.getLong(SENT);
         int status = statusOf(session);
         String body = session.contains(BODY_TITLE) ? session.getString(BODY_TITLE) : "";
-        String title = kind == Outcome.Kind.WRITE || kind == Outcome.Kind.OWN_READ ? session.getString(TITLE) : "";
-        boolean stale = kind == Outcome.Kind.OWN_READ && (status == 404 || status == 200 && !title.equals(body));
+        String title = kind == Outcome.Kind.WRITE || kind.read() && measuredKind == Outcome.Kind.OWN_READ
+                ? session.getString(TITLE) : "";
+        boolean stale = measuredKind == Outcome.Kind.OWN_READ && (status == 404 || status == 200 && !title.equals(body));
         run.record(new Outcome(kind, session.getInt(PHASE), sent, run.now() - sent, status,
                 status >= 400 ? body : "", title, session.contains(RETRY_AFTER), stale));
     }

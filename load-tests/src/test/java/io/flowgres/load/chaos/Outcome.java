@@ -24,9 +24,22 @@ record Outcome(Kind kind, int phase, long startNanos, long latencyNanos, int sta
         return kind.read();
     }
 
-    /** Whether this request failed: a read not answered 200 or stale, a write not answered 201. */
+    /**
+     * Whether this request failed: a read not answered 200 or stale, a write not answered 201. A
+     * read of one's own write whose token names the writer alone (its write committed but its WAL
+     * position could not be read) may only be served by the writer, so while the writer is away a
+     * 503 with {@code Retry-After} is its contract, not a failure.
+     */
     boolean failed() {
+        if (kind == Kind.WRITER_ONLY_READ && status == 503 && retryAfter) {
+            return false;
+        }
         return isRead() ? status != 200 || stale : status != 201;
+    }
+
+    /** Whether this is a read of one's own write (with a position token or a writer-only one). */
+    boolean isOwnRead() {
+        return kind == Kind.OWN_READ || kind == Kind.WRITER_ONLY_READ;
     }
 
     /** Whether this is a write the service acknowledged (201). */
@@ -63,7 +76,9 @@ record Outcome(Kind kind, int phase, long startNanos, long latencyNanos, int sta
         /** {@code POST /api/pitches} with a unique title. */
         WRITE(false, "write"),
         /** {@code GET /api/pitches/{id}} of one's own write, with its {@code Flowgres-Consistency} token. */
-        OWN_READ(true, "own write");
+        OWN_READ(true, "own write"),
+        /** The same, with the writer-only token a write gets when its WAL position could not be read. */
+        WRITER_ONLY_READ(true, "own write, writer-only token");
 
         private final boolean read;
         private final String label;

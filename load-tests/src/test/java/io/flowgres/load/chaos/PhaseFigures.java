@@ -65,7 +65,7 @@ record PhaseFigures(ChaosPlan.Group group, Latencies all, Latencies reads, Laten
         return new PhaseFigures(group, Latencies.of(outcomes), Latencies.of(reads), Latencies.of(writes),
                 failedReads, failedWrites,
                 (int) reads.stream().filter(read -> read.latencyNanos() > 1_000_000_000L).count(),
-                (int) reads.stream().filter(read -> read.kind() == Outcome.Kind.OWN_READ).count(),
+                (int) reads.stream().filter(Outcome::isOwnRead).count(),
                 (int) reads.stream().filter(Outcome::stale).count(),
                 (int) writes.stream().filter(Outcome::acknowledged).count(), lost, duplicated, appliedAnyway,
                 (int) outcomes.stream().filter(Outcome::failed).count());
