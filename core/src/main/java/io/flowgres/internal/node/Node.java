@@ -24,6 +24,7 @@ import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
+import reactor.util.retry.Retry;
 
 /**
  * One PostgreSQL endpoint as the engine uses it: its pools, its {@link NodeGate gate} (breaker and
@@ -180,7 +181,10 @@ public final class Node {
 
     /**
      * Obtains a pooled connection; a failure is a {@link NodeAcquireException}, so that the pipeline
-     * knows nothing reached the server.
+     * knows nothing reached the server. An idle connection that fails the pool's validation (its
+     * server was restarted or killed since) is discarded by the pool and the next one taken, up to
+     * the pool's size: a node back from a restart must not be ejected for its predecessor's dead
+     * connections.
      *
      * @return the connection, to be closed (released) by the caller
      */
@@ -195,7 +199,9 @@ public final class Node {
                             observer.recordRejected(); // work past the limit found the queue full
                         }
                     });
-        }).onErrorMap(e -> new NodeAcquireException(name(), e));
+        }).retryWhen(Retry.max(poolPolicy.maxSize()).filter(NodeConnections::isStale)
+                        .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
+                .onErrorMap(e -> new NodeAcquireException(name(), e));
     }
 
     /**

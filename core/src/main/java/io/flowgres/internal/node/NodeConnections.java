@@ -11,6 +11,7 @@ import io.r2dbc.postgresql.PostgresqlConnectionFactoryProvider;
 import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryOptions;
+import io.r2dbc.spi.R2dbcNonTransientResourceException;
 
 /**
  * The one place that turns configuration into R2DBC objects: a node's driver connection factory
@@ -93,5 +94,17 @@ public final class NodeConnections {
                 .maxCreateConnectionTime(timeout)
                 .acquireRetry(0)
                 .build());
+    }
+
+    /**
+     * Whether an acquire failed only because the idle connection the pool picked failed its
+     * validation (r2dbc-pool's message; the pool has discarded it), so another may be taken at once.
+     *
+     * @param error an acquire's error
+     * @return {@code true} for a stale pooled connection
+     */
+    static boolean isStale(Throwable error) {
+        return error instanceof R2dbcNonTransientResourceException
+                && "Connection validation failed".equals(error.getMessage());
     }
 }

@@ -16,6 +16,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
+import reactor.util.retry.Retry;
 
 /**
  * The single source of node truth: probes every node on an interval, each on its own connection
@@ -110,11 +111,15 @@ public final class Prober implements AutoCloseable {
         // The round trip is timed from a held connection, as queries are: opening one (a SCRAM login,
         // hundreds of milliseconds on a busy machine) would enter the peak-sensitive latency average as
         // a slow node and keep it there for seconds, blinding the balancer's stall rule.
-        return node.probe(connection -> Flux.defer(() -> {
+        // A connection that failed is tried once more on a fresh one: after a restart the probe pool
+        // may still hold a connection to the old server, which would call a running node down.
+        return Flux.defer(() -> node.probe(connection -> Flux.defer(() -> {
                     long started = ticker.getAsLong();
                     return Flux.from(connection.createStatement(SQL).execute())
                             .flatMap(result -> result.map(row -> read(node, row, started)));
-                }), policy.probeTimeout())
+                }), policy.probeTimeout()))
+                .retryWhen(Retry.max(1).filter(SqlStates::isConnectionFailure)
+                        .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
                 .singleOrEmpty()
                 .switchIfEmpty(Mono.fromSupplier(() -> Sample.failed(node, "no answer")))
                 .onErrorResume(error -> Mono.just(Sample.failed(node, SqlStates.reason(error))));

@@ -188,6 +188,40 @@ final class ReplicaRoutingIT {
     }
 
     @Test
+    void aRestartedReplicasDeadPooledConnectionsArePassedOverNotFailedOn() {
+        PostgresNode restarted = cluster.replicas().get(0);
+        // Concurrent reads leave replica-1's pool holding idle connections...
+        Flux.range(0, 12).flatMap(i -> flowgres.read(Query.named("routing.fill"),
+                        connection -> strings(connection, "SELECT pg_sleep(0.05)::text")), 12)
+                .blockLast(SETTLE);
+        // ...which the restart kills while no read may use them.
+        flowgres.drain("replica-1");
+        try {
+            restarted.kill();
+            Await.probed(flowgres, "replica-1 down", () -> status("replica-1").equals("down"), Duration.ofSeconds(5));
+            restarted.start();
+            Await.probed(flowgres, "replica-1 reachable again", () -> status("replica-1").equals("drained"),
+                    Duration.ofSeconds(15));
+        } finally {
+            flowgres.undrain("replica-1");
+        }
+        double failedBefore = failedAttempts("replica-1");
+        long before = attempts("routing.afterRestart", "replica-1");
+        for (int i = 0; i < 60; i++) {
+            assertThat(read(Query.named("routing.afterRestart"), "SELECT 1::text")).containsExactly("1");
+        }
+        assertThat(attempts("routing.afterRestart", "replica-1") - before).as("reads on the restarted replica")
+                .isPositive();
+        assertThat(failedAttempts("replica-1") - failedBefore).as("attempts failed on the restarted replica")
+                .isZero();
+    }
+
+    private double failedAttempts(String node) {
+        return flowgres.meterRegistry().find("flowgres.errors").tag("node", node).counters().stream()
+                .mapToDouble(Counter::count).sum();
+    }
+
+    @Test
     void withEveryReplicaDownPreferredReadsUseThePrimaryAndReplicaOnlyFailsFast() {
         cluster.replicas().forEach(PostgresNode::kill);
         try {
