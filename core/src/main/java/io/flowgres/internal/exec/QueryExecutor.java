@@ -19,9 +19,7 @@ import io.flowgres.internal.node.Node;
 import io.flowgres.internal.routing.Router;
 import io.flowgres.query.Committed;
 import io.flowgres.query.FlowgresException;
-import io.flowgres.query.OutcomeUnknownException;
 import io.flowgres.query.Query;
-import io.flowgres.query.QueryTimeoutException;
 import io.flowgres.routing.ConsistencyToken;
 import io.flowgres.routing.Route;
 import io.flowgres.routing.Staleness;
@@ -176,7 +174,7 @@ public final class QueryExecutor {
                     }
                     FlowgresException translated = ErrorTranslator.translate(error, operation.query().name(), attempt,
                             verdict, operation.timeout(), config.breaker().openDuration());
-                    count(translated);
+                    metrics.recordFinalError(translated);
                     return Flux.error(translated);
                 });
     }
@@ -307,18 +305,6 @@ public final class QueryExecutor {
                         && !failedNodes.contains(attempt.node()));
     }
 
-    private void count(FlowgresException error) {
-        String queryName = error.queryName();
-        if (queryName == null) {
-            return;
-        }
-        if (error instanceof QueryTimeoutException timeout) {
-            metrics.recordTimeout(queryName, timeout.phase().name().toLowerCase(java.util.Locale.ROOT));
-        } else if (error instanceof OutcomeUnknownException) {
-            metrics.recordOutcomeUnknown(queryName);
-        }
-    }
-
     private RetryPolicy policyOf(OperationKind kind) {
         return switch (kind) {
             case READ -> config.readRetry();
@@ -346,15 +332,5 @@ public final class QueryExecutor {
 
     private long now() {
         return ticker.getAsLong();
-    }
-
-    /**
-     * One operation across its attempts. {@code refusedBy} names the nodes whose concurrency limit
-     * refused it: a node offered again after refusing waits for a connection in its pool's bounded
-     * queue instead of refusing again, so that work fleeing a sick node is passed over at most once per
-     * node and is never failed by limits alone while a queue has room.
-     */
-    private record Operation(OperationKind kind, Query query, Route route, RetryPolicy policy, Duration timeout,
-            long deadlineNanos, @Nullable Duration staleness, Set<String> refusedBy) {
     }
 }

@@ -11,6 +11,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 import io.flowgres.internal.SqlStates;
 import io.flowgres.internal.node.NodeRole;
+import io.flowgres.query.FlowgresException;
+import io.flowgres.query.OutcomeUnknownException;
+import io.flowgres.query.QueryTimeoutException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -185,6 +188,23 @@ public final class QueryMetrics {
                 .tag("reason", SqlStates.reason(error))
                 .register(registry)
                 .increment();
+    }
+
+    /**
+     * Counts what ended an operation, when it is a timeout (by phase) or an unknown outcome.
+     *
+     * @param error the operation's final, translated error
+     */
+    public void recordFinalError(FlowgresException error) {
+        String queryName = error.queryName();
+        if (queryName == null) {
+            return;
+        }
+        if (error instanceof QueryTimeoutException timeout) {
+            recordTimeout(queryName, timeout.phase().name().toLowerCase(Locale.ROOT));
+        } else if (error instanceof OutcomeUnknownException) {
+            recordOutcomeUnknown(queryName);
+        }
     }
 
     /**

@@ -1,18 +1,15 @@
 package io.flowgres.internal.node;
 
-import io.flowgres.internal.NodeAcquireException;
-import io.flowgres.internal.NodeOverloadedException;
 import java.time.Duration;
-import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
-import com.netflix.concurrency.limits.Limiter;
 import io.flowgres.cluster.AvailabilityPolicy;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.NodeConfig;
 import io.flowgres.cluster.PoolPolicy;
+import io.flowgres.internal.NodeAcquireException;
+import io.flowgres.internal.NodeOverloadedException;
 import io.flowgres.metrics.PoolUsage;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
@@ -287,39 +284,9 @@ public final class Node {
                 .transformDeferred(CircuitBreakerOperator.of(gate.breaker()))
                 .doOnSubscribe(subscription -> load.started())
                 .doFinally(signal -> load.finished());
-        return Flux.defer(() -> {
-            Optional<Limiter.Listener> admitted = limiter.tryAcquire();
-            if (admitted.isEmpty()) {
-                if (queueAtLimit) {
-                    // Past the limit, bounded by the pool's queue: a full queue refuses at once.
-                    return guarded;
-                }
-                observer.recordRejected();
-                return Flux.error(new NodeOverloadedException(name(), limiter.limit()));
-            }
-            Limiter.Listener listener = admitted.get();
-            AtomicBoolean told = new AtomicBoolean();
-            return guarded
-                    .doOnComplete(() -> {
-                        if (told.compareAndSet(false, true)) {
-                            listener.onSuccess();
-                        }
-                    })
-                    .doOnError(error -> {
-                        if (told.compareAndSet(false, true)) {
-                            // A timeout or a hung node is the overload signal; other errors say nothing of load.
-                            if (error instanceof java.util.concurrent.TimeoutException) {
-                                listener.onDropped();
-                            } else {
-                                listener.onIgnore();
-                            }
-                        }
-                    })
-                    .doFinally(signal -> {
-                        if (told.compareAndSet(false, true)) {
-                            listener.onIgnore();
-                        }
-                    });
+        return limiter.admit(guarded, queueAtLimit, () -> {
+            observer.recordRejected();
+            return new NodeOverloadedException(name(), limiter.limit());
         });
     }
 

@@ -18,7 +18,6 @@ import io.flowgres.internal.node.NodeHealth;
 import io.flowgres.internal.node.NodeRole;
 import io.flowgres.routing.Balancer;
 import io.flowgres.routing.ConsistencyToken;
-import io.flowgres.routing.NodeView;
 import io.flowgres.routing.Route;
 import io.flowgres.routing.Topology;
 import io.micrometer.core.instrument.Counter;
@@ -295,36 +294,7 @@ public final class Router {
 
     /** The cluster as routing sees it now. */
     public Topology topology() {
-        long now = ticker.getAsLong();
-        List<NodeView> views = new ArrayList<>(nodes.size());
-        for (Node node : nodes) {
-            views.add(view(node, now));
-        }
-        return new Topology(writer().name(), views);
-    }
-
-    private NodeView view(Node node, long now) {
-        NodeHealth.Probe probe = node.health().probe();
-        String status;
-        if (node != writer() && node.observedRole() == NodeRole.PRIMARY && probe.reachable()) {
-            status = "fenced";
-        } else if (!probe.reachable()) {
-            status = "down";
-        } else if (!node.gate().isAvailable()) {
-            status = "breaker-open";
-        } else if (node.gate().isDrained()) {
-            status = "drained";
-        } else if (node.health().isEjected(now)) {
-            status = "ejected";
-        } else if (node.observedRole() == NodeRole.REPLICA && probe.lagging()) {
-            status = "lagging";
-        } else {
-            status = "up";
-        }
-        return new NodeView(node.name(), lower(node.role()), lower(node.observedRole()), status, probe.lagBytes(),
-                probe.lagSeconds(), probe.lagKnown(), node.health().ewmaNanos() / 1e6, node.load().inFlight(),
-                node.weight(), node.gate().breakerState(), node.gate().isDrained(),
-                probe.rttNanos() < 0 ? -1 : probe.rttNanos() / 1e6, probe.failure(), node.poolUsage());
+        return NodeViews.topology(nodes, writer(), ticker.getAsLong());
     }
 
     private List<Node> eligibleReplicas(@Nullable ConsistencyToken token, @Nullable Duration staleness,
@@ -366,9 +336,5 @@ public final class Router {
 
     private void count(Route route, String outcome) {
         decisions.get(route).get(outcome).increment();
-    }
-
-    private static String lower(NodeRole role) {
-        return role.name().toLowerCase(Locale.ROOT);
     }
 }

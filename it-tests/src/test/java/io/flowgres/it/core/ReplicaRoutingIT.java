@@ -13,6 +13,7 @@ import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.NodeConfig;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.cluster.RoutingPolicy;
+import io.flowgres.local.ContainerCluster;
 import io.flowgres.local.PostgresCluster;
 import io.flowgres.local.PostgresNode;
 import io.flowgres.query.Committed;
@@ -28,6 +29,7 @@ import io.flowgres.test.FlowgresCluster;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -189,6 +191,10 @@ final class ReplicaRoutingIT {
 
     @Test
     void aRestartedReplicasDeadPooledConnectionsArePassedOverNotFailedOn() {
+        // Behind Docker's port proxy a dead server's connections still look open to the client, so the
+        // pool cannot tell them apart without a round trip: this holds for direct connections only.
+        Assumptions.assumeFalse(cluster instanceof ContainerCluster,
+                "connections through Docker's port proxy do not show their server's death");
         PostgresNode restarted = cluster.replicas().get(0);
         // Concurrent reads leave replica-1's pool holding idle connections...
         Flux.range(0, 12).flatMap(i -> flowgres.read(Query.named("routing.fill"),
@@ -205,13 +211,17 @@ final class ReplicaRoutingIT {
         } finally {
             flowgres.undrain("replica-1");
         }
+        Await.probed(flowgres, "replica-1 in rotation", () -> status("replica-1").equals("up"), SETTLE);
         double failedBefore = failedAttempts("replica-1");
         long before = attempts("routing.afterRestart", "replica-1");
-        for (int i = 0; i < 60; i++) {
+        // Reads until the restarted replica has served 20 (it weighs 3 of 4; a latency peak from the kill
+        // may keep it out a few seconds more while its average decays).
+        Await.until("the restarted replica to serve 20 reads", () -> {
             assertThat(read(Query.named("routing.afterRestart"), "SELECT 1::text")).containsExactly("1");
-        }
+            return attempts("routing.afterRestart", "replica-1") - before >= 20;
+        }, Duration.ofSeconds(40));
         assertThat(attempts("routing.afterRestart", "replica-1") - before).as("reads on the restarted replica")
-                .isPositive();
+                .isGreaterThanOrEqualTo(20);
         assertThat(failedAttempts("replica-1") - failedBefore).as("attempts failed on the restarted replica")
                 .isZero();
     }
