@@ -17,6 +17,8 @@ import io.flowgres.query.QueryTimeoutException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Records what the query pipeline does: one timer sample per attempt ({@code flowgres.query},
@@ -39,6 +41,9 @@ public final class QueryMetrics {
 
     private final MeterRegistry registry;
     private final SlowQueryLog slowQueries;
+    private static final Logger log = LoggerFactory.getLogger(QueryMetrics.class);
+
+    private final AtomicBoolean warnedUnrecorded = new AtomicBoolean();
     private final LongAdder attempts = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private final LongAdder totalNanos = new LongAdder();
@@ -89,16 +94,24 @@ public final class QueryMetrics {
      * @param duration how long the attempt took
      */
     public void recordAttempt(String query, String node, String role, String outcome, Duration duration) {
-        timers.computeIfAbsent(new TimerKey(query, node, role, outcome), key -> Timer.builder(QUERY_TIMER)
-                        .description("One attempt of a Flowgres operation, from acquire to the last row")
-                        .tag("query", key.query())
-                        .tag("node", key.node())
-                        .tag("role", key.role())
-                        .tag("outcome", key.outcome())
-                        .publishPercentileHistogram()
-                        .publishPercentiles(0.5, 0.95, 0.99)
-                        .register(registry))
-                .record(duration);
+        Timer timer = timers.computeIfAbsent(new TimerKey(query, node, role, outcome), key -> Timer.builder(QUERY_TIMER)
+                .description("One attempt of a Flowgres operation, from acquire to the last row")
+                .tag("query", key.query())
+                .tag("node", key.node())
+                .tag("role", key.role())
+                .tag("outcome", key.outcome())
+                .publishPercentileHistogram()
+                .publishPercentiles(0.5, 0.95, 0.99)
+                .register(registry));
+        try {
+            timer.record(duration);
+        } catch (RuntimeException e) {
+            // Metrics never fail the work they measure (HdrHistogram's concurrent histograms have thrown
+            // index errors while shifting their range under concurrent recording).
+            if (warnedUnrecorded.compareAndSet(false, true)) {
+                log.warn("An attempt's time could not be recorded in {}; the work is unaffected", QUERY_TIMER, e);
+            }
+        }
         attempts.increment();
         totalNanos.add(duration.toNanos());
         if ("error".equals(outcome)) {
