@@ -18,6 +18,9 @@ public final class KnownBlockingCalls implements BlockHoundIntegration {
         // SCRAM authentication draws its nonce from SecureRandom (/dev/urandom): a read that never
         // waits in practice, inside the driver's connection handshake.
         builder.allowBlockingCallsInside("com.ongres.scram.common.ScramFunctions", "nonce");
+        // Micrometer's percentile histograms rotate their time window on a record: HdrHistogram's
+        // phaser yields briefly while a concurrent recorder finishes (Micrometer allows it the same way).
+        builder.allowBlockingCallsInside("org.HdrHistogram.WriterReaderPhaser", "flipPhase");
         // Netty 4.2's adaptive buffer allocator takes a StampedLock for a moment when it grows its
         // magazines and frees the old ones; a short critical section between event loops, not I/O
         // (reported as a BlockHound false positive by Netty's users; Netty's own rules miss it).
