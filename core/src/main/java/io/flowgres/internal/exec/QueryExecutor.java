@@ -2,8 +2,10 @@ package io.flowgres.internal.exec;
 
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
@@ -90,9 +92,10 @@ public final class QueryExecutor {
 
     /**
      * Runs a write or transaction and, on the same connection once it has committed, reads the
-     * primary's WAL insert position: a consistency token at or past the commit record. A failed read
-     * of the position never re-runs committed work: the results come back with a token that routes
-     * reads to the writer.
+     * primary's WAL insert position: a consistency token at or past the commit record. Committed work
+     * is never re-run and never reported as an unknown outcome: when anything fails after the commit
+     * (the position's read, the connection, the attempt's deadline), the results come back with a
+     * token that routes reads to the writer.
      *
      * @param kind write or transaction
      * @param query the named query
@@ -102,20 +105,31 @@ public final class QueryExecutor {
      */
     public <T> Mono<Committed<T>> executeCommitted(OperationKind kind, Query query,
             Function<? super Connection, ? extends Publisher<T>> work) {
-        return run(kind, query, tracker -> {
-            Function<Connection, Publisher<T>> body = TransactionWork.body(kind, work, tracker);
-            return connection -> Flux.from(body.apply(connection))
-                    .collectList()
-                    .doOnNext(results -> tracker.reached(Progress.COMMITTED))
-                    .flatMap(results -> Flux.from(connection.createStatement(
-                                    "SELECT pg_current_wal_insert_lsn()::text").execute())
-                            .flatMap(result -> result.map(row -> String.valueOf(row.get(0))))
-                            .singleOrEmpty()
-                            .map(lsn -> new ConsistencyToken(Lsn.parse(lsn)))
-                            .onErrorResume(error -> Mono.empty())
-                            .defaultIfEmpty(ConsistencyToken.writerOnly())
-                            .map(token -> new Committed<>(results, token)));
-        }).single();
+        return Mono.defer(() -> {
+            // The results of the attempt that committed; an attempt that committed is the last one.
+            AtomicReference<@Nullable List<T>> committed = new AtomicReference<>();
+            return run(kind, query, tracker -> {
+                Function<Connection, Publisher<T>> body = TransactionWork.body(kind, work, tracker);
+                return connection -> Flux.from(body.apply(connection))
+                        .collectList()
+                        .doOnNext(results -> {
+                            tracker.reached(Progress.COMMITTED);
+                            committed.set(results);
+                        })
+                        .flatMap(results -> Flux.from(connection.createStatement(
+                                        "SELECT pg_current_wal_insert_lsn()::text").execute())
+                                .flatMap(result -> result.map(row -> String.valueOf(row.get(0))))
+                                .singleOrEmpty()
+                                .map(lsn -> new ConsistencyToken(Lsn.parse(lsn)))
+                                .onErrorResume(error -> Mono.empty())
+                                .defaultIfEmpty(ConsistencyToken.writerOnly())
+                                .map(token -> new Committed<>(results, token)));
+            }).single().onErrorResume(error -> {
+                List<T> results = committed.get();
+                return results == null ? Mono.error(error)
+                        : Mono.just(new Committed<>(results, ConsistencyToken.writerOnly()));
+            });
+        });
     }
 
     private <R> Flux<R> run(OperationKind kind, Query query,
