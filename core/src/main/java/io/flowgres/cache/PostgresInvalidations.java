@@ -16,6 +16,7 @@ import io.flowgres.internal.Checks;
 import io.flowgres.routing.Route;
 import io.r2dbc.postgresql.api.Notification;
 import io.r2dbc.postgresql.api.PostgresqlConnection;
+import io.r2dbc.spi.Connection;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +32,13 @@ import reactor.util.retry.Retry;
  * {@code LISTEN}/{@code NOTIFY} on the primary, with no other server.
  *
  * <ul>
- *   <li>Sending: {@link #publish} runs {@code SELECT pg_notify('flowgres_cache', …)} as an idempotent
- *       write on the primary, after the write it follows has committed. The payload is this instance's
- *       id and the tags, so an instance ignores its own messages.</li>
+ *   <li>Sending: {@link #publishWithin} runs {@code SELECT pg_notify('flowgres_cache', …)} inside the
+ *       writing transaction, so PostgreSQL delivers it exactly at the commit and never for a rollback;
+ *       {@link #publish}, for writes outside such a transaction, runs it as an idempotent write on the
+ *       primary after the write it follows has committed. The payload is this instance's id and the
+ *       tags, so an instance ignores its own messages. When such a notification is lost (the primary
+ *       could not be reached), this instance keeps sending a payload of its id alone, which tells
+ *       every other instance to clear its cache, until one gets through.</li>
  *   <li>Receiving: {@link #listen} holds one dedicated connection to the primary (not pooled, named
  *       {@value #APPLICATION_NAME} in {@code pg_stat_activity}) that runs {@code LISTEN flowgres_cache}
  *       and checks itself with {@code SELECT 1} every {@link Builder#heartbeat heartbeat}. When the
@@ -70,6 +75,9 @@ public final class PostgresInvalidations implements InvalidationBroadcaster, Aut
     private final AtomicBoolean listening = new AtomicBoolean();
     private final AtomicInteger listenerPid = new AtomicInteger();
     private final AtomicReference<@Nullable Disposable> subscription = new AtomicReference<>();
+    private final AtomicReference<@Nullable Disposable> resync = new AtomicReference<>();
+    private final AtomicBoolean resyncing = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private PostgresInvalidations(Builder builder) {
         this.flowgres = builder.flowgres;
@@ -97,11 +105,66 @@ public final class PostgresInvalidations implements InvalidationBroadcaster, Aut
     @Override
     public Mono<Void> publish(Set<String> tags) {
         return Flux.fromIterable(payloads(instanceId, tags))
-                .concatMap(payload -> flowgres.write(NOTIFY, connection -> Flux.from(connection
+                .concatMap(this::notifyOthers)
+                .then()
+                .doOnError(error -> resyncOthers());
+    }
+
+    private Mono<Void> notifyOthers(String payload) {
+        return flowgres.write(NOTIFY, connection -> Flux.from(connection
                                 .createStatement("SELECT pg_notify($1, $2)").bind("$1", CHANNEL).bind("$2", payload)
                                 .execute())
-                        .flatMap(result -> result.getRowsUpdated())))
+                        .flatMap(result -> result.getRowsUpdated()))
                 .then();
+    }
+
+    /**
+     * An invalidation was lost: tells the other instances, as soon as the primary takes it, to clear
+     * everything, with backoff until it gets through or this link is closed. One at a time.
+     */
+    private void resyncOthers() {
+        if (closed.get() || !resyncing.compareAndSet(false, true)) {
+            return;
+        }
+        resync.set(Mono.defer(() -> notifyOthers(instanceId))
+                .retryWhen(Retry.backoff(Long.MAX_VALUE, reconnectDelay).maxBackoff(MAX_RECONNECT_DELAY)
+                        .transientErrors(true).scheduler(scheduler))
+                .doFinally(signal -> resyncing.set(false))
+                .subscribe(done -> { }, error -> log.error("could not tell the other instances to clear their caches",
+                                error),
+                        () -> log.info("told the other instances to clear their caches after a lost invalidation")));
+        if (closed.get()) {
+            disposeResync();
+        }
+    }
+
+    private void disposeResync() {
+        Disposable owed = resync.getAndSet(null);
+        if (owed != null) {
+            owed.dispose();
+        }
+    }
+
+    /** Whether this link still owes the other instances a request to clear their caches. */
+    public boolean isResyncPending() {
+        return resyncing.get();
+    }
+
+    /**
+     * Sends the tags inside the caller's transaction: PostgreSQL queues a notification until the
+     * transaction commits and drops it when it rolls back.
+     *
+     * @param connection the transaction's connection, on the primary
+     * @param tags the invalidated tags
+     * @return true, once every notification was queued
+     */
+    @Override
+    public Mono<Boolean> publishWithin(Connection connection, Set<String> tags) {
+        return Flux.fromIterable(payloads(instanceId, tags))
+                .concatMap(payload -> Flux.from(connection.createStatement("SELECT pg_notify($1, $2)")
+                                .bind("$1", CHANNEL).bind("$2", payload).execute())
+                        .flatMap(result -> result.getRowsUpdated()))
+                .then(Mono.just(true));
     }
 
     /**
@@ -169,7 +232,13 @@ public final class PostgresInvalidations implements InvalidationBroadcaster, Aut
             return;
         }
         List<String> words = Arrays.asList(payload.split(" "));
-        if (words.size() < 2 || words.get(0).equals(instanceId)) {
+        if (words.get(0).equals(instanceId)) {
+            return;
+        }
+        if (words.size() == 1) {
+            // Another instance lost one of its invalidations: anything here may be stale.
+            log.warn("instance {} lost an invalidation; clearing the query cache", words.get(0));
+            cache.clearAll();
             return;
         }
         try {
@@ -213,6 +282,8 @@ public final class PostgresInvalidations implements InvalidationBroadcaster, Aut
     /** Stops listening and closes the listener connection. */
     @Override
     public void close() {
+        closed.set(true);
+        disposeResync();
         Disposable current = subscription.getAndSet(null);
         if (current != null) {
             current.dispose();

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -19,8 +20,11 @@ import io.flowgres.query.OutcomeUnknownException;
 import io.flowgres.internal.Checks;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.r2dbc.spi.Connection;
+import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -32,8 +36,9 @@ import reactor.core.publisher.Mono;
  *   <li><b>Single flight</b>: concurrent misses on one {@link CacheKey} share one load; a failed load
  *       is not cached, so the next caller loads again.</li>
  *   <li><b>Tags</b>: every entry names what it depends on ({@code pitch:42}, {@code user:7}); a write
- *       declares the tags it touched through {@link #invalidateAfter}, which drops them only after the
- *       write succeeded, so a rolled-back transaction invalidates nothing.</li>
+ *       declares the tags it touched through {@link #invalidateWithin} (the other instances are told
+ *       inside its transaction) or {@link #invalidateAfter}, which drop them only after the write
+ *       succeeded, so a rolled-back transaction invalidates nothing.</li>
  *   <li><b>Generations</b>: each tag has a generation, stamped on an entry when its load
  *       <em>starts</em>; an entry whose stamps are older than its tags' generations is never served.
  *       A load that raced with a write therefore cannot put the pre-write value back.</li>
@@ -50,8 +55,10 @@ import reactor.core.publisher.Mono;
  * QueryCache cache = QueryCache.builder().cache("pitches.byId", CachePolicy.defaults()).build();
  * Mono<Pitch> pitch = cache.get(CacheKey.of("pitches.byId", "id", id), Set.of("pitch:" + id),
  *         () -> repository.loadFromPrimary(id));
- * Mono<Pitch> updated = cache.invalidateAfter(repository.update(id, change),
- *         saved -> Set.of("pitch:" + id, "user:" + saved.ownerId()));
+ * Mono<Committed<Pitch>> updated = cache.invalidateWithin(
+ *         work -> flowgres.transactionCommitted(UPDATE, work),
+ *         connection -> repository.update(connection, id, change),
+ *         saved -> Set.of("pitch:" + id, "user:" + saved.get(0).ownerId()));
  * }</pre>
  */
 public final class QueryCache {
@@ -141,6 +148,60 @@ public final class QueryCache {
     @SuppressWarnings("unchecked")
     private static <T> T cast(Object value) {
         return (T) value;
+    }
+
+    /**
+     * Runs a transaction that tells the other instances what it touched from inside itself, so there
+     * is no moment when it has committed and they do not know: after the work, the tags of its results
+     * are {@linkplain InvalidationBroadcaster#publishWithin published within the transaction}, which
+     * delivers them exactly when it commits, also when the commit's answer is lost, and never when it
+     * rolls back. Once it committed, or when its outcome is unknown, the tags are dropped here too
+     * (an instance ignores its own notifications). A transport that cannot publish within a
+     * transaction publishes after the commit, as {@link #invalidateAfter} does.
+     *
+     * @param transaction runs the work it is given in one transaction, for example
+     *        {@code work -> flowgres.transactionCommitted(query, work)}; its completion must mean
+     *        "committed", and the work may run more than once (a re-run transaction)
+     * @param work the transaction's work
+     * @param tags the tags touched, from the work's results
+     * @param <T> the type of the work's results
+     * @param <R> the type of the transaction's result
+     * @return the transaction's result, emitted after the local invalidation
+     */
+    public <T, R> Mono<R> invalidateWithin(
+            Function<? super Function<Connection, Publisher<T>>, ? extends Mono<R>> transaction,
+            Function<? super Connection, ? extends Publisher<T>> work,
+            Function<? super List<T>, ? extends Collection<String>> tags) {
+        Checks.notNull(transaction, "transaction");
+        Checks.notNull(work, "work");
+        Checks.notNull(tags, "tags");
+        return Mono.defer(() -> {
+            // What the last run of the work touched, and whether it told the others itself: a re-run
+            // transaction replaces both, and only the run that committed counts.
+            AtomicReference<Set<String>> touched = new AtomicReference<>(Set.of());
+            AtomicBoolean toldWithin = new AtomicBoolean();
+            Function<Connection, Publisher<T>> notifying = connection -> Flux.from(work.apply(connection))
+                    .collectList()
+                    .flatMapMany(results -> {
+                        Set<String> checked = checkTags(tags.apply(results));
+                        touched.set(checked);
+                        toldWithin.set(false);
+                        Mono<Boolean> told = checked.isEmpty() ? Mono.just(true)
+                                : broadcaster.publishWithin(connection, checked);
+                        return told.doOnNext(toldWithin::set).thenMany(Flux.fromIterable(results));
+                    });
+            Mono<Void> afterCommit = Mono.defer(() -> {
+                if (toldWithin.get()) {
+                    invalidateLocally(touched.get());
+                    return Mono.empty();
+                }
+                return invalidate(touched.get());
+            });
+            return transaction.apply(notifying)
+                    .flatMap(result -> afterCommit.thenReturn(result))
+                    .switchIfEmpty(afterCommit.then(Mono.empty()))
+                    .onErrorResume(OutcomeUnknownException.class, error -> afterCommit.then(Mono.error(error)));
+        });
     }
 
     /**
