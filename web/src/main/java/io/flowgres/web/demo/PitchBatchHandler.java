@@ -4,10 +4,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
+import io.flowgres.web.idempotency.IdempotencyKeys;
 import io.flowgres.web.problem.BadRequestException;
-import io.flowgres.query.Committed;
 import io.flowgres.query.ConflictException;
 import io.flowgres.web.routing.ConsistencyHeader;
 import org.jspecify.annotations.Nullable;
@@ -30,7 +31,8 @@ import tools.jackson.databind.json.JsonMapper;
  * limit, is a 400 naming {@code items}; an owner that does not exist is a 400 naming
  * {@code items[i].ownerId}, and nothing is stored. A body larger than any batch within the limit
  * can be is a 413, refused before it is parsed. Success is a 201 with the created pitches in input
- * order and the {@value ConsistencyHeader#NAME} header of the commit, as for a single create.
+ * order and the {@value ConsistencyHeader#NAME} header of the commit, as for a single create. With an
+ * {@value IdempotencyKeys#HEADER} header a batch is created at most once per key, as a single create is.
  */
 public final class PitchBatchHandler {
 
@@ -55,6 +57,7 @@ public final class PitchBatchHandler {
     private final ConsistencyHeader consistency;
     private final int batchLimit;
     private final JacksonJsonDecoder decoder;
+    private final JsonMapper json;
 
     /**
      * Creates the handler.
@@ -74,6 +77,7 @@ public final class PitchBatchHandler {
         this.pitches = pitches;
         this.consistency = consistency;
         this.batchLimit = batchLimit;
+        this.json = json;
         // A decoder of its own: the shared codecs buffer at most 256 KiB, which a full batch of long
         // loglines exceeds; this one is sized for the limit, so the limit is what decides.
         this.decoder = new JacksonJsonDecoder(json);
@@ -93,17 +97,35 @@ public final class PitchBatchHandler {
      * @return 201 with the created pitches in input order, or a problem
      */
     public Mono<ServerResponse> create(ServerRequest request) {
-        return read(request)
+        return Mono.defer(() -> create(request, IdempotencyKeys.of(request)));
+    }
+
+    private Mono<ServerResponse> create(ServerRequest request, Optional<String> key) {
+        Mono<List<PitchDraft>> input = read(request)
                 .switchIfEmpty(Mono.error(() -> BadRequestException.forParameter("body",
                         "a JSON array of pitches is required")))
-                .map(this::validate)
+                .map(this::validate);
+        if (key.isPresent()) {
+            return input.flatMap(drafts -> pitches.createAllOnce(key.get(),
+                                    IdempotencyKeys.fingerprint("POST /api/pitches/batch", drafts.toString()), drafts,
+                                    json::writeValueAsString)
+                            .onErrorResume(ConflictException.class, error -> unknownOwner(error, drafts)))
+                    .flatMap(once -> consistency.on(ServerResponse.status(HttpStatus.CREATED), once.token())
+                            .header(IdempotencyKeys.REPLAYED_HEADER, Boolean.toString(once.replayed()))
+                            .contentType(MediaType.APPLICATION_JSON).bodyValue(once.response()));
+        }
+        return input
                 .flatMap(drafts -> pitches.createAllCommitted(drafts)
-                        .onErrorResume(ConflictException.class,
-                                error -> PitchRepository.FOREIGN_KEY_VIOLATION.equals(error.sqlState())
-                                        ? unknownOwner(drafts).flatMap(Mono::<Committed<Pitch>>error)
-                                        : Mono.error(error)))
+                        .onErrorResume(ConflictException.class, error -> unknownOwner(error, drafts)))
                 .flatMap(committed -> consistency.on(ServerResponse.status(HttpStatus.CREATED), committed.token())
                         .contentType(MediaType.APPLICATION_JSON).bodyValue(committed.results()));
+    }
+
+    /** A foreign key violation names the unknown owners; any other conflict stays what it is. */
+    private <T> Mono<T> unknownOwner(ConflictException error, List<PitchDraft> drafts) {
+        return PitchRepository.FOREIGN_KEY_VIOLATION.equals(error.sqlState())
+                ? unknownOwner(drafts).flatMap(Mono::<T>error)
+                : Mono.error(error);
     }
 
     // The decoder is untyped; it was asked for exactly ITEMS, whose elements may be JSON nulls.

@@ -7,6 +7,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The routes that change or remove a pitch, wrapped by the problem mapper. */
 @Configuration(proxyBeanMethods = false)
@@ -21,11 +22,13 @@ public class PitchEditConfiguration {
      *
      * @param pitches the repository
      * @param consistency signs the consistency tokens of the responses
+     * @param json the application's JSON mapper
      * @return the routes
      */
     @Bean
-    public RouterFunction<ServerResponse> pitchEditRoutes(PitchRepository pitches, ConsistencyHeader consistency) {
-        PitchEditHandler handler = new PitchEditHandler(pitches, consistency);
+    public RouterFunction<ServerResponse> pitchEditRoutes(PitchRepository pitches, ConsistencyHeader consistency,
+            JsonMapper json) {
+        PitchEditHandler handler = new PitchEditHandler(pitches, consistency, json);
         return RouterFunctions.route()
                 .PATCH("/api/pitches/{id}", handler::update)
                 .DELETE("/api/pitches/{id}", handler::delete)

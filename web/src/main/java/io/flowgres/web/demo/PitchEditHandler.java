@@ -1,5 +1,9 @@
 package io.flowgres.web.demo;
 
+import java.util.Map;
+import java.util.Optional;
+
+import io.flowgres.web.idempotency.IdempotencyKeys;
 import io.flowgres.web.problem.BadRequestException;
 import io.flowgres.web.routing.ConsistencyHeader;
 import org.springframework.http.HttpStatus;
@@ -8,6 +12,7 @@ import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import org.springframework.web.server.ResponseStatusException;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The pitch endpoints that change a pitch: {@code PATCH} and {@code DELETE /api/pitches/{id}}. Each
@@ -18,21 +23,27 @@ public final class PitchEditHandler {
 
     private final PitchRepository pitches;
     private final ConsistencyHeader consistency;
+    private final JsonMapper json;
 
     /**
      * Creates the handler.
      *
      * @param pitches the repository
      * @param consistency signs the consistency token each response carries
+     * @param json the application's JSON mapper, for the responses stored beside idempotency keys
      */
-    public PitchEditHandler(PitchRepository pitches, ConsistencyHeader consistency) {
+    public PitchEditHandler(PitchRepository pitches, ConsistencyHeader consistency, JsonMapper json) {
         this.pitches = pitches;
         this.consistency = consistency;
+        this.json = json;
     }
 
     /**
      * {@code PATCH /api/pitches/{id}}: changes the fields present in the JSON body; 200 with the pitch
-     * and the signed {@value ConsistencyHeader#NAME} token of the commit, 404 when there is none.
+     * and the signed {@value ConsistencyHeader#NAME} token of the commit, 404 when there is none. With
+     * an {@value IdempotencyKeys#HEADER} header the change is made at most once per key: a repeat gets
+     * the first answer (200 with the pitch as it was then, or 404) and
+     * {@value IdempotencyKeys#REPLAYED_HEADER}{@code : true}; a key reused with another change is 422.
      *
      * @param request the request
      * @return the response
@@ -40,9 +51,23 @@ public final class PitchEditHandler {
     public Mono<ServerResponse> update(ServerRequest request) {
         return Mono.defer(() -> {
             long id = Params.positiveId("id", request.pathVariable("id"));
-            return request.bodyToMono(PitchPatch.class)
+            Optional<String> key = IdempotencyKeys.of(request);
+            Mono<Map<String, String>> input = request.bodyToMono(PitchPatch.class)
                     .switchIfEmpty(Mono.error(() -> BadRequestException.forParameter("body", "a JSON body is required")))
-                    .map(PitchPatch::validate)
+                    .map(PitchPatch::validate);
+            if (key.isPresent()) {
+                return input.flatMap(columns -> pitches.updateOnce(key.get(),
+                                IdempotencyKeys.fingerprint("PATCH /api/pitches/" + id, columns.toString()), id, columns,
+                                json::writeValueAsString))
+                        .flatMap(once -> {
+                            Pitch[] changed = json.readValue(once.response(), Pitch[].class);
+                            return changed.length == 0 ? Mono.error(notFound(id))
+                                    : consistency.on(ServerResponse.ok(), once.token())
+                                            .header(IdempotencyKeys.REPLAYED_HEADER, Boolean.toString(once.replayed()))
+                                            .contentType(MediaType.APPLICATION_JSON).bodyValue(changed[0]);
+                        });
+            }
+            return input
                     .flatMap(columns -> pitches.updateCommitted(id, columns))
                     .flatMap(committed -> committed.results().isEmpty() ? Mono.error(notFound(id))
                             : consistency.on(ServerResponse.ok(), committed.token())

@@ -57,6 +57,8 @@ public final class PitchRepository {
     /** How long an idempotency key and its response are kept: a day, as the IETF draft suggests. */
     private static final java.time.Duration IDEMPOTENCY_KEEP = java.time.Duration.ofHours(24);
     private static final Query CREATE_BATCH = Query.named("pitches.createBatch");
+    private static final Query CREATE_BATCH_ONCE = Query.named("pitches.createBatchOnce");
+    private static final Query UPDATE_ONCE = Query.named("pitches.updateOnce");
     // On the primary: a user created a moment ago must not look missing because a replica lags.
     private static final Query EXISTING_OWNERS = Query.named("pitches.existingOwners").withRoute(Route.PRIMARY);
     // One statement for any number of rows: each column travels as one array parameter, so the SQL text,
@@ -151,6 +153,28 @@ public final class PitchRepository {
      * @return the changed pitch (none when there is no pitch with that id) and the token
      */
     public Mono<Committed<Pitch>> updateCommitted(long id, Map<String, String> columns) {
+        return cache.invalidateWithin(work -> flowgres.transactionCommitted(UPDATE, work),
+                connection -> updateRows(connection, id, columns), PitchRepository::batchTags);
+    }
+
+    /**
+     * Changes some columns of one pitch at most once per idempotency key ({@code Flowgres.writeOnce}),
+     * as {@link #updateCommitted} does; a repeat replays the stored response, also when there was no
+     * such pitch.
+     *
+     * @param key the client's idempotency key
+     * @param fingerprint what identifies the request; a key seen with another one is refused
+     * @param id the pitch's id
+     * @param columns the new values by column name, from {@link PitchPatch#validate()}
+     * @param encode how the changed pitches (none or one) are stored: the response the client gets, every time
+     * @return the stored response, whether it was replayed, and a token that sees the write
+     */
+    public Mono<Once> updateOnce(String key, String fingerprint, long id, Map<String, String> columns,
+            Function<List<Pitch>, String> encode) {
+        return once(UPDATE_ONCE, key, fingerprint, connection -> updateRows(connection, id, columns), encode);
+    }
+
+    private static Flux<Pitch> updateRows(Connection connection, long id, Map<String, String> columns) {
         List<String> assignments = new ArrayList<>();
         for (String column : columns.keySet()) {
             assignments.add(column + " = $" + (assignments.size() + 1));
@@ -158,13 +182,11 @@ public final class PitchRepository {
         String sql = "UPDATE pitch SET " + String.join(", ", assignments) + " WHERE id = $"
                 + (assignments.size() + 1) + " RETURNING " + COLUMNS;
         List<String> values = List.copyOf(columns.values());
-        return cache.invalidateAfter(flowgres.writeCommitted(UPDATE, connection -> {
-                    Statement statement = connection.createStatement(sql);
-                    for (int i = 0; i < values.size(); i++) {
-                        statement.bind(i, values.get(i));
-                    }
-                    return rows(statement.bind(values.size(), id));
-                }), committed -> batchTags(committed.results()));
+        Statement statement = connection.createStatement(sql);
+        for (int i = 0; i < values.size(); i++) {
+            statement.bind(i, values.get(i));
+        }
+        return rows(statement.bind(values.size(), id));
     }
 
     /**
@@ -185,9 +207,9 @@ public final class PitchRepository {
      * @return the deleted pitch (none when there was none) and the token
      */
     public Mono<Committed<Pitch>> deleteCommitted(long id) {
-        return cache.invalidateAfter(flowgres.writeCommitted(DELETE, connection -> rows(connection
-                        .createStatement("DELETE FROM pitch WHERE id = $1 RETURNING " + COLUMNS).bind("$1", id))),
-                committed -> batchTags(committed.results()));
+        return cache.invalidateWithin(work -> flowgres.transactionCommitted(DELETE, work), connection -> rows(
+                        connection.createStatement("DELETE FROM pitch WHERE id = $1 RETURNING " + COLUMNS).bind("$1", id)),
+                PitchRepository::batchTags);
     }
 
     private static Mono<Pitch> single(Committed<Pitch> committed) {
@@ -343,8 +365,8 @@ public final class PitchRepository {
      * @return the stored pitch and the token
      */
     public Mono<Committed<Pitch>> createCommitted(PitchDraft draft) {
-        return cache.invalidateAfter(flowgres.writeCommitted(CREATE, connection -> rows(insertOne(connection, draft))),
-                committed -> tags(committed.results().get(0)));
+        return cache.invalidateWithin(work -> flowgres.transactionCommitted(CREATE, work),
+                connection -> rows(insertOne(connection, draft)), PitchRepository::batchTags);
     }
 
     private static Statement insertOne(Connection connection, PitchDraft draft) {
@@ -371,26 +393,60 @@ public final class PitchRepository {
      * @return the stored response, whether it was replayed, and a token that sees the write
      */
     public Mono<Once> createOnce(String key, String fingerprint, PitchDraft draft, Function<Pitch, String> encode) {
+        return once(CREATE_ONCE, key, fingerprint, connection -> rows(insertOne(connection, draft)),
+                created -> encode.apply(created.get(0)));
+    }
+
+    /**
+     * Runs a write at most once per key, storing its encoded response beside the key in its own
+     * transaction, and tells the other instances what it touched inside that transaction; a replay
+     * touches nothing.
+     */
+    private Mono<Once> once(Query query, String key, String fingerprint, Function<Connection, Flux<Pitch>> write,
+            Function<List<Pitch>, String> encode) {
         return Mono.defer(() -> {
             // The work may run more than once (a transaction re-run); the last run is the one that committed.
-            AtomicReference<Pitch> created = new AtomicReference<>();
-            return cache.invalidateAfter(flowgres.writeOnce(CREATE_ONCE, key, fingerprint, IDEMPOTENCY_KEEP,
-                            connection -> rows(insertOne(connection, draft)).single().doOnNext(created::set)
-                                    .map(encode)),
-                    once -> once.replayed() || created.get() == null ? List.of() : tags(created.get()));
+            AtomicReference<List<Pitch>> written = new AtomicReference<>(List.of());
+            return cache.invalidateWithin(work -> flowgres.writeOnce(query, key, fingerprint, IDEMPOTENCY_KEEP,
+                            connection -> Flux.from(work.apply(connection)).single()),
+                    connection -> write.apply(connection).collectList().doOnNext(written::set).map(encode),
+                    encoded -> batchTags(written.get()));
         });
     }
 
     /**
      * Creates many pitches on the primary with one multi-row statement, all or none: one statement is
-     * atomic, so a single bad row (an unknown owner) fails the batch and stores nothing. Then
-     * invalidates, as {@link #createCommitted} does for one pitch, every new id, every owner and the
-     * lists. Not marked idempotent: once the statement may have reached the server it is not re-sent.
+     * atomic, so a single bad row (an unknown owner) fails the batch and stores nothing. Invalidates,
+     * as {@link #createCommitted} does for one pitch, every new id, every owner and the lists. Runs as
+     * a transaction: re-run only when it was rolled back, never once {@code COMMIT} may have applied it.
      *
      * @param drafts the validated input, in order
      * @return the stored pitches in the order of {@code drafts}, and the token of the commit
      */
     public Mono<Committed<Pitch>> createAllCommitted(List<PitchDraft> drafts) {
+        return cache.invalidateWithin(work -> flowgres.transactionCommitted(CREATE_BATCH, work),
+                        connection -> insertAll(connection, drafts), PitchRepository::batchTags)
+                .map(committed -> new Committed<>(inInputOrder(committed.results()), committed.token()));
+    }
+
+    /**
+     * Creates many pitches at most once per idempotency key ({@code Flowgres.writeOnce}), all or none,
+     * as {@link #createAllCommitted} does; a repeat replays the stored response.
+     *
+     * @param key the client's idempotency key
+     * @param fingerprint what identifies the request; a key seen with another one is refused
+     * @param drafts the validated input, in order
+     * @param encode how the stored pitches, in the order of {@code drafts}, are stored: the response
+     *        the client gets, every time
+     * @return the stored response, whether it was replayed, and a token that sees the write
+     */
+    public Mono<Once> createAllOnce(String key, String fingerprint, List<PitchDraft> drafts,
+            Function<List<Pitch>, String> encode) {
+        return once(CREATE_BATCH_ONCE, key, fingerprint, connection -> insertAll(connection, drafts),
+                created -> encode.apply(inInputOrder(created)));
+    }
+
+    private static Flux<Pitch> insertAll(Connection connection, List<PitchDraft> drafts) {
         int size = drafts.size();
         Long[] owners = new Long[size];
         String[] titles = new String[size];
@@ -409,25 +465,22 @@ public final class PitchRepository {
             stages[i] = draft.productionStage().name().toLowerCase(Locale.ROOT);
             statuses[i] = draft.status().name().toLowerCase(Locale.ROOT);
         }
-        return cache.invalidateAfter(flowgres.writeCommitted(CREATE_BATCH, connection -> rows(connection
-                                .createStatement(CREATE_BATCH_SQL)
-                                .bind("$1", owners)
-                                .bind("$2", titles)
-                                .bind("$3", loglines)
-                                .bind("$4", genres)
-                                .bind("$5", formats)
-                                .bind("$6", stages)
-                                .bind("$7", statuses)))
-                        .map(PitchRepository::inInputOrder),
-                committed -> batchTags(committed.results()));
+        return rows(connection.createStatement(CREATE_BATCH_SQL)
+                .bind("$1", owners)
+                .bind("$2", titles)
+                .bind("$3", loglines)
+                .bind("$4", genres)
+                .bind("$5", formats)
+                .bind("$6", stages)
+                .bind("$7", statuses));
     }
 
     // PostgreSQL promises no order for RETURNING; the identity values were drawn in input order, so the
     // ids give it back.
-    private static Committed<Pitch> inInputOrder(Committed<Pitch> committed) {
-        List<Pitch> sorted = new ArrayList<>(committed.results());
+    private static List<Pitch> inInputOrder(List<Pitch> created) {
+        List<Pitch> sorted = new ArrayList<>(created);
         sorted.sort(Comparator.comparingLong(Pitch::id));
-        return new Committed<>(sorted, committed.token());
+        return sorted;
     }
 
     /** What a batch touches: each pitch, each owner's data (once), and every list of pitches. */

@@ -39,7 +39,7 @@ final class InputHygieneTest {
             new ConsistencyTokenSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
     private final WebTestClient client = WebTestClient.bindToRouterFunction(
             new DemoConfiguration().demoRoutes(pitches, consistency, new ExportLimiter(1), JsonMapper.shared(), 10)
-                    .and(new PitchEditConfiguration().pitchEditRoutes(pitches, consistency))
+                    .and(new PitchEditConfiguration().pitchEditRoutes(pitches, consistency, JsonMapper.shared()))
                     .and(new UserConfiguration().userRoutes(new UserRepository(flowgres, QueryCache.builder().build()),
                             consistency)))
             .configureClient().responseTimeout(Duration.ofSeconds(30)).build();
