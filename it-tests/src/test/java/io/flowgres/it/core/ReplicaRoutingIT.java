@@ -170,6 +170,39 @@ final class ReplicaRoutingIT {
     }
 
     @Test
+    void aLaggingReplicaStaysOutWhileThePrimaryCannotBeProbed() {
+        PostgresNode lagging = cluster.replicas().get(0);
+        AtomicInteger id = new AtomicInteger(30_000);
+        lagging.setApplyDelay(Duration.ofSeconds(4));
+        Disposable writer = writeEvery50Millis(id, "unknown-lag");
+        try {
+            Await.probed(flowgres, "replica-1 lagging", () -> status("replica-1").equals("lagging"),
+                    Duration.ofSeconds(5));
+            writer.dispose();
+            // A frozen primary answers no probe: the replicas' lag cannot be measured against it any more.
+            cluster.primary().pause();
+            Await.probed(flowgres, "primary down", () -> !status("primary").equals("up"), Duration.ofSeconds(5));
+            assertThat(view("replica-1").lagKnown()).as("replica-1's lag known").isFalse();
+
+            // Replica-only reads fail fast when no replica is fresh enough, so they never touch the primary.
+            long before = attempts("routing.unknownLag", "replica-1");
+            List<Boolean> served = Flux.range(0, 1000)
+                    .flatMap(i -> flowgres.read(Query.named("routing.unknownLag").withRoute(Route.REPLICA_ONLY),
+                                    connection -> strings(connection, "SELECT 1::text"))
+                            .then(Mono.just(Boolean.TRUE)).onErrorReturn(Boolean.FALSE), 4)
+                    .collectList().block(Duration.ofSeconds(60));
+            assertThat(served).hasSize(1000);
+            assertThat(attempts("routing.unknownLag", "replica-1") - before)
+                    .as("reads sent to the replica whose last known lag was over maxLag").isZero();
+        } finally {
+            writer.dispose();
+            cluster.primary().resume();
+            lagging.setApplyDelay(Duration.ZERO);
+        }
+        Await.probed(flowgres, "replica-1 back up", () -> status("replica-1").equals("up"), Duration.ofSeconds(15));
+    }
+
+    @Test
     void frozenReplicaFailsNoReadAndReturnsAfterResume() {
         PostgresNode frozen = cluster.replicas().get(1);
         frozen.pause();
