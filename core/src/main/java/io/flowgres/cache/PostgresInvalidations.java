@@ -59,7 +59,7 @@ public final class PostgresInvalidations implements InvalidationBroadcaster, Aut
     /** Longest delay between reconnection attempts. */
     public static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(30);
     /** Default interval of the listener connection's liveness check. */
-    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
     /** PostgreSQL refuses payloads of 8000 bytes or more; tags are split into messages below this. */
     static final int MAX_PAYLOAD = 7000;
 

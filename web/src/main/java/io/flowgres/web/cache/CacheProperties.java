@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.flowgres.cache.CachePolicy;
+import io.flowgres.cache.PostgresInvalidations;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -29,6 +30,7 @@ public class CacheProperties {
     private long maximumSize = CachePolicy.DEFAULT_MAXIMUM_SIZE;
     private boolean notify = true;
     private Duration reconnectDelay = Duration.ofSeconds(1);
+    private Duration heartbeat = PostgresInvalidations.DEFAULT_HEARTBEAT;
     private final Map<String, Query> queries = new LinkedHashMap<>(Map.of(
             "pitches.byId", new Query(), "users.byId", new Query()));
 
@@ -103,6 +105,23 @@ public class CacheProperties {
      */
     public void setReconnectDelay(Duration reconnectDelay) {
         this.reconnectDelay = reconnectDelay;
+    }
+
+    /**
+     * How often the listener connection proves it is alive, and how long it may take (default 1 s):
+     * a silent connection suspends the cache within two of these.
+     */
+    public Duration getHeartbeat() {
+        return heartbeat;
+    }
+
+    /**
+     * Sets the listener's heartbeat.
+     *
+     * @param heartbeat positive
+     */
+    public void setHeartbeat(Duration heartbeat) {
+        this.heartbeat = heartbeat;
     }
 
     /** The cached queries by name, each with optional overrides. */

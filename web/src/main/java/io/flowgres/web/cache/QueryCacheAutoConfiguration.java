@@ -40,12 +40,18 @@ public class QueryCacheAutoConfiguration {
     @ConditionalOnBooleanProperty("flowgres.cache.enabled")
     @ConditionalOnBooleanProperty(name = "flowgres.cache.notify", matchIfMissing = true)
     public PostgresInvalidations flowgresCacheInvalidations(FlowgresProperties properties, Flowgres flowgres) {
+        PostgresInvalidations.Builder builder = PostgresInvalidations.builder(flowgres);
         try {
-            return PostgresInvalidations.builder(flowgres)
-                    .reconnectDelay(properties.getCache().getReconnectDelay()).build();
+            builder.reconnectDelay(properties.getCache().getReconnectDelay());
         } catch (IllegalArgumentException e) {
             throw new InvalidFlowgresPropertyException("flowgres.cache.reconnect-delay", e.getMessage(), e);
         }
+        try {
+            builder.heartbeat(properties.getCache().getHeartbeat());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidFlowgresPropertyException("flowgres.cache.heartbeat", e.getMessage(), e);
+        }
+        return builder.build();
     }
 
     /**
