@@ -12,6 +12,10 @@ import io.flowgres.internal.Checks;
  *   <li><b>Prober verdicts.</b> A node the prober sees unreachable is out of rotation at once; for
  *       the writer, writes fail fast from that moment. It returns after
  *       {@link #returnAfterProbes()} good probes in a row.</li>
+ *   <li><b>Restarts.</b> A writer that went away as a restarting server does (its connections
+ *       refused or ended by a shutdown, not timing out) is waited for: for {@link #restartHold()}
+ *       after it was found down, writes wait for it to answer again (within their deadline) instead
+ *       of failing, so a restart costs latency, not errors. A hung writer is never waited for.</li>
  *   <li><b>Failover.</b> When the writer has been unreachable for {@link #failoverAfter()} and
  *       exactly one other node is out of recovery, writes go there. A node that comes back out of
  *       recovery while another one takes the writes is fenced (never two writers) and reported as
@@ -51,6 +55,8 @@ public final class AvailabilityPolicy {
     public static final Duration DEFAULT_HEDGE_CEILING = Duration.ofMillis(250);
     /** Default highest concurrency limit of a node. */
     public static final int DEFAULT_MAX_CONCURRENCY = 1000;
+    /** Default time writes wait for a restarting writer, from when it was found down. */
+    public static final Duration DEFAULT_RESTART_HOLD = Duration.ofSeconds(3);
 
     private static final AvailabilityPolicy DEFAULTS = builder().build();
 
@@ -63,6 +69,7 @@ public final class AvailabilityPolicy {
     private final Duration hedgeCeiling;
     private final boolean concurrencyLimits;
     private final int maxConcurrency;
+    private final Duration restartHold;
 
     private AvailabilityPolicy(Builder builder) {
         this.returnAfterProbes = builder.returnAfterProbes;
@@ -74,6 +81,7 @@ public final class AvailabilityPolicy {
         this.hedgeCeiling = builder.hedgeCeiling;
         this.concurrencyLimits = builder.concurrencyLimits;
         this.maxConcurrency = builder.maxConcurrency;
+        this.restartHold = builder.restartHold;
     }
 
     /** A new builder holding the defaults. */
@@ -131,12 +139,20 @@ public final class AvailabilityPolicy {
         return maxConcurrency;
     }
 
+    /**
+     * How long, from when a restarting writer was found down, writes wait for it instead of failing;
+     * zero when they never wait.
+     */
+    public Duration restartHold() {
+        return restartHold;
+    }
+
     @Override
     public String toString() {
         return "AvailabilityPolicy{returnAfterProbes=" + returnAfterProbes + ", failoverAfter=" + failoverAfter
                 + ", silence=" + silenceFloor + ".." + silenceCeiling + ", adaptiveHedging=" + adaptiveHedging
                 + "(" + hedgeFloor + ".." + hedgeCeiling + "), concurrencyLimits=" + concurrencyLimits
-                + "(max " + maxConcurrency + ")}";
+                + "(max " + maxConcurrency + "), restartHold=" + restartHold + "}";
     }
 
     /** Builds an {@link AvailabilityPolicy}. Not thread-safe. */
@@ -151,8 +167,21 @@ public final class AvailabilityPolicy {
         private Duration hedgeCeiling = DEFAULT_HEDGE_CEILING;
         private boolean concurrencyLimits = true;
         private int maxConcurrency = DEFAULT_MAX_CONCURRENCY;
+        private Duration restartHold = DEFAULT_RESTART_HOLD;
 
         private Builder() {
+        }
+
+        /**
+         * Sets how long, from when a restarting writer was found down, writes wait for it to answer
+         * again instead of failing (never past their deadline).
+         *
+         * @param hold zero (never wait) or more (default 3 s)
+         * @return this builder
+         */
+        public Builder restartHold(Duration hold) {
+            this.restartHold = Checks.notNegative(hold, "restartHold");
+            return this;
         }
 
         /**

@@ -93,7 +93,7 @@ public final class Engine {
             prober.start();
         }
         this.metrics = new QueryMetrics(meterRegistry, slowQueries);
-        this.executor = new QueryExecutor(config, router, metrics, scheduler, ticker, random);
+        this.executor = new QueryExecutor(config, router, metrics, scheduler, ticker, random, prober::wake);
         this.connectionFactory = new FlowgresConnectionFactory(nodes, router, ticker);
     }
 

@@ -39,9 +39,13 @@ import reactor.core.scheduler.Scheduler;
  * may be {@linkplain Hedging hedged}. When an attempt fails, {@link RetryDecision} decides from its
  * immutable {@link Attempt} facts; a retry is scheduled after a jittered backoff only when the
  * decision says so and the {@link RetryBudget} grants it; whatever ends the operation is translated
- * once by {@link ErrorTranslator}.
+ * once by {@link ErrorTranslator}. An attempt whose writer is restarting waits for it first
+ * ({@link io.flowgres.cluster.AvailabilityPolicy#restartHold()}).
  */
 public final class QueryExecutor {
+
+    /** How often an attempt waiting for a restarting writer looks whether the wait is over. */
+    static final Duration RESTART_POLL = Duration.ofMillis(20);
 
     private final ClusterConfig config;
     private final Router router;
@@ -52,6 +56,7 @@ public final class QueryExecutor {
     private final RetryBudget budget;
     private final LatencyWindow replicaReads;
     private final ReplayCheck replayCheck;
+    private final Runnable nodeFailed;
 
     /**
      * Creates the pipeline.
@@ -62,10 +67,12 @@ public final class QueryExecutor {
      * @param timer the scheduler of backoff delays, deadlines and hedges
      * @param ticker the pipeline's clock, in nanoseconds
      * @param random randomness for jitter
+     * @param nodeFailed told when an attempt failed because of its node (the prober judges it sooner)
      */
     public QueryExecutor(ClusterConfig config, Router router, QueryMetrics metrics, Scheduler timer,
-            LongSupplier ticker, RandomGenerator random) {
+            LongSupplier ticker, RandomGenerator random, Runnable nodeFailed) {
         this.config = config;
+        this.nodeFailed = nodeFailed;
         this.router = router;
         this.metrics = metrics;
         this.timer = timer;
@@ -197,14 +204,32 @@ public final class QueryExecutor {
     private <R> Flux<R> routedAttempt(Operation operation,
             Function<AttemptTracker, Function<? super Connection, ? extends Publisher<R>>> bodies, int number,
             Set<String> failedNodes) {
+        return routedAttempt(operation, bodies, number, failedNodes, true);
+    }
+
+    private <R> Flux<R> routedAttempt(Operation operation,
+            Function<AttemptTracker, Function<? super Connection, ? extends Publisher<R>>> bodies, int number,
+            Set<String> failedNodes, boolean mayWait) {
         return Flux.defer(() -> {
             long remaining = operation.deadlineNanos() - now();
             if (remaining <= 0) {
                 return Flux.error(new AttemptFailure(Attempt.unrouted(number),
                         new java.util.concurrent.TimeoutException("deadline exceeded before attempt " + number)));
             }
+            // After waiting for a restarting writer, routing decides without another wait.
             Router.Selection selection = router.select(operation.route(), operation.query().consistency(),
-                    operation.staleness(), failedNodes, Set.copyOf(operation.refusedBy()), true);
+                    operation.staleness(), failedNodes, Set.copyOf(operation.refusedBy()), mayWait);
+            if (selection instanceof Router.Selection.Await await) {
+                // A restarting writer: wait for it (once per attempt, never past the deadline, with time
+                // left to run), then route again; nothing was sent, so nothing can be duplicated.
+                long until = Math.min(await.untilNanos(), operation.deadlineNanos() - remaining / 2);
+                if (until - now() < RESTART_POLL.toNanos()) {
+                    return Flux.error(new AttemptFailure(Attempt.unrouted(number),
+                            new NoNodeException(await.otherwise())));
+                }
+                return awaitWriter(await.writer(), until)
+                        .thenMany(routedAttempt(operation, bodies, number, failedNodes, false));
+            }
             if (selection instanceof Router.Selection.None none) {
                 return Flux.error(new AttemptFailure(Attempt.unrouted(number), new NoNodeException(none)));
             }
@@ -227,6 +252,13 @@ public final class QueryExecutor {
             return Hedging.race(first, () -> hedge(operation, bodies, number, failedNodes, node, share), hedgeAfter,
                     timer);
         });
+    }
+
+    /** Polls, on the timer, until the wait for a restarting writer is over or {@code untilNanos} has come. */
+    private Mono<Void> awaitWriter(Node writer, long untilNanos) {
+        return Mono.delay(RESTART_POLL, timer).then(Mono.defer(() -> router.isAwaitOver(writer) || now() >= untilNanos
+                ? Mono.<Void>empty()
+                : awaitWriter(writer, untilNanos)));
     }
 
     /** The bodies of an attempt that first checks, on its connection, that the replica has the token. */
@@ -297,6 +329,7 @@ public final class QueryExecutor {
                                 || error instanceof NodeAcquireException;
                         if (nodeFailed) {
                             node.health().recordFailure(now());
+                            this.nodeFailed.run();
                         }
                         recorder.failed(error);
                         // A node at its limit is not sick, but this operation should look elsewhere.

@@ -2,6 +2,7 @@ package io.flowgres.internal.routing;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 import io.flowgres.cluster.RoutingPolicy;
@@ -15,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.util.retry.Retry;
 
@@ -47,6 +49,7 @@ public final class Prober implements AutoCloseable {
     private final LongSupplier ticker;
     private final Router router;
     private volatile @Nullable Disposable running;
+    private final AtomicReference<Sinks.Empty<Void>> wakeup = new AtomicReference<>(Sinks.empty());
 
     /**
      * Creates a prober; call {@link #start()}.
@@ -76,11 +79,31 @@ public final class Prober implements AutoCloseable {
     public synchronized Prober start() {
         if (running == null) {
             running = Mono.defer(this::probeAll)
-                    .then(Mono.defer(() -> Mono.delay(nextRoundIn(), scheduler)))
+                    .then(Mono.defer(this::pause))
                     .repeat()
                     .subscribe(ignored -> { }, error -> log.error("Prober stopped", error));
         }
         return this;
+    }
+
+    /**
+     * The pause between rounds: {@link #nextRoundIn()}, cut short by a {@link #wake()}, though never
+     * below a quarter of the interval, so that a burst of failures cannot turn probing into a storm.
+     */
+    Mono<Void> pause() {
+        Sinks.Empty<Void> woken = Sinks.empty();
+        wakeup.set(woken);
+        return Mono.firstWithSignal(Mono.delay(nextRoundIn(), scheduler).then(),
+                Mono.delay(policy.probeInterval().dividedBy(DOWN_SPEEDUP), scheduler).then(woken.asMono()));
+    }
+
+    /**
+     * Asks for the next round soon: an operation just failed on a node, which the prober should judge
+     * now rather than an interval later (a stopped primary's writes then wait for its restart
+     * instead of spending their attempts on refused connections).
+     */
+    public void wake() {
+        wakeup.get().tryEmitEmpty();
     }
 
     /** The pause before the next round: the interval, or a quarter of it while a node is down. */

@@ -89,6 +89,17 @@ public final class Router {
          */
         record CheckReplay(Node node, ConsistencyToken token) implements Selection {
         }
+
+        /**
+         * The writer went away as a restarting server does: wait for it, at most until
+         * {@code untilNanos}, then route again; a caller that cannot wait treats it as {@code otherwise}.
+         *
+         * @param writer the writer waited for
+         * @param untilNanos when the wait ends, on the router's clock
+         * @param otherwise what the selection is without waiting
+         */
+        record Await(Node writer, long untilNanos, None otherwise) implements Selection {
+        }
     }
 
     /**
@@ -114,7 +125,8 @@ public final class Router {
                 .register(registry);
         for (Route route : Route.values()) {
             Map<String, Counter> byOutcome = new java.util.HashMap<>();
-            for (String outcome : List.of("replica", "replica_checked", "primary", "primary_fallback", "rejected")) {
+            for (String outcome : List.of("replica", "replica_checked", "primary", "primary_fallback", "held",
+                    "rejected")) {
                 byOutcome.put(outcome, Counter.builder(DECISIONS)
                         .description("Where Flowgres routed operations")
                         .tag("route", route.name().toLowerCase(Locale.ROOT))
@@ -140,7 +152,8 @@ public final class Router {
     }
 
     /**
-     * Chooses the node for one attempt, allowing (with {@code mayCheckReplay}) a
+     * Chooses the node for one attempt, allowing (with {@code mayCheckOrWait}) a
+     * {@link Selection.Await} for a restarting writer, and a
      * {@link Selection.CheckReplay}: a read whose token no replica is known to have replayed goes to
      * a fresh replica, to be checked on its connection, when the writer cannot take it (unreachable,
      * breaker open, or already failed in this operation) or the route allows replicas only. The last
@@ -157,13 +170,13 @@ public final class Router {
      * @param staleness the caller's staleness budget, or {@code null} for the cluster's bounds
      * @param excluded names of nodes that already failed this operation
      * @param refused names of the excluded nodes that only refused it at their concurrency limit
-     * @param mayCheckReplay whether the caller can check a replica's replay position itself
+     * @param mayCheckOrWait whether the caller can check a replica's replay position itself, and wait
      * @return the node, or why there is none
      */
     public Selection select(Route route, @Nullable ConsistencyToken token, @Nullable Duration staleness,
-            Set<String> excluded, Set<String> refused, boolean mayCheckReplay) {
+            Set<String> excluded, Set<String> refused, boolean mayCheckOrWait) {
         // Only a real position can be checked: a writer-only token is never replayed anywhere.
-        boolean checkable = mayCheckReplay && token != null && route != Route.PRIMARY
+        boolean checkable = mayCheckOrWait && token != null && route != Route.PRIMARY
                 && !token.equals(ConsistencyToken.writerOnly());
         if (route != Route.PRIMARY) {
             long now = ticker.getAsLong();
@@ -201,9 +214,16 @@ public final class Router {
         }
         if (!probe.reachable()) {
             // The prober's verdict gates traffic at once, at any traffic level.
+            Selection.None none = new Selection.None("writer unreachable (" + (probe.failure() != null
+                    ? probe.failure() : "answering again, not yet " + availability.returnAfterProbes()
+                            + " good probes in a row") + ")", writer.name(), policy.probeInterval());
+            long holdEnd = probe.downSinceNanos() + availability.restartHold().toNanos();
+            if (mayCheckOrWait && isRestarting(probe) && ticker.getAsLong() < holdEnd) {
+                count(route, "held");
+                return new Selection.Await(writer, holdEnd, none);
+            }
             count(route, "rejected");
-            return new Selection.None("writer unreachable (" + probe.failure() + ")", writer.name(),
-                    policy.probeInterval());
+            return none;
         }
         if (!writer.gate().isAvailable()) {
             count(route, "rejected");
@@ -211,6 +231,28 @@ public final class Router {
         }
         count(route, route == Route.PRIMARY ? "primary" : "primary_fallback");
         return new Selection.Chosen(writer);
+    }
+
+    /**
+     * Whether a wait for a restarting writer is over: it answers probes again, or another node took
+     * the writes, or it no longer looks like a restart.
+     *
+     * @param awaited the writer waited for
+     * @return true when routing again may find a writer (or fail for good)
+     */
+    public boolean isAwaitOver(Node awaited) {
+        NodeHealth.Probe probe = awaited.health().probe();
+        return writer() != awaited || probe.reachable() || !isRestarting(probe);
+    }
+
+    /**
+     * A node that went away as a restarting server does: its connections refused or ended by a
+     * shutdown ({@code 57P01} to {@code 57P03}), not timing out, which is what a hung one does; or
+     * one that answers again and awaits its last good probes.
+     */
+    private static boolean isRestarting(NodeHealth.Probe probe) {
+        String failure = probe.failure();
+        return failure == null || failure.equals("connection") || failure.startsWith("sqlstate 57P");
     }
 
     /** A fresh replica for a token to be checked on the connection, or {@code null} when none is. */

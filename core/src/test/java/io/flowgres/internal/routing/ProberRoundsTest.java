@@ -20,11 +20,12 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.scheduler.Schedulers;
+import reactor.test.StepVerifier;
 
 /**
  * The prober's pace, on nodes whose pools never connect: a round every interval while every node
  * is reachable, four times as often while one is down, so that a restarted node returns soon after
- * its good probes in a row.
+ * its good probes in a row; a wake-up (an operation failed on a node) brings the next round sooner.
  */
 final class ProberRoundsTest {
 
@@ -58,5 +59,44 @@ final class ProberRoundsTest {
             nodes.get(1).health().recordProbe(true, 10, 0, Double.NaN, 1_000_000, clock.addAndGet(250_000_000));
         }
         assertThat(prober.nextRoundIn()).as("back after good probes in a row").isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aWakeUpCutsThePauseShortButNeverBelowAQuarterOfTheInterval() {
+        for (NodeConfig config : cluster.nodes()) {
+            nodes.add(Node.open(config, nodes.isEmpty() ? NodeRole.PRIMARY : NodeRole.REPLICA, cluster,
+                    CircuitBreaker.ofDefaults(config.name()), Schedulers.immediate(), clock::get, PoolObserver.NONE));
+        }
+        Router router = new Router(nodes, Balancer.powerOfTwoChoices(new SplittableRandom(1)), policy,
+                cluster.availability(), clock::get, new SimpleMeterRegistry());
+
+        StepVerifier.withVirtualTime(() -> new Prober(nodes, policy, Schedulers.parallel(), clock::get, router)
+                        .pause())
+                .expectSubscription()
+                .expectNoEvent(Duration.ofMillis(999))
+                .thenAwait(Duration.ofMillis(1))
+                .as("not woken: the interval")
+                .verifyComplete();
+        Prober[] woken = new Prober[1];
+        StepVerifier.withVirtualTime(() -> {
+                    woken[0] = new Prober(nodes, policy, Schedulers.parallel(), clock::get, router);
+                    return woken[0].pause();
+                })
+                .expectSubscription()
+                .thenAwait(Duration.ofMillis(100))
+                .then(() -> woken[0].wake())
+                .expectNoEvent(Duration.ofMillis(149))
+                .thenAwait(Duration.ofMillis(1))
+                .as("woken early: a quarter of the interval after the pause began")
+                .verifyComplete();
+        StepVerifier.withVirtualTime(() -> {
+                    woken[0] = new Prober(nodes, policy, Schedulers.parallel(), clock::get, router);
+                    return woken[0].pause();
+                })
+                .expectSubscription()
+                .thenAwait(Duration.ofMillis(600))
+                .then(() -> woken[0].wake())
+                .as("woken later: at once")
+                .verifyComplete();
     }
 }

@@ -204,6 +204,42 @@ final class RouterTest {
     }
 
     @Test
+    void aRestartingWriterIsAwaitedUntilTheHoldEndsOrItAnswers() {
+        primary().health().recordProbeFailure(clock.get(), "connection");
+        long holdEnd = clock.get() + cluster.availability().restartHold().toNanos();
+
+        assertThat(router.select(Route.PRIMARY, null, null, Set.of(), Set.of(), true))
+                .isInstanceOfSatisfying(Router.Selection.Await.class, await -> {
+                    assertThat(await.writer()).isSameAs(primary());
+                    assertThat(await.untilNanos()).isEqualTo(holdEnd);
+                    assertThat(await.otherwise().reason()).isEqualTo("writer unreachable (connection)");
+                });
+        assertThat(router.isAwaitOver(primary())).isFalse();
+        assertThat(router.select(Route.PRIMARY, null, null, Set.of())).as("for a caller that cannot wait")
+                .isInstanceOf(Router.Selection.None.class);
+
+        clock.set(holdEnd);
+        primary().health().recordProbeFailure(clock.get(), "sqlstate 57P03");
+        assertThat(router.select(Route.PRIMARY, null, null, Set.of(), Set.of(), true)).as("down past the hold")
+                .isInstanceOf(Router.Selection.None.class);
+
+        for (int i = 0; i < cluster.availability().returnAfterProbes(); i++) {
+            primaryUp();
+        }
+        assertThat(router.isAwaitOver(primary())).as("answering again").isTrue();
+        assertThat(chosen(Route.PRIMARY, null, null, Set.of())).isEqualTo("primary");
+    }
+
+    @Test
+    void aHungWriterIsNeverAwaited() {
+        primary().health().recordProbeFailure(clock.get(), "timeout");
+
+        assertThat(router.select(Route.PRIMARY, null, null, Set.of(), Set.of(), true))
+                .isInstanceOf(Router.Selection.None.class);
+        assertThat(router.isAwaitOver(primary())).isTrue();
+    }
+
+    @Test
     void unreachableNodeReturnsOnlyAfterGoodProbesInARow() {
         replica1().health().recordProbeFailure(clock.get(), "timeout");
         replicaAt(replica1(), 1000, 0);

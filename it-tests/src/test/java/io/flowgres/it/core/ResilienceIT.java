@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.flowgres.Flowgres;
+import io.flowgres.cluster.AvailabilityPolicy;
 import io.flowgres.cluster.BreakerPolicy;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.PoolPolicy;
@@ -311,6 +312,69 @@ final class ResilienceIT {
     }
 
     @Test
+    void aPrimaryRestartedUnderWritesCostsLatencyNotFailures() {
+        Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+        List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicLong sequence = new AtomicLong();
+        // The default retries (a handful of quick attempts, which an outage outlasts), and a hold longer
+        // than any restart here, so that the outcome does not depend on the machine's speed.
+        try (Flowgres patient = Flowgres.create(config().availability(AvailabilityPolicy.builder()
+                .restartHold(Duration.ofSeconds(20)).build()).build())) {
+            CompletableFuture<Void> restarter = CompletableFuture.runAsync(() -> {
+                try {
+                    Await.until("writes acknowledged before the restart", () -> acknowledged.size() >= 10, SETTLE);
+                    // A restart slow enough that the default retries (at most 1.5 s of backoff) cannot
+                    // bridge it: down for two seconds after the writers have seen it go.
+                    cluster.primary().stop();
+                    Await.until("the primary seen down", () -> !"up".equals(primary(patient).status()), SETTLE);
+                    Mono.delay(Duration.ofSeconds(2)).block();
+                    cluster.primary().start();
+                    int before = acknowledged.size();
+                    Await.until("writes acknowledged after the restart", () -> acknowledged.size() >= before + 20,
+                            SETTLE);
+                } finally {
+                    running.set(false);
+                }
+            });
+            try {
+                Flux.range(0, 4).flatMap(writer -> Flux.<String>generate(sink -> {
+                                    if (running.get()) {
+                                        sink.next("r" + writer + "-" + sequence.incrementAndGet());
+                                    } else {
+                                        sink.complete();
+                                    }
+                                })
+                                .concatMap(id -> patient.transaction(Query.named("resilience.restartHold"),
+                                                connection -> execute(connection, "INSERT INTO acked VALUES ('" + id
+                                                        + "')"))
+                                        .doOnComplete(() -> acknowledged.add(id))
+                                        .onErrorResume(error -> {
+                                            errors.add(error);
+                                            // The writer's own pause after a failure, so that an outage is not a spin.
+                                            return Mono.delay(Duration.ofMillis(20)).then(Mono.empty());
+                                        })))
+                        .blockLast(Duration.ofSeconds(120));
+                restarter.join();
+            } finally {
+                running.set(false);
+                restarter.orTimeout(120, TimeUnit.SECONDS).exceptionally(error -> null).join();
+            }
+        }
+
+        // Transactions cut off before COMMIT re-run once the primary is back; only one whose COMMIT was
+        // in flight when the server went away can end without an answer.
+        assertThat(errors).as("failures other than an unanswered COMMIT")
+                .allSatisfy(error -> assertThat(error).isInstanceOf(OutcomeUnknownException.class));
+        Await.probed(flowgres, "the primary back in rotation", () -> "up".equals(primary(flowgres).status()),
+                SETTLE);
+        List<String> stored = read(Query.named("resilience.restartStored").withRoute(Route.PRIMARY),
+                "SELECT id FROM acked WHERE id LIKE 'r%'");
+        assertThat(stored).doesNotHaveDuplicates().containsAll(acknowledged);
+        assertThat(acknowledged).hasSizeGreaterThan(30);
+    }
+
+    @Test
     void aStoppedPrimaryIsRefusedSoWritesFailFastAndTrafficRecoversByItself() {
         cluster.primary().stop();
         try {
@@ -330,7 +394,9 @@ final class ResilienceIT {
                         .hasMessageMatching(".*(writer unreachable|circuit breaker open).*");
                 assertThat(((UnavailableException) error).retryAfter()).isPositive();
             }
-            // Fast because nothing waits on the node: routing refuses each write before any attempt.
+            // Nothing waits on the node: routing refuses each write before any attempt (a write in the
+            // first seconds of the outage first waits out the restart hold, since a stop starts as a
+            // restart does; none reaches the node either way).
             assertThat(attempts(flowgres, "resilience.failFast")).as("attempts on the primary")
                     .isEqualTo(attemptsBefore);
             assertThat(rejectedWrites() - rejectedBefore).as("writes refused by routing").isEqualTo(20.0);

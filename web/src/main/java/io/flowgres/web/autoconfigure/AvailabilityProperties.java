@@ -26,6 +26,7 @@ public class AvailabilityProperties {
     private Duration hedgeCeiling = AvailabilityPolicy.DEFAULT_HEDGE_CEILING;
     private boolean concurrencyLimits = true;
     private int maxConcurrency = AvailabilityPolicy.DEFAULT_MAX_CONCURRENCY;
+    private Duration restartHold = AvailabilityPolicy.DEFAULT_RESTART_HOLD;
 
     /** Good probes in a row that bring an unreachable node back (1-10, default 2). */
     public int getReturnAfterProbes() {
@@ -153,6 +154,24 @@ public class AvailabilityProperties {
         this.maxConcurrency = maxConcurrency;
     }
 
+    /**
+     * How long writes wait for a restarting primary (connections refused or ended by its shutdown),
+     * from when it was found down, instead of failing (default 3s; 0 never waits). A hung primary is
+     * never waited for.
+     */
+    public Duration getRestartHold() {
+        return restartHold;
+    }
+
+    /**
+     * Sets how long writes wait for a restarting primary.
+     *
+     * @param restartHold zero or more
+     */
+    public void setRestartHold(Duration restartHold) {
+        this.restartHold = restartHold;
+    }
+
     /** The policy these settings describe; a bad value fails naming its setting. */
     AvailabilityPolicy toPolicy() {
         return AvailabilityPolicy.builder()
@@ -163,6 +182,7 @@ public class AvailabilityProperties {
                 .hedgeBounds(hedgeFloor, hedgeCeiling)
                 .concurrencyLimits(concurrencyLimits)
                 .maxConcurrency(maxConcurrency)
+                .restartHold(restartHold)
                 .build();
     }
 }
