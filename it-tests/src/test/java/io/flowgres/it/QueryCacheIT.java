@@ -50,8 +50,9 @@ final class QueryCacheIT {
 
     @BeforeAll
     void startService(PostgresCluster cluster) {
+        // 1,000 concurrent reads are the point of a test here: no admission limit refusing some of them.
         service = ReferenceService.start(cluster, 500, "--flowgres.cache.enabled=true",
-                "--flowgres.cache.notify=false");
+                "--flowgres.cache.notify=false", "--flowgres.admission.enabled=false");
         client = service.client().mutate().responseTimeout(Duration.ofSeconds(30)).build();
         connections = ConnectionProvider.builder("cache-it").maxConnections(200).pendingAcquireMaxCount(-1)
                 .pendingAcquireTimeout(Duration.ofSeconds(60)).build();
