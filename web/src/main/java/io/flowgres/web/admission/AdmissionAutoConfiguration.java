@@ -1,5 +1,7 @@
 package io.flowgres.web.admission;
 
+import io.flowgres.web.autoconfigure.FlowgresAutoConfiguration;
+import io.flowgres.web.autoconfigure.FlowgresProperties;
 import io.flowgres.web.autoconfigure.InvalidFlowgresPropertyException;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
@@ -7,14 +9,12 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /** The {@link AdmissionFilter} of a reactive web application, from {@code flowgres.admission.*}. */
-@AutoConfiguration
+@AutoConfiguration(after = FlowgresAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
-@EnableConfigurationProperties(AdmissionProperties.class)
 public class AdmissionAutoConfiguration {
 
     /** Creates the configuration. */
@@ -24,15 +24,16 @@ public class AdmissionAutoConfiguration {
     /**
      * The filter, unless {@code flowgres.admission.enabled=false}.
      *
-     * @param properties the settings
+     * @param flowgres the Flowgres properties, of which {@code flowgres.admission.*}
      * @param registry where its meters go, when the application has a registry
      * @return the filter
      */
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnBooleanProperty(name = "flowgres.admission.enabled", matchIfMissing = true)
-    public AdmissionFilter flowgresAdmissionFilter(AdmissionProperties properties,
+    public AdmissionFilter flowgresAdmissionFilter(FlowgresProperties flowgres,
             ObjectProvider<MeterRegistry> registry) {
+        AdmissionProperties properties = flowgres.getAdmission();
         try {
             return new AdmissionFilter(properties.getMinLimit(), properties.getMaxLimit(), properties.getPaths(),
                     properties.getExcluded(), registry.getIfAvailable(SimpleMeterRegistry::new));

@@ -3,10 +3,8 @@ package io.flowgres.web.admission;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.springframework.boot.context.properties.ConfigurationProperties;
-
 /**
- * The {@code flowgres.admission.*} settings: the adaptive limit of HTTP API requests one instance
+ * The {@code flowgres.admission.*} settings (part of {@code FlowgresProperties}): the adaptive limit of HTTP API requests one instance
  * serves at once, and which paths it applies to.
  *
  * <pre>
@@ -15,7 +13,6 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * flowgres.admission.max-limit=500
  * </pre>
  */
-@ConfigurationProperties("flowgres.admission")
 public class AdmissionProperties {
 
     private boolean enabled = true;

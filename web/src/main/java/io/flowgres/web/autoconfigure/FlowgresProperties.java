@@ -8,6 +8,7 @@ import java.util.Map;
 
 import io.flowgres.routing.Route;
 import io.flowgres.cluster.RoutingPolicy;
+import io.flowgres.web.admission.AdmissionProperties;
 import io.flowgres.web.cache.CacheProperties;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -51,6 +52,7 @@ public class FlowgresProperties {
     private final Local local = new Local();
     private final CacheProperties cache = new CacheProperties();
     private final AvailabilityProperties availability = new AvailabilityProperties();
+    private final AdmissionProperties admission = new AdmissionProperties();
 
     /** The primary node. */
     public Node getPrimary() {
@@ -157,6 +159,11 @@ public class FlowgresProperties {
     /** The query cache ({@code flowgres.cache.*}). */
     public CacheProperties getCache() {
         return cache;
+    }
+
+    /** The HTTP admission limit ({@code flowgres.admission.*}). */
+    public AdmissionProperties getAdmission() {
+        return admission;
     }
 
     /** One node's settings. */
