@@ -42,14 +42,19 @@ final class ProberRoundsTest {
         nodes.forEach(node -> node.close().block());
     }
 
-    @Test
-    void roundsComeFourTimesAsOftenWhileANodeIsDown() {
+    /** Opens the nodes (their pools never connect) and a router over them. */
+    private Router openNodes() {
         for (NodeConfig config : cluster.nodes()) {
             nodes.add(Node.open(config, nodes.isEmpty() ? NodeRole.PRIMARY : NodeRole.REPLICA, cluster,
                     CircuitBreaker.ofDefaults(config.name()), Schedulers.immediate(), clock::get, PoolObserver.NONE));
         }
-        Router router = new Router(nodes, Balancer.powerOfTwoChoices(new SplittableRandom(1)), policy,
+        return new Router(nodes, Balancer.powerOfTwoChoices(new SplittableRandom(1)), policy,
                 cluster.availability(), clock::get, new SimpleMeterRegistry());
+    }
+
+    @Test
+    void roundsComeFourTimesAsOftenWhileANodeIsDown() {
+        Router router = openNodes();
         Prober prober = new Prober(nodes, policy, Schedulers.immediate(), clock::get, router);
 
         assertThat(prober.nextRoundIn()).as("all reachable").isEqualTo(Duration.ofSeconds(1));
@@ -63,12 +68,7 @@ final class ProberRoundsTest {
 
     @Test
     void aWakeUpCutsThePauseShortButNeverBelowAQuarterOfTheInterval() {
-        for (NodeConfig config : cluster.nodes()) {
-            nodes.add(Node.open(config, nodes.isEmpty() ? NodeRole.PRIMARY : NodeRole.REPLICA, cluster,
-                    CircuitBreaker.ofDefaults(config.name()), Schedulers.immediate(), clock::get, PoolObserver.NONE));
-        }
-        Router router = new Router(nodes, Balancer.powerOfTwoChoices(new SplittableRandom(1)), policy,
-                cluster.availability(), clock::get, new SimpleMeterRegistry());
+        Router router = openNodes();
 
         StepVerifier.withVirtualTime(() -> new Prober(nodes, policy, Schedulers.parallel(), clock::get, router)
                         .pause())

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 import io.flowgres.Flowgres;
 import io.flowgres.cluster.AvailabilityPolicy;
@@ -274,22 +275,9 @@ final class ResilienceIT {
             }
         });
         try {
-            Flux.range(0, 4).flatMap(writer -> Flux.<String>generate(sink -> {
-                                if (running.get()) {
-                                    sink.next("w" + writer + "-" + sequence.incrementAndGet());
-                                } else {
-                                    sink.complete();
-                                }
-                            })
-                            .concatMap(id -> flowgres.write(Query.named("resilience.ack"), connection ->
-                                            execute(connection, "INSERT INTO acked VALUES ('" + id + "')"))
-                                    .doOnComplete(() -> acknowledged.add(id))
-                                    .onErrorResume(error -> {
-                                        errors.add(error);
-                                        // The writer's own pause after a failure, so that an outage is not a spin.
-                                        return Flux.just(0L).delayElements(Duration.ofMillis(20)).then(Mono.empty());
-                                    })))
-                    .blockLast(Duration.ofSeconds(120));
+            fourWriters("w", running, sequence, acknowledged, errors, id -> flowgres.write(
+                    Query.named("resilience.ack"), connection -> execute(connection,
+                            "INSERT INTO acked VALUES ('" + id + "')")));
             restarter.join();
         } finally {
             running.set(false);
@@ -344,23 +332,9 @@ final class ResilienceIT {
                 }
             });
             try {
-                Flux.range(0, 4).flatMap(writer -> Flux.<String>generate(sink -> {
-                                    if (running.get()) {
-                                        sink.next("r" + writer + "-" + sequence.incrementAndGet());
-                                    } else {
-                                        sink.complete();
-                                    }
-                                })
-                                .concatMap(id -> patient.transaction(Query.named("resilience.restartHold"),
-                                                connection -> execute(connection, "INSERT INTO acked VALUES ('" + id
-                                                        + "')"))
-                                        .doOnComplete(() -> acknowledged.add(id))
-                                        .onErrorResume(error -> {
-                                            errors.add(error);
-                                            // The writer's own pause after a failure, so that an outage is not a spin.
-                                            return Mono.delay(Duration.ofMillis(20)).then(Mono.empty());
-                                        })))
-                        .blockLast(Duration.ofSeconds(120));
+                fourWriters("r", running, sequence, acknowledged, errors, id -> patient.transaction(
+                        Query.named("resilience.restartHold"), connection -> execute(connection,
+                                "INSERT INTO acked VALUES ('" + id + "')")));
                 restarter.join();
             } finally {
                 running.set(false);
@@ -414,6 +388,29 @@ final class ResilienceIT {
             return "up".equals(primary(flowgres).status()) && primary(flowgres).breaker().equals("closed");
         }, Duration.ofSeconds(30));
         write("INSERT INTO ledger VALUES (-2, 0)");
+    }
+
+    /**
+     * Four writers inserting rows with ids {@code <prefix><writer>-<n>} one after another until
+     * {@code running} is false, each noting what was acknowledged and what failed.
+     */
+    private static void fourWriters(String prefix, AtomicBoolean running, AtomicLong sequence,
+            Set<String> acknowledged, List<Throwable> errors, Function<String, Flux<Long>> insert) {
+        Flux.range(0, 4).flatMap(writer -> Flux.<String>generate(sink -> {
+                            if (running.get()) {
+                                sink.next(prefix + writer + "-" + sequence.incrementAndGet());
+                            } else {
+                                sink.complete();
+                            }
+                        })
+                        .concatMap(id -> insert.apply(id)
+                                .doOnComplete(() -> acknowledged.add(id))
+                                .onErrorResume(error -> {
+                                    errors.add(error);
+                                    // The writer's own pause after a failure, so that an outage is not a spin.
+                                    return Mono.delay(Duration.ofMillis(20)).then(Mono.empty());
+                                })))
+                .blockLast(Duration.ofSeconds(120));
     }
 
     private void writeIgnoringErrors() {
