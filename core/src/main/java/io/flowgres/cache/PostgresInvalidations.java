@@ -111,11 +111,14 @@ public final class PostgresInvalidations implements InvalidationBroadcaster, Aut
     }
 
     private Mono<Void> notifyOthers(String payload) {
-        return flowgres.write(NOTIFY, connection -> Flux.from(connection
-                                .createStatement("SELECT pg_notify($1, $2)").bind("$1", CHANNEL).bind("$2", payload)
-                                .execute())
-                        .flatMap(result -> result.getRowsUpdated()))
-                .then();
+        return flowgres.write(NOTIFY, connection -> notify(connection, payload)).then();
+    }
+
+    /** Queues one notification on the connection: sent at once, or at its transaction's commit. */
+    private static Flux<Long> notify(Connection connection, String payload) {
+        return Flux.from(connection.createStatement("SELECT pg_notify($1, $2)").bind("$1", CHANNEL)
+                        .bind("$2", payload).execute())
+                .flatMap(result -> result.getRowsUpdated());
     }
 
     /**
@@ -161,9 +164,7 @@ public final class PostgresInvalidations implements InvalidationBroadcaster, Aut
     @Override
     public Mono<Boolean> publishWithin(Connection connection, Set<String> tags) {
         return Flux.fromIterable(payloads(instanceId, tags))
-                .concatMap(payload -> Flux.from(connection.createStatement("SELECT pg_notify($1, $2)")
-                                .bind("$1", CHANNEL).bind("$2", payload).execute())
-                        .flatMap(result -> result.getRowsUpdated()))
+                .concatMap(payload -> notify(connection, payload))
                 .then(Mono.just(true));
     }
 

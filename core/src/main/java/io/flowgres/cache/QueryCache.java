@@ -197,10 +197,7 @@ public final class QueryCache {
                 }
                 return invalidate(touched.get());
             });
-            return transaction.apply(notifying)
-                    .flatMap(result -> afterCommit.thenReturn(result))
-                    .switchIfEmpty(afterCommit.then(Mono.empty()))
-                    .onErrorResume(OutcomeUnknownException.class, error -> afterCommit.then(Mono.error(error)));
+            return whenCommitted(transaction.apply(notifying), result -> afterCommit, afterCommit);
         });
     }
 
@@ -236,11 +233,21 @@ public final class QueryCache {
             Collection<String> whenEmptyOrUnknown) {
         Checks.notNull(write, "write");
         Checks.notNull(tags, "tags");
+        return whenCommitted(write, value -> invalidate(tags.apply(value)),
+                Mono.defer(() -> invalidate(whenEmptyOrUnknown)));
+    }
+
+    /**
+     * Runs {@code invalidation} once a write may have committed, before its result is emitted: after
+     * a value (given it), after an empty completion, and after an unknown outcome (then re-raised);
+     * a write that failed otherwise committed nothing and invalidates nothing.
+     */
+    private static <T> Mono<T> whenCommitted(Mono<T> write, Function<? super T, Mono<Void>> afterValue,
+            Mono<Void> otherwise) {
         return write
-                .flatMap(value -> invalidate(tags.apply(value)).thenReturn(value))
-                .switchIfEmpty(Mono.defer(() -> invalidate(whenEmptyOrUnknown)).then(Mono.empty()))
-                .onErrorResume(OutcomeUnknownException.class,
-                        error -> invalidate(whenEmptyOrUnknown).then(Mono.error(error)));
+                .flatMap(value -> afterValue.apply(value).thenReturn(value))
+                .switchIfEmpty(otherwise.then(Mono.empty()))
+                .onErrorResume(OutcomeUnknownException.class, error -> otherwise.then(Mono.error(error)));
     }
 
     /**
