@@ -18,6 +18,8 @@ import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -32,6 +34,8 @@ import reactor.util.retry.Retry;
  * <p>Created and closed by the facade; applications see nodes only as topology snapshots.
  */
 public final class Node {
+
+    private static final Logger log = LoggerFactory.getLogger(Node.class);
 
     private final NodeConfig config;
     private final NodeRole role;
@@ -315,12 +319,22 @@ public final class Node {
     }
 
     /**
-     * Closes the pools: idle connections at once, busy ones as they are released.
+     * Closes the pools: idle connections at once, busy ones as they are released. A connection the
+     * server already dropped (terminated, restarted) may fail to close; that never fails the close,
+     * nor keeps the other pool open.
      *
      * @return completes when both pools are disposed
      */
     public Mono<Void> close() {
-        return Mono.when(pool.disposeLater(), probePool.disposeLater());
+        return Mono.when(disposed(pool, "pool"), disposed(probePool, "probe pool"));
+    }
+
+    private Mono<Void> disposed(ConnectionPool connections, String what) {
+        return connections.disposeLater().onErrorResume(error -> {
+            log.debug("{}: a connection of the {} failed to close ({}); the pool is disposed", name(), what,
+                    error.toString());
+            return Mono.empty();
+        });
     }
 
     private long now() {
