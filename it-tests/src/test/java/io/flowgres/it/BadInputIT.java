@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.flowgres.local.PostgresCluster;
-import io.flowgres.web.admin.AdminAccess;
+import io.flowgres.reference.admin.AdminAccess;
 import io.flowgres.web.routing.ConsistencyHeader;
 import org.assertj.core.api.SoftAssertions;
 import org.jspecify.annotations.Nullable;
@@ -63,7 +63,7 @@ final class BadInputIT {
 
     @BeforeAll
     void startService(PostgresCluster cluster) {
-        service = ReferenceService.start(cluster, 300, "--flowgres.admin.token=" + ADMIN_TOKEN);
+        service = ReferenceService.start(cluster, 300, "--reference.admin.token=" + ADMIN_TOKEN);
         client = service.client().mutate().responseTimeout(Duration.ofSeconds(30)).build();
     }
 

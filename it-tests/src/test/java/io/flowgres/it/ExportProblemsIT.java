@@ -23,7 +23,7 @@ import io.flowgres.local.PostgresCluster;
 import io.flowgres.local.PostgresNode;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.routing.Route;
-import io.flowgres.web.demo.ExportLimiter;
+import io.flowgres.reference.pitches.ExportLimiter;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,7 +55,7 @@ final class ExportProblemsIT {
     @BeforeAll
     void startService(PostgresCluster cluster) {
         this.cluster = cluster;
-        service = ReferenceService.start(cluster, PITCHES, "--flowgres.demo.export-limit=1",
+        service = ReferenceService.start(cluster, PITCHES, "--reference.export-limit=1",
                 "--flowgres.routing.probe-interval=200ms");
         exports = service.bean(ExportLimiter.class);
     }

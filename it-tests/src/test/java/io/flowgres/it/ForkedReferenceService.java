@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.flowgres.local.PostgresCluster;
-import io.flowgres.web.FlowgresApplication;
+import io.flowgres.reference.FlowgresApplication;
 
 /**
  * The reference service in a JVM of its own, with JVM options the test chooses (a small heap, say),
@@ -49,7 +49,7 @@ final class ForkedReferenceService implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of(jvmOptions));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), FlowgresApplication.class.getName(),
-                "--server.port=" + port, "--server.address=127.0.0.1", "--flowgres.demo.users=1000"));
+                "--server.port=" + port, "--server.address=127.0.0.1", "--reference.users=1000"));
         command.addAll(ReferenceService.clusterArguments(cluster, pitches));
         try {
             Path log = Files.createTempFile(Path.of("target"), "forked-service-", ".log");

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 
 import io.flowgres.Flowgres;
 import io.flowgres.local.PostgresCluster;
-import io.flowgres.web.admin.AdminAccess;
+import io.flowgres.reference.admin.AdminAccess;
 import io.flowgres.test.Await;
 import io.flowgres.test.FlowgresCluster;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -39,8 +39,8 @@ final class OperationsIT {
 
     @BeforeAll
     void startService(PostgresCluster cluster) {
-        service = ReferenceService.start(cluster, 500, "--flowgres.admin.token=" + TOKEN,
-                "--flowgres.admin.diagnostics-enabled=true", "--flowgres.slow-query.threshold=250ms",
+        service = ReferenceService.start(cluster, 500, "--reference.admin.token=" + TOKEN,
+                "--reference.admin.diagnostics-enabled=true", "--flowgres.slow-query.threshold=250ms",
                 // Reads by id must reach the replicas to show the drain, not a cache filled on the primary.
                 "--flowgres.cache.enabled=false");
         client = service.client().mutate().responseTimeout(Duration.ofSeconds(30)).build();

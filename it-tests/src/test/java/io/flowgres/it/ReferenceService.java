@@ -5,7 +5,7 @@ import java.util.List;
 
 import io.flowgres.local.PostgresCluster;
 import io.flowgres.local.PostgresNode;
-import io.flowgres.web.FlowgresApplication;
+import io.flowgres.reference.FlowgresApplication;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -26,7 +26,7 @@ final class ReferenceService implements AutoCloseable {
     }
 
     static ReferenceService start(PostgresCluster cluster, long pitches, String... extraProperties) {
-        List<String> args = new ArrayList<>(List.of("--server.port=0", "--flowgres.demo.users=100"));
+        List<String> args = new ArrayList<>(List.of("--server.port=0", "--reference.users=100"));
         args.addAll(clusterArguments(cluster, pitches));
         args.addAll(List.of(extraProperties));
         ConfigurableApplicationContext context = SpringApplication.run(FlowgresApplication.class,
@@ -50,8 +50,8 @@ final class ReferenceService implements AutoCloseable {
                 "--flowgres.username=" + cluster.user(),
                 "--flowgres.password=" + cluster.password(),
                 "--flowgres.pool.preset=test",
-                "--flowgres.demo.pitches=" + pitches,
-                "--flowgres.demo.cursor-secret=integration-test-cursor-secret"));
+                "--reference.pitches=" + pitches,
+                "--reference.cursor-secret=integration-test-cursor-secret"));
         for (int i = 0; i < cluster.replicas().size(); i++) {
             PostgresNode replica = cluster.replicas().get(i);
             args.add("--flowgres.replicas[" + i + "].name=" + replica.name());

@@ -23,8 +23,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.flowgres.local.PostgresCluster;
-import io.flowgres.web.FlowgresApplication;
-import io.flowgres.web.admin.AdminAccess;
+import io.flowgres.reference.FlowgresApplication;
+import io.flowgres.reference.admin.AdminAccess;
 import io.flowgres.test.Await;
 import io.flowgres.test.FlowgresCluster;
 import org.junit.jupiter.api.Test;
@@ -112,11 +112,11 @@ final class ShutdownIT {
                 "--flowgres.username=" + cluster.user(),
                 "--flowgres.password=" + cluster.password(),
                 "--flowgres.pool.preset=test",
-                "--flowgres.demo.users=10",
-                "--flowgres.demo.pitches=100",
-                "--flowgres.demo.cursor-secret=shutdown-it-cursor-secret",
-                "--flowgres.admin.token=" + TOKEN,
-                "--flowgres.admin.diagnostics-enabled=true"));
+                "--reference.users=10",
+                "--reference.pitches=100",
+                "--reference.cursor-secret=shutdown-it-cursor-secret",
+                "--reference.admin.token=" + TOKEN,
+                "--reference.admin.diagnostics-enabled=true"));
         command.addAll(List.of(extra));
         File log = Files.createDirectories(Path.of("target", "shutdown-it")).resolve(name + ".log").toFile();
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();

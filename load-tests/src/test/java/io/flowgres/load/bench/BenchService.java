@@ -5,7 +5,7 @@ import java.util.List;
 
 import io.flowgres.local.LocalCluster;
 import io.flowgres.local.LocalNode;
-import io.flowgres.web.FlowgresApplication;
+import io.flowgres.reference.FlowgresApplication;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -33,8 +33,8 @@ final class BenchService {
                 "--flowgres.username=" + cluster.user(),
                 "--flowgres.password=" + cluster.password(),
                 "--flowgres.pool.preset=staging",
-                "--flowgres.demo.users=1000",
-                "--flowgres.demo.pitches=" + pitches,
+                "--reference.users=1000",
+                "--reference.pitches=" + pitches,
                 "--logging.level.root=WARN"));
         for (int i = 0; i < cluster.replicas().size(); i++) {
             LocalNode replica = cluster.replicas().get(i);

@@ -90,7 +90,7 @@ public final class BrowseBenchmark {
         long[] depths = {0, 10_000, 100_000, 1_000_000};
         try (LocalCluster cluster = LocalCluster.start(1);
                 ConfigurableApplicationContext service = BenchService.start(cluster, pitches,
-                        "--flowgres.demo.cursor-secret=" + SECRET, "--flowgres.cache.enabled=false")) {
+                        "--reference.cursor-secret=" + SECRET, "--flowgres.cache.enabled=false")) {
             cluster.awaitReplication(Duration.ofSeconds(300));
             Flowgres flowgres = service.getBean(Flowgres.class);
             int port = ((WebServerApplicationContext) service).getWebServer().getPort();

@@ -9,7 +9,7 @@ import java.util.List;
 
 import io.flowgres.local.LocalCluster;
 import io.flowgres.local.LocalNode;
-import io.flowgres.web.FlowgresApplication;
+import io.flowgres.reference.FlowgresApplication;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -51,8 +51,8 @@ final class ChaosService {
                 "--flowgres.password=" + cluster.password(),
                 "--flowgres.cache.enabled=false",
                 "--flowgres.availability.failover-after=1s",
-                "--flowgres.demo.users=1000",
-                "--flowgres.demo.pitches=" + pitches,
+                "--reference.users=1000",
+                "--reference.pitches=" + pitches,
                 "--spring.main.banner-mode=off",
                 "--logging.level.root=WARN",
                 // Every request is slow on a saturated machine; the report has the figures.

@@ -1,0 +1,7 @@
+/**
+ * The health endpoint of the reference service.
+ */
+@NullMarked
+package io.flowgres.reference.health;
+
+import org.jspecify.annotations.NullMarked;

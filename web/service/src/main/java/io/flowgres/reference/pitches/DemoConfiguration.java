@@ -1,0 +1,158 @@
+package io.flowgres.reference.pitches;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.function.Supplier;
+
+import io.flowgres.Flowgres;
+import io.flowgres.cache.QueryCache;
+import io.flowgres.cluster.ClusterConfig;
+import io.flowgres.local.LocalCluster;
+import io.flowgres.web.paging.CursorCodec;
+import io.flowgres.web.autoconfigure.InvalidFlowgresPropertyException;
+import io.flowgres.web.problem.ProblemResponses;
+import io.flowgres.web.routing.ConsistencyHeader;
+import io.flowgres.web.routing.ConsistencyTokenSigner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Wires the reference service: the demo database (migrated and seeded before traffic), the pitch
+ * and health endpoints, and the problem mapper around them.
+ */
+@Configuration(proxyBeanMethods = false)
+public class DemoConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(DemoConfiguration.class);
+    private static final String CURSOR_SECRET = "reference.cursor-secret";
+
+    /** Creates the configuration. */
+    public DemoConfiguration() {
+    }
+
+    /**
+     * Migrates and seeds the demo database.
+     *
+     * @param config the cluster
+     * @param localCluster the embedded cluster, if any
+     * @param users users to seed into an empty database
+     * @param pitches pitches to seed into an empty database
+     * @return the prepared database
+     */
+    @Bean
+    public DemoDatabase demoDatabase(ClusterConfig config, ObjectProvider<LocalCluster> localCluster,
+            @Value("${reference.users:1000}") long users, @Value("${reference.pitches:100000}") long pitches) {
+        return DemoDatabase.prepare(config, users, pitches, localCluster.getIfAvailable());
+    }
+
+    /**
+     * Signs browse cursors.
+     *
+     * @param secret the shared secret; when empty, a random one (cursors then die with the process)
+     * @return the codec
+     * @throws InvalidFlowgresPropertyException when the secret is shorter than 16 bytes
+     */
+    @Bean
+    public CursorCodec cursorCodec(@Value("${reference.cursor-secret:}") String secret) {
+        if (secret.isEmpty()) {
+            log.warn("reference.cursor-secret is not set: using a random secret, so cursors and consistency "
+                    + "tokens do not survive a restart and do not work across instances");
+        }
+        return property(CURSOR_SECRET, () -> new CursorCodec(secretBytes(secret)));
+    }
+
+    /**
+     * Signs the consistency tokens of writes and checks those of reads, with a key derived from the
+     * cursor secret (the one secret a deployment shares between its instances).
+     *
+     * @param secret the shared secret; when empty, a random one (tokens then die with the process)
+     * @return the header codec
+     * @throws InvalidFlowgresPropertyException when the secret is shorter than 16 bytes
+     */
+    @Bean
+    public ConsistencyHeader consistencyHeader(@Value("${reference.cursor-secret:}") String secret) {
+        return property(CURSOR_SECRET, () -> new ConsistencyHeader(new ConsistencyTokenSigner(secretBytes(secret))));
+    }
+
+    /**
+     * Bounds the exports that run at once.
+     *
+     * @param limit {@code reference.export-limit}
+     * @return the limiter
+     * @throws InvalidFlowgresPropertyException when the limit is out of range
+     */
+    @Bean
+    public ExportLimiter exportLimiter(
+            @Value("${reference.export-limit:" + ExportLimiter.DEFAULT_LIMIT + "}") int limit) {
+        return property("reference.export-limit", () -> new ExportLimiter(limit));
+    }
+
+    private static byte[] secretBytes(String secret) {
+        if (secret.isEmpty()) {
+            byte[] random = new byte[32];
+            new SecureRandom().nextBytes(random);
+            return random;
+        }
+        return secret.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static <T> T property(String name, Supplier<T> factory) {
+        try {
+            return factory.get();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidFlowgresPropertyException(name, e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The pitch data access.
+     *
+     * @param flowgres the facade
+     * @param cursors the cursor codec
+     * @param database the prepared database (a dependency so no request runs before seeding)
+     * @param cache the query cache
+     * @return the repository
+     */
+    @Bean
+    public PitchRepository pitchRepository(Flowgres flowgres, CursorCodec cursors, DemoDatabase database,
+            QueryCache cache) {
+        return new PitchRepository(flowgres, cursors, cache);
+    }
+
+    /**
+     * The reference service's routes.
+     *
+     * @param pitches the pitch repository
+     * @param consistency reads and signs consistency tokens
+     * @param exports bounds the exports that run at once
+     * @param json the application's JSON mapper, for the batch endpoint's own decoder and the responses
+     *        keyed creates store
+     * @param batchLimit the largest number of pitches one {@code POST /api/pitches/batch} creates
+     * @return the routes, wrapped by the problem mapper
+     * @throws InvalidFlowgresPropertyException when {@code reference.batch-limit} is out of range
+     */
+    @Bean
+    public RouterFunction<ServerResponse> demoRoutes(PitchRepository pitches, ConsistencyHeader consistency,
+            ExportLimiter exports, JsonMapper json,
+            @Value("${reference.batch-limit:" + PitchBatchHandler.DEFAULT_BATCH_LIMIT + "}") int batchLimit) {
+        PitchHandler pitchHandler = new PitchHandler(pitches, consistency, exports, json);
+        PitchBatchHandler batchHandler = property("reference.batch-limit",
+                () -> new PitchBatchHandler(pitches, consistency, json, batchLimit));
+        return RouterFunctions.route()
+                .GET("/api/pitches/export", pitchHandler::export)
+                .GET("/api/pitches/{id}", pitchHandler::byId)
+                .GET("/api/pitches", pitchHandler::browse)
+                .POST("/api/pitches/batch", batchHandler::create)
+                .POST("/api/pitches", pitchHandler::create)
+                .filter(ProblemResponses.filter())
+                .build();
+    }
+}

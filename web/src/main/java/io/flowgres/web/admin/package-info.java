@@ -1,8 +1,0 @@
-/**
- * Admin operations of the reference service, for an authorised caller: slow-query report, breaker
- * reset, drain and undrain, cache clearing, diagnostics.
- */
-@NullMarked
-package io.flowgres.web.admin;
-
-import org.jspecify.annotations.NullMarked;

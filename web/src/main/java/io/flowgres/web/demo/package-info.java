@@ -1,7 +1,0 @@
-/**
- * The reference service's demo domain: users and their film pitches, schema, seed data and endpoints.
- */
-@NullMarked
-package io.flowgres.web.demo;
-
-import org.jspecify.annotations.NullMarked;
