@@ -1,14 +1,13 @@
 package io.flowgres.reference.admin;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.flowgres.Flowgres;
+import io.flowgres.web.actuate.FlowgresEndpoint;
 import io.flowgres.web.cache.CacheAdmin;
 import io.flowgres.web.problem.BadRequestException;
-import io.flowgres.Flowgres;
-import io.flowgres.metrics.SlowQueryLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -43,12 +42,7 @@ final class AdminHandler {
     Mono<ServerResponse> slowQueries(ServerRequest request) {
         return Mono.defer(() -> {
             int limit = intParam(request, "limit", DEFAULT_LIMIT, 1, 100);
-            SlowQueryLog slow = flowgres.slowQueries();
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("thresholdMillis", slow.threshold().toMillis());
-            body.put("byCount", view(slow.topByCount(limit)));
-            body.put("byTotalTime", view(slow.topByTotalTime(limit)));
-            return ServerResponse.ok().bodyValue(body);
+            return ServerResponse.ok().bodyValue(FlowgresEndpoint.slowQueryReport(flowgres.slowQueries(), limit));
         });
     }
 
@@ -134,19 +128,6 @@ final class AdminHandler {
 
     private static String upper(String state) {
         return state.toUpperCase(java.util.Locale.ROOT);
-    }
-
-    private static List<Map<String, Object>> view(List<SlowQueryLog.Stats> stats) {
-        return stats.stream().map(s -> {
-            Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("query", s.query());
-            entry.put("count", s.count());
-            entry.put("totalMillis", s.totalTime().toMillis());
-            entry.put("averageMillis", s.averageTime().toMillis());
-            entry.put("maxMillis", s.maxTime().toMillis());
-            entry.put("lastNode", s.lastNode());
-            return entry;
-        }).toList();
     }
 
     static int intParam(ServerRequest request, String name, int defaultValue, int min, int max) {

@@ -6,6 +6,7 @@ import io.flowgres.health.HealthPolicy;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.ReactiveHealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -61,6 +62,7 @@ public class FlowgresOperationsAutoConfiguration {
     /** The Actuator side, when Actuator's health support is present. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(ReactiveHealthIndicator.class)
+    @ConditionalOnEnabledHealthIndicator("flowgres")
     static class HealthIndicatorConfiguration {
 
         /**
