@@ -15,17 +15,29 @@ import java.util.List;
  */
 public class AdmissionProperties {
 
+    /** Whether HTTP requests past the adaptive limit are refused at once. */
     private boolean enabled = true;
+
+    /** The lowest the adaptive limit goes (at least 1). */
     private int minLimit = 64;
+
+    /** The highest the adaptive limit goes (at least the lowest). */
     private int maxLimit = 500;
+
+    /** The limited request paths, by prefix; / limits every request. */
     private List<String> paths = new ArrayList<>(List.of("/"));
+
+    /**
+     * The request paths never limited, by prefix: health and operations must answer under overload. Add
+     * long streams that have a limit of their own.
+     */
     private List<String> excluded = new ArrayList<>(List.of("/actuator/"));
 
     /** Creates the settings with their defaults. */
     public AdmissionProperties() {
     }
 
-    /** Whether requests past the limit are refused at once (default true). */
+    /** Whether admission control is on. */
     public boolean isEnabled() {
         return enabled;
     }
@@ -39,7 +51,7 @@ public class AdmissionProperties {
         this.enabled = enabled;
     }
 
-    /** The lowest the limit goes (default 64). */
+    /** The lowest limit. */
     public int getMinLimit() {
         return minLimit;
     }
@@ -53,7 +65,7 @@ public class AdmissionProperties {
         this.minLimit = minLimit;
     }
 
-    /** The highest the limit goes (default 500). */
+    /** The highest limit. */
     public int getMaxLimit() {
         return maxLimit;
     }
@@ -67,7 +79,7 @@ public class AdmissionProperties {
         this.maxLimit = maxLimit;
     }
 
-    /** The limited paths, by prefix (default {@code /}: every request). */
+    /** The limited paths. */
     public List<String> getPaths() {
         return paths;
     }
@@ -81,10 +93,7 @@ public class AdmissionProperties {
         this.paths = paths;
     }
 
-    /**
-     * The paths never limited, by prefix (default {@code /actuator/}: health and operations must answer
-     * under overload). Add long streams that have a limit of their own.
-     */
+    /** The paths never limited. */
     public List<String> getExcluded() {
         return excluded;
     }

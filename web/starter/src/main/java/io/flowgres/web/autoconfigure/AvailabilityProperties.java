@@ -17,18 +17,43 @@ import io.flowgres.cluster.AvailabilityPolicy;
  */
 public class AvailabilityProperties {
 
+    /** Good probes in a row that bring an unreachable node back (1 to 10). */
     private int returnAfterProbes = AvailabilityPolicy.DEFAULT_RETURN_AFTER_PROBES;
+
+    /** How long the primary must be unreachable before writes follow a promoted replica (zero or more). */
     private Duration failoverAfter = AvailabilityPolicy.DEFAULT_FAILOVER_AFTER;
+
+    /** The shortest silence before a node is checked for liveness. */
     private Duration silenceFloor = AvailabilityPolicy.DEFAULT_SILENCE_FLOOR;
+
+    /** The longest silence between liveness checks; at least the floor. */
     private Duration silenceCeiling = AvailabilityPolicy.DEFAULT_SILENCE_CEILING;
+
+    /**
+     * Whether replica reads are hedged after the replicas' recent p95 latency; flowgres.routing.hedge-after
+     * sets a fixed delay instead.
+     */
     private boolean adaptiveHedging = true;
+
+    /** The shortest adaptive hedge delay. */
     private Duration hedgeFloor = AvailabilityPolicy.DEFAULT_HEDGE_FLOOR;
+
+    /** The longest adaptive hedge delay; at least the floor, at most 1m. */
     private Duration hedgeCeiling = AvailabilityPolicy.DEFAULT_HEDGE_CEILING;
+
+    /** Whether each node has an adaptive concurrency limit that refuses excess work at once. */
     private boolean concurrencyLimits = true;
+
+    /** The highest concurrency limit of a node (1 to 100000). */
     private int maxConcurrency = AvailabilityPolicy.DEFAULT_MAX_CONCURRENCY;
+
+    /**
+     * How long writes wait for a restarting primary (connections refused or ended by its shutdown),
+     * from when it was found down, instead of failing; 0 never waits. A hung primary is never waited for.
+     */
     private Duration restartHold = AvailabilityPolicy.DEFAULT_RESTART_HOLD;
 
-    /** Good probes in a row that bring an unreachable node back (1-10, default 2). */
+    /** The good probes that bring a node back. */
     public int getReturnAfterProbes() {
         return returnAfterProbes;
     }
@@ -42,7 +67,7 @@ public class AvailabilityProperties {
         this.returnAfterProbes = returnAfterProbes;
     }
 
-    /** How long the primary must be unreachable before writes follow a promoted replica (default 2s). */
+    /** The failover delay. */
     public Duration getFailoverAfter() {
         return failoverAfter;
     }
@@ -56,7 +81,7 @@ public class AvailabilityProperties {
         this.failoverAfter = failoverAfter;
     }
 
-    /** The shortest silence before a node is checked for liveness (default 50ms). */
+    /** The shortest silence before a liveness check. */
     public Duration getSilenceFloor() {
         return silenceFloor;
     }
@@ -70,7 +95,7 @@ public class AvailabilityProperties {
         this.silenceFloor = silenceFloor;
     }
 
-    /** The longest silence between liveness checks (default 1s). */
+    /** The longest silence between liveness checks. */
     public Duration getSilenceCeiling() {
         return silenceCeiling;
     }
@@ -84,7 +109,7 @@ public class AvailabilityProperties {
         this.silenceCeiling = silenceCeiling;
     }
 
-    /** Whether replica reads are hedged after the replicas' recent p95 latency (default true). */
+    /** Whether adaptive hedging is on. */
     public boolean isAdaptiveHedging() {
         return adaptiveHedging;
     }
@@ -98,7 +123,7 @@ public class AvailabilityProperties {
         this.adaptiveHedging = adaptiveHedging;
     }
 
-    /** The shortest adaptive hedge delay (default 5ms). */
+    /** The shortest hedge delay. */
     public Duration getHedgeFloor() {
         return hedgeFloor;
     }
@@ -112,7 +137,7 @@ public class AvailabilityProperties {
         this.hedgeFloor = hedgeFloor;
     }
 
-    /** The longest adaptive hedge delay (default 250ms). */
+    /** The longest hedge delay. */
     public Duration getHedgeCeiling() {
         return hedgeCeiling;
     }
@@ -126,7 +151,7 @@ public class AvailabilityProperties {
         this.hedgeCeiling = hedgeCeiling;
     }
 
-    /** Whether each node has an adaptive concurrency limit that refuses excess work at once (default true). */
+    /** Whether the per-node concurrency limits are on. */
     public boolean isConcurrencyLimits() {
         return concurrencyLimits;
     }
@@ -140,7 +165,7 @@ public class AvailabilityProperties {
         this.concurrencyLimits = concurrencyLimits;
     }
 
-    /** The highest concurrency limit of a node (default 1000). */
+    /** The highest per-node concurrency limit. */
     public int getMaxConcurrency() {
         return maxConcurrency;
     }
@@ -154,11 +179,7 @@ public class AvailabilityProperties {
         this.maxConcurrency = maxConcurrency;
     }
 
-    /**
-     * How long writes wait for a restarting primary (connections refused or ended by its shutdown),
-     * from when it was found down, instead of failing (default 3s; 0 never waits). A hung primary is
-     * never waited for.
-     */
+    /** How long writes wait for a restarting primary. */
     public Duration getRestartHold() {
         return restartHold;
     }

@@ -6,6 +6,7 @@ import java.util.function.Supplier;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.NodeConfig;
 import io.flowgres.cluster.PoolPolicy;
+import io.flowgres.cluster.RetryPolicy;
 import io.flowgres.cluster.RoutingPolicy;
 import org.jspecify.annotations.Nullable;
 
@@ -55,6 +56,22 @@ final class ClusterConfigFactory {
         property("flowgres.query-timeout", () -> builder.queryTimeout(properties.getQueryTimeout()));
         builder.routing(property("flowgres.routing", () -> routing(properties.getRouting())));
         builder.availability(property("flowgres.availability", () -> properties.getAvailability().toPolicy()));
+        RetryProperties retry = properties.getRetry();
+        builder.readRetry(property("flowgres.retry.read", () -> retry.getRead().toPolicy(RetryPolicy.reads())));
+        builder.writeRetry(property("flowgres.retry.write", () -> retry.getWrite().toPolicy(RetryPolicy.writes())));
+        builder.transactionRetry(property("flowgres.retry.transaction",
+                () -> retry.getTransaction().toPolicy(RetryPolicy.transactions())));
+        builder.retryLockNotAvailable(retry.isLockNotAvailable());
+        builder.retryBudget(property("flowgres.retry-budget", () -> properties.getRetryBudget().toPolicy()));
+        builder.breaker(property("flowgres.breaker", () -> properties.getBreaker().toPolicy()));
+        Integer statementCacheSize = properties.getStatementCacheSize();
+        if (statementCacheSize != null) {
+            property("flowgres.statement-cache-size", () -> builder.statementCacheSize(statementCacheSize));
+        }
+        String applicationName = properties.getApplicationName();
+        if (applicationName != null) {
+            property("flowgres.application-name", () -> builder.applicationName(applicationName));
+        }
         return property("flowgres", builder::build);
     }
 
@@ -96,6 +113,15 @@ final class ClusterConfigFactory {
         }
         if (pool.getMaxIdleTime() != null) {
             builder.maxIdleTime(pool.getMaxIdleTime());
+        }
+        if (pool.getMaxLifeTime() != null) {
+            builder.maxLifeTime(pool.getMaxLifeTime());
+        }
+        if (pool.getMaxCreateConnectionTime() != null) {
+            builder.maxCreateConnectionTime(pool.getMaxCreateConnectionTime());
+        }
+        if (pool.getMaxPendingAcquires() != null) {
+            builder.maxPendingAcquires(pool.getMaxPendingAcquires());
         }
         return builder.build();
     }

@@ -12,6 +12,7 @@ import io.flowgres.web.admission.AdmissionProperties;
 import io.flowgres.web.cache.CacheProperties;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -32,28 +33,59 @@ import org.springframework.util.unit.DataSize;
  * <p>Unknown {@code flowgres.*} properties fail start-up ({@code ignoreUnknownFields = false}): a
  * misspelt setting must not be silently ignored. A node may override the cluster's pool settings
  * ({@code flowgres.replicas[0].pool.max-size=8}).
+ *
+ * <p>Each setting's description is the Javadoc of its field, which the configuration processor copies
+ * into {@code META-INF/spring-configuration-metadata.json} for IDEs. Unset optional values keep the
+ * core's defaults.
  */
 @ConfigurationProperties(prefix = "flowgres", ignoreUnknownFields = false)
 public class FlowgresProperties {
 
+    /** Whether Flowgres is configured at all; false backs every Flowgres bean off (a whole-starter switch). */
     private boolean enabled = true;
-    private final Node primary = new Node();
+
+    /** The replica nodes, in order; each is named replica-N unless it sets a name. */
     private final List<Node> replicas = new ArrayList<>();
+
+    /** The database user; required with an external cluster. */
     private @Nullable String username;
+
+    /** The database password; never logged. */
     private @Nullable String password;
-    private final Pool pool = new Pool();
+
+    /** The default deadline of one operation, all attempts included; a query may set its own. */
     private Duration queryTimeout = Duration.ofSeconds(30);
+
+    /** Prepared statements each connection caches, 0 (no cache) to 10000. */
+    private @Nullable Integer statementCacheSize;
+
+    /** The application_name PostgreSQL shows in pg_stat_activity: 1-63 printable ASCII characters. */
+    private @Nullable String applicationName;
+
+    // Groups: their properties are described in their own classes.
+    private final Node primary = new Node();
+    private final Pool pool = new Pool();
     private final Embedded embedded = new Embedded();
     private final Health health = new Health();
     private final SlowQuery slowQuery = new SlowQuery();
     private final Routing routing = new Routing();
     private final Shutdown shutdown = new Shutdown();
     private final Local local = new Local();
+    // Groups declared in other files, which the configuration processor only follows when told to.
+    @NestedConfigurationProperty
+    private final RetryProperties retry = new RetryProperties();
+    @NestedConfigurationProperty
+    private final RetryBudgetProperties retryBudget = new RetryBudgetProperties();
+    @NestedConfigurationProperty
+    private final BreakerProperties breaker = new BreakerProperties();
+    @NestedConfigurationProperty
     private final CacheProperties cache = new CacheProperties();
+    @NestedConfigurationProperty
     private final AvailabilityProperties availability = new AvailabilityProperties();
+    @NestedConfigurationProperty
     private final AdmissionProperties admission = new AdmissionProperties();
 
-    /** Whether Flowgres is configured at all (default true); {@code false} backs every bean off. */
+    /** Whether the starter is on. */
     public boolean isEnabled() {
         return enabled;
     }
@@ -72,12 +104,12 @@ public class FlowgresProperties {
         return primary;
     }
 
-    /** The replica nodes, in order. */
+    /** The replica nodes. */
     public List<Node> getReplicas() {
         return replicas;
     }
 
-    /** The database user; required with an external cluster. */
+    /** The database user. */
     public @Nullable String getUsername() {
         return username;
     }
@@ -91,7 +123,7 @@ public class FlowgresProperties {
         this.username = username;
     }
 
-    /** The database password; never logged. */
+    /** The database password. */
     public @Nullable String getPassword() {
         return password;
     }
@@ -105,12 +137,12 @@ public class FlowgresProperties {
         this.password = password;
     }
 
-    /** Pool sizing. */
+    /** Pool sizing of every node without its own. */
     public Pool getPool() {
         return pool;
     }
 
-    /** The default deadline of one operation. */
+    /** The default operation deadline. */
     public Duration getQueryTimeout() {
         return queryTimeout;
     }
@@ -122,6 +154,34 @@ public class FlowgresProperties {
      */
     public void setQueryTimeout(Duration queryTimeout) {
         this.queryTimeout = queryTimeout;
+    }
+
+    /** The prepared statements cached per connection, or null for the core's default. */
+    public @Nullable Integer getStatementCacheSize() {
+        return statementCacheSize;
+    }
+
+    /**
+     * Sets the prepared statements cached per connection.
+     *
+     * @param statementCacheSize 0 to 10000
+     */
+    public void setStatementCacheSize(@Nullable Integer statementCacheSize) {
+        this.statementCacheSize = statementCacheSize;
+    }
+
+    /** The application_name reported to PostgreSQL, or null for the core's default. */
+    public @Nullable String getApplicationName() {
+        return applicationName;
+    }
+
+    /**
+     * Sets the application_name reported to PostgreSQL.
+     *
+     * @param applicationName 1-63 printable ASCII characters
+     */
+    public void setApplicationName(@Nullable String applicationName) {
+        this.applicationName = applicationName;
     }
 
     /** The embedded local cluster. */
@@ -139,17 +199,30 @@ public class FlowgresProperties {
         return routing;
     }
 
+    /** Retry schedules of reads, writes and transactions ({@code flowgres.retry.*}). */
+    public RetryProperties getRetry() {
+        return retry;
+    }
+
+    /** The retry budget ({@code flowgres.retry-budget.*}). */
+    public RetryBudgetProperties getRetryBudget() {
+        return retryBudget;
+    }
+
+    /** Each node's circuit breaker ({@code flowgres.breaker.*}). */
+    public BreakerProperties getBreaker() {
+        return breaker;
+    }
+
     /** Slow-query reporting. */
     public SlowQuery getSlowQuery() {
         return slowQuery;
     }
 
-
     /** Graceful shutdown. */
     public Shutdown getShutdown() {
         return shutdown;
     }
-
 
     /** The local cluster launcher's settings, declared here so they are known. */
     public Local getLocal() {
@@ -174,9 +247,15 @@ public class FlowgresProperties {
     /** One node's settings. */
     public static class Node {
 
+        /** The node's name; defaults to primary or replica-N. */
         private @Nullable String name;
+
+        /** The node's r2dbc:postgresql:// URL; a password in it is never logged. */
         private @Nullable String url;
+
+        /** The node's balancing weight, above 0, at most 1000. */
         private double weight = 1.0;
+
         private final PoolOverrides pool = new PoolOverrides();
 
         /** This node's own pool settings, overriding the cluster's. */
@@ -184,7 +263,7 @@ public class FlowgresProperties {
             return pool;
         }
 
-        /** The node's name; defaults to {@code primary} or {@code replica-N}. */
+        /** The node's name, or null for the default one. */
         public @Nullable String getName() {
             return name;
         }
@@ -198,7 +277,7 @@ public class FlowgresProperties {
             this.name = name;
         }
 
-        /** The node's {@code r2dbc:postgresql://} URL. */
+        /** The node's URL. */
         public @Nullable String getUrl() {
             return url;
         }
@@ -230,9 +309,10 @@ public class FlowgresProperties {
     /** Pool settings: a preset, optionally overridden. */
     public static class Pool extends PoolOverrides {
 
+        /** The preset the other pool settings override: development, test, staging, production or high-load. */
         private String preset = "production";
 
-        /** The preset: development, test, staging, production or high-load. */
+        /** The preset's name. */
         public String getPreset() {
             return preset;
         }
@@ -250,12 +330,28 @@ public class FlowgresProperties {
     /** Pool settings that override a preset; unset ones keep the preset's (or the cluster's) value. */
     public static class PoolOverrides {
 
+        /** Overrides the connections opened at start (zero or more, at most the maximum size). */
         private @Nullable Integer initialSize;
+
+        /** Overrides the most connections (1 to 1000). */
         private @Nullable Integer maxSize;
+
+        /** Overrides the bound on waiting for a pooled connection; past it the caller gets a timeout error. */
         private @Nullable Duration maxAcquireTime;
+
+        /** Overrides the idle time after which a connection above the initial size is closed. */
         private @Nullable Duration maxIdleTime;
 
-        /** Overrides the idle time after which a connection is closed. */
+        /** Overrides the age after which a connection is replaced. */
+        private @Nullable Duration maxLifeTime;
+
+        /** Overrides the bound on opening one new connection. */
+        private @Nullable Duration maxCreateConnectionTime;
+
+        /** Overrides how many callers may wait for a connection at once (at least 1); more fail at once. */
+        private @Nullable Integer maxPendingAcquires;
+
+        /** The idle time override, or null. */
         public @Nullable Duration getMaxIdleTime() {
             return maxIdleTime;
         }
@@ -269,12 +365,55 @@ public class FlowgresProperties {
             this.maxIdleTime = maxIdleTime;
         }
 
-        /** Whether any setting is overridden. */
-        public boolean isSet() {
-            return initialSize != null || maxSize != null || maxAcquireTime != null || maxIdleTime != null;
+        /** The lifetime override, or null. */
+        public @Nullable Duration getMaxLifeTime() {
+            return maxLifeTime;
         }
 
-        /** Overrides the preset's initial size. */
+        /**
+         * Overrides the age after which a connection is replaced.
+         *
+         * @param maxLifeTime positive
+         */
+        public void setMaxLifeTime(@Nullable Duration maxLifeTime) {
+            this.maxLifeTime = maxLifeTime;
+        }
+
+        /** The connection-opening bound override, or null. */
+        public @Nullable Duration getMaxCreateConnectionTime() {
+            return maxCreateConnectionTime;
+        }
+
+        /**
+         * Overrides the bound on opening one new connection.
+         *
+         * @param maxCreateConnectionTime positive
+         */
+        public void setMaxCreateConnectionTime(@Nullable Duration maxCreateConnectionTime) {
+            this.maxCreateConnectionTime = maxCreateConnectionTime;
+        }
+
+        /** The waiting callers override, or null. */
+        public @Nullable Integer getMaxPendingAcquires() {
+            return maxPendingAcquires;
+        }
+
+        /**
+         * Overrides how many callers may wait for a connection at once.
+         *
+         * @param maxPendingAcquires at least 1
+         */
+        public void setMaxPendingAcquires(@Nullable Integer maxPendingAcquires) {
+            this.maxPendingAcquires = maxPendingAcquires;
+        }
+
+        /** Whether any setting is overridden. */
+        public boolean isSet() {
+            return initialSize != null || maxSize != null || maxAcquireTime != null || maxIdleTime != null
+                    || maxLifeTime != null || maxCreateConnectionTime != null || maxPendingAcquires != null;
+        }
+
+        /** The initial size override, or null. */
         public @Nullable Integer getInitialSize() {
             return initialSize;
         }
@@ -288,7 +427,7 @@ public class FlowgresProperties {
             this.initialSize = initialSize;
         }
 
-        /** Overrides the preset's maximum size. */
+        /** The maximum size override, or null. */
         public @Nullable Integer getMaxSize() {
             return maxSize;
         }
@@ -302,7 +441,7 @@ public class FlowgresProperties {
             this.maxSize = maxSize;
         }
 
-        /** Overrides the preset's acquire timeout. */
+        /** The acquire timeout override, or null. */
         public @Nullable Duration getMaxAcquireTime() {
             return maxAcquireTime;
         }
@@ -320,10 +459,13 @@ public class FlowgresProperties {
     /** The embedded local cluster used when no primary URL is configured. */
     public static class Embedded {
 
+        /** Whether to start a local cluster (needs flowgres-test on the classpath) when no primary URL is set. */
         private boolean enabled;
+
+        /** How many streaming replicas the local cluster has (0 or more). */
         private int replicas = 2;
 
-        /** Whether to start a local cluster when no primary URL is set. */
+        /** Whether the local cluster is started. */
         public boolean isEnabled() {
             return enabled;
         }
@@ -337,7 +479,7 @@ public class FlowgresProperties {
             this.enabled = enabled;
         }
 
-        /** How many streaming replicas the local cluster has. */
+        /** The number of local replicas. */
         public int getReplicas() {
             return replicas;
         }
@@ -355,12 +497,19 @@ public class FlowgresProperties {
     /** Health checks: background interval, cache TTL, per-node bound, replica lag threshold. */
     public static class Health {
 
+        /** Age of a node's health after which a quick read triggers a re-check. */
         private Duration cacheTtl = Duration.ofSeconds(10);
+
+        /** Interval of background health checks; at most the cache TTL. */
         private Duration refreshInterval = Duration.ofSeconds(5);
+
+        /** Bound on one node's health check. */
         private Duration checkTimeout = Duration.ofSeconds(2);
+
+        /** Replication lag, in WAL bytes, beyond which a replica is reported degraded. */
         private DataSize maxReplicaLag = DataSize.ofMegabytes(16);
 
-        /** Age after which a quick read triggers a re-check (default 10 s). */
+        /** The health cache's TTL. */
         public Duration getCacheTtl() {
             return cacheTtl;
         }
@@ -374,7 +523,7 @@ public class FlowgresProperties {
             this.cacheTtl = cacheTtl;
         }
 
-        /** Interval of background checks (default 5 s). */
+        /** The interval of background checks. */
         public Duration getRefreshInterval() {
             return refreshInterval;
         }
@@ -388,7 +537,7 @@ public class FlowgresProperties {
             this.refreshInterval = refreshInterval;
         }
 
-        /** Bound on one node's check (default 2 s). */
+        /** The bound on one node's check. */
         public Duration getCheckTimeout() {
             return checkTimeout;
         }
@@ -402,7 +551,7 @@ public class FlowgresProperties {
             this.checkTimeout = checkTimeout;
         }
 
-        /** Replication lag beyond which a replica is degraded (default 16MB of WAL). */
+        /** The replication lag beyond which a replica is degraded. */
         public DataSize getMaxReplicaLag() {
             return maxReplicaLag;
         }
@@ -420,15 +569,31 @@ public class FlowgresProperties {
     /** Replica routing settings. */
     public static class Routing {
 
+        /** How a replica is chosen: health-weighted, round-robin or random. */
         private String balancer = "health-weighted";
+
+        /** How often every node is probed (at least 10ms). */
         private Duration probeInterval = RoutingPolicy.DEFAULT_PROBE_INTERVAL;
+
+        /** The bound on one probe. */
         private Duration probeTimeout = RoutingPolicy.DEFAULT_PROBE_TIMEOUT;
+
+        /** Replication time lag above which a replica leaves rotation. */
         private Duration maxLag = RoutingPolicy.DEFAULT_MAX_LAG;
+
+        /** Replication byte lag above which a replica leaves rotation. */
         private DataSize maxLagBytes = DataSize.ofBytes(RoutingPolicy.DEFAULT_MAX_LAG_BYTES);
+
+        /**
+         * After how long without an answer a replica read is also started on another node, the first
+         * answer winning (at most 1m; unset: no fixed delay). Hedges are spent from the retry budget.
+         */
         private @Nullable Duration hedgeAfter;
+
+        /** Routes pinned by query name, e.g. flowgres.routing.rules.[reports.daily]=replica-only. */
         private final Map<String, Route> rules = new LinkedHashMap<>();
 
-        /** The balancer: health-weighted (default), round-robin or random. */
+        /** The balancer's name. */
         public String getBalancer() {
             return balancer;
         }
@@ -442,7 +607,7 @@ public class FlowgresProperties {
             this.balancer = balancer;
         }
 
-        /** How often every node is probed (default 1 s). */
+        /** The probe interval. */
         public Duration getProbeInterval() {
             return probeInterval;
         }
@@ -456,7 +621,7 @@ public class FlowgresProperties {
             this.probeInterval = probeInterval;
         }
 
-        /** The bound on one probe (default 1 s). */
+        /** The probe timeout. */
         public Duration getProbeTimeout() {
             return probeTimeout;
         }
@@ -470,7 +635,7 @@ public class FlowgresProperties {
             this.probeTimeout = probeTimeout;
         }
 
-        /** Time lag above which a replica leaves rotation (default 5 s). */
+        /** The time lag bound. */
         public Duration getMaxLag() {
             return maxLag;
         }
@@ -484,7 +649,7 @@ public class FlowgresProperties {
             this.maxLag = maxLag;
         }
 
-        /** Byte lag above which a replica leaves rotation (default 64 MB). */
+        /** The byte lag bound. */
         public DataSize getMaxLagBytes() {
             return maxLagBytes;
         }
@@ -498,10 +663,7 @@ public class FlowgresProperties {
             this.maxLagBytes = maxLagBytes;
         }
 
-        /**
-         * After how long without an answer a replica read is also started on another node, the first
-         * answer winning (default: never; hedges are spent from the retry budget).
-         */
+        /** The fixed hedging delay, or null for none. */
         public @Nullable Duration getHedgeAfter() {
             return hedgeAfter;
         }
@@ -515,7 +677,7 @@ public class FlowgresProperties {
             this.hedgeAfter = hedgeAfter;
         }
 
-        /** Routes pinned by query name, e.g. {@code flowgres.routing.rules.[reports.daily]=replica-only}. */
+        /** The routes pinned by query name. */
         public Map<String, Route> getRules() {
             return rules;
         }
@@ -524,9 +686,10 @@ public class FlowgresProperties {
     /** Slow-query detection. */
     public static class SlowQuery {
 
+        /** Attempts slower than this are logged and reported. */
         private Duration threshold = Duration.ofMillis(200);
 
-        /** Attempts slower than this are logged and reported (default 200 ms). */
+        /** The slow-query threshold. */
         public Duration getThreshold() {
             return threshold;
         }
@@ -544,12 +707,13 @@ public class FlowgresProperties {
     /** Graceful shutdown. */
     public static class Shutdown {
 
-        private Duration timeout = Duration.ofSeconds(20);
-
         /**
          * How long, after the web server stopped taking requests, to wait for running database
-         * operations before the pools close (default 20 s).
+         * operations before the pools close (zero or more).
          */
+        private Duration timeout = Duration.ofSeconds(20);
+
+        /** The in-flight wait. */
         public Duration getTimeout() {
             return timeout;
         }
@@ -567,9 +731,13 @@ public class FlowgresProperties {
     /** The local cluster launcher, which reads {@code flowgres.local.osUser} as a system property. */
     public static class Local {
 
+        /**
+         * The account the local cluster launcher runs PostgreSQL as when the JVM is root (informational:
+         * the launcher reads the flowgres.local.osUser system property).
+         */
         private @Nullable String osUser;
 
-        /** The account the launcher runs PostgreSQL as when the JVM is root. */
+        /** The launcher's account. */
         public @Nullable String getOsUser() {
             return osUser;
         }

@@ -25,15 +25,34 @@ import org.jspecify.annotations.Nullable;
  */
 public class CacheProperties {
 
+    /** Whether query results are cached at all (opt-in). */
     private boolean enabled;
+
+    /** The time to live of cached results of queries that set none. */
     private Duration ttl = CachePolicy.DEFAULT_TTL;
+
+    /** The maximum entries cached for each query that sets none (at least 1). */
     private long maximumSize = CachePolicy.DEFAULT_MAXIMUM_SIZE;
+
+    /**
+     * Whether invalidations are sent to and received from other instances through PostgreSQL NOTIFY on
+     * the primary. Turn it off only for a single instance.
+     */
     private boolean notify = true;
+
+    /** The first delay before the invalidation listener reconnects after losing its connection, doubling to 30s. */
     private Duration reconnectDelay = Duration.ofSeconds(1);
+
+    /**
+     * How often the invalidation listener's connection proves it is alive, and how long it may take: a
+     * silent connection suspends the cache within two of these.
+     */
     private Duration heartbeat = PostgresInvalidations.DEFAULT_HEARTBEAT;
+
+    /** The cached queries by name, each with optional overrides (enabled, ttl, maximum-size). */
     private final Map<String, Query> queries = new LinkedHashMap<>();
 
-    /** Whether results are cached at all (default false: opt-in). */
+    /** Whether results are cached. */
     public boolean isEnabled() {
         return enabled;
     }
@@ -47,7 +66,7 @@ public class CacheProperties {
         this.enabled = enabled;
     }
 
-    /** The TTL of queries that set none (default 1 min). */
+    /** The shared TTL. */
     public Duration getTtl() {
         return ttl;
     }
@@ -61,7 +80,7 @@ public class CacheProperties {
         this.ttl = ttl;
     }
 
-    /** The maximum entries of each query that sets none (default 10,000). */
+    /** The shared maximum size. */
     public long getMaximumSize() {
         return maximumSize;
     }
@@ -75,10 +94,7 @@ public class CacheProperties {
         this.maximumSize = maximumSize;
     }
 
-    /**
-     * Whether invalidations are sent to and received from other instances through PostgreSQL
-     * {@code NOTIFY} on the primary (default true). Turn it off only for a single instance.
-     */
+    /** Whether invalidations travel between instances. */
     public boolean isNotify() {
         return notify;
     }
@@ -92,7 +108,7 @@ public class CacheProperties {
         this.notify = notify;
     }
 
-    /** The first delay before the listener reconnects after losing its connection (default 1 s, doubling to 30 s). */
+    /** The first reconnect delay. */
     public Duration getReconnectDelay() {
         return reconnectDelay;
     }
@@ -106,10 +122,7 @@ public class CacheProperties {
         this.reconnectDelay = reconnectDelay;
     }
 
-    /**
-     * How often the listener connection proves it is alive, and how long it may take (default 1 s):
-     * a silent connection suspends the cache within two of these.
-     */
+    /** The listener's heartbeat. */
     public Duration getHeartbeat() {
         return heartbeat;
     }
@@ -123,7 +136,7 @@ public class CacheProperties {
         this.heartbeat = heartbeat;
     }
 
-    /** The cached queries by name, each with optional overrides. */
+    /** The cached queries by name. */
     public Map<String, Query> getQueries() {
         return queries;
     }
@@ -153,11 +166,16 @@ public class CacheProperties {
     /** One query's overrides. */
     public static class Query {
 
+        /** Whether this query is cached (true once listed). */
         private boolean enabled = true;
+
+        /** This query's TTL; unset uses the shared one. */
         private @Nullable Duration ttl;
+
+        /** This query's maximum entries; unset uses the shared value. */
         private @Nullable Long maximumSize;
 
-        /** Whether this query is cached (default true once listed). */
+        /** Whether this query is cached. */
         public boolean isEnabled() {
             return enabled;
         }
