@@ -23,7 +23,7 @@ import io.flowgres.local.PostgresCluster;
 import io.flowgres.local.PostgresNode;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.routing.Route;
-import io.flowgres.reference.pitches.ExportLimiter;
+import io.flowgres.web.paging.ExportLimiter;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -52,9 +52,9 @@ final class StarterAutoConfigurationTest {
                     .hasSingleBean(HealthMonitor.class).hasSingleBean(FlowgresShutdown.class)
                     .hasSingleBean(FlowgresEndpoint.class).hasSingleBean(ConnectionFactory.class)
                     .hasSingleBean(DatabaseClient.class).hasSingleBean(AdmissionFilter.class)
-                    .hasBean("flowgresHealthIndicator").hasBean("flowgresNodesHealthContributor");
+                    .hasBean("flowgresClusterHealthIndicator").hasBean("flowgresNodesHealthContributor");
             assertThat(context.getBean(ClusterConfig.class).primary().url()).isEqualTo("r2dbc:postgresql://127.0.0.1:1/app");
-            assertThat(context.getBean("flowgresHealthIndicator")).isInstanceOf(ReactiveHealthIndicator.class);
+            assertThat(context.getBean("flowgresClusterHealthIndicator")).isInstanceOf(ReactiveHealthIndicator.class);
             assertThat(context.getBean("flowgresNodesHealthContributor", CompositeReactiveHealthContributor.class)
                     .getContributor("primary")).isNotNull();
             // The cache is opt-in: its bean exists (so repositories can use it) but caches no query.
@@ -69,7 +69,7 @@ final class StarterAutoConfigurationTest {
             assertThat(context).doesNotHaveBean(ClusterConfig.class).doesNotHaveBean(Flowgres.class)
                     .doesNotHaveBean(HealthMonitor.class).doesNotHaveBean(FlowgresEndpoint.class)
                     .doesNotHaveBean(ConnectionFactory.class).doesNotHaveBean(AdmissionFilter.class)
-                    .doesNotHaveBean(QueryCache.class).doesNotHaveBean("flowgresHealthIndicator")
+                    .doesNotHaveBean(QueryCache.class).doesNotHaveBean("flowgresClusterHealthIndicator")
                     .doesNotHaveBean("flowgresNodesHealthContributor");
         });
     }

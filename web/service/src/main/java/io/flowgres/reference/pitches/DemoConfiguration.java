@@ -10,6 +10,7 @@ import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.local.LocalCluster;
 import io.flowgres.web.paging.CursorCodec;
 import io.flowgres.web.autoconfigure.InvalidFlowgresPropertyException;
+import io.flowgres.web.paging.ExportLimiter;
 import io.flowgres.web.problem.ProblemResponses;
 import io.flowgres.web.routing.ConsistencyHeader;
 import io.flowgres.web.routing.ConsistencyTokenSigner;

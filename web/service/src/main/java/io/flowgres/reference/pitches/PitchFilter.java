@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import io.flowgres.web.paging.KeysetBrowser;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  */
 record PitchFilter(@Nullable PitchStatus status, @Nullable Genre genre, @Nullable Format format,
         @Nullable ProductionStage stage, @Nullable Long owner, @Nullable OffsetDateTime createdAfter,
-        @Nullable OffsetDateTime createdBefore, @Nullable String text) {
+        @Nullable OffsetDateTime createdBefore, @Nullable String text) implements KeysetBrowser.Filter {
 
     /** Longest text search accepted. */
     static final int MAX_TEXT = 100;
@@ -39,7 +40,8 @@ record PitchFilter(@Nullable PitchStatus status, @Nullable Genre genre, @Nullabl
      * @param values the statement's bind values so far, appended to
      * @return the conditions, to be joined with AND
      */
-    List<String> where(List<Object> values) {
+    @Override
+    public List<String> where(List<Object> values) {
         List<String> conditions = new ArrayList<>();
         if (status != null) {
             conditions.add(bind("status = $", status.name().toLowerCase(Locale.ROOT), values));

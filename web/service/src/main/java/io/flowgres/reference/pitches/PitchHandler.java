@@ -5,6 +5,7 @@ import java.util.Optional;
 
 import io.flowgres.query.ConflictException;
 import io.flowgres.web.idempotency.IdempotencyKeys;
+import io.flowgres.web.paging.ExportLimiter;
 import io.flowgres.web.paging.Sort;
 import io.flowgres.web.problem.BadRequestException;
 import io.flowgres.web.problem.ProblemStreams;

@@ -22,6 +22,7 @@ import io.flowgres.query.Query;
 import io.flowgres.routing.ConsistencyToken;
 import io.flowgres.routing.Route;
 import io.flowgres.web.paging.CursorCodec;
+import io.flowgres.web.paging.KeysetBrowser;
 import io.flowgres.web.paging.Page;
 import io.flowgres.web.paging.Sort;
 import io.r2dbc.spi.Connection;
@@ -48,10 +49,6 @@ public final class PitchRepository {
     private static final Query BY_ID_FILL = BY_ID.withRoute(Route.PRIMARY);
     private static final Query UPDATE = Query.named("pitches.update");
     private static final Query DELETE = Query.named("pitches.delete");
-    private static final Query BROWSE = Query.named("pitches.browse");
-    private static final Query EXPORT = Query.named("pitches.export").withTimeout(java.time.Duration.ofMinutes(30))
-            .streaming();
-    private static final int EXPORT_FETCH_SIZE = 500;
     private static final Query CREATE = Query.named("pitches.create");
     private static final Query CREATE_ONCE = Query.named("pitches.createOnce");
     /** How long an idempotency key and its response are kept: a day, as the IETF draft suggests. */
@@ -74,7 +71,7 @@ public final class PitchRepository {
     static final String FOREIGN_KEY_VIOLATION = "23503";
 
     private final Flowgres flowgres;
-    private final CursorCodec cursors;
+    private final KeysetBrowser<Pitch> browser;
     private final QueryCache cache;
 
     /**
@@ -96,7 +93,8 @@ public final class PitchRepository {
      */
     public PitchRepository(Flowgres flowgres, CursorCodec cursors, QueryCache cache) {
         this.flowgres = flowgres;
-        this.cursors = cursors;
+        this.browser = KeysetBrowser.builder(flowgres, cursors, "pitches", "pitch", COLUMNS, PitchRepository::map)
+                .sort(PitchSorts.NEWEST).sort(PitchSorts.MOST_VIEWED).sort(PitchSorts.TITLE).build();
         this.cache = cache;
     }
 
@@ -268,25 +266,7 @@ public final class PitchRepository {
      */
     public Mono<Page<Pitch>> browse(PitchFilter filter, Sort sort, int limit, @Nullable String cursor,
             @Nullable ConsistencyToken token) {
-        List<Object> values = new ArrayList<>();
-        List<String> conditions = filter.where(values);
-        if (cursor != null) {
-            List<Object> after = sort.decode(cursors, cursor);
-            conditions.add(sort.after(values.size() + 1));
-            values.addAll(after);
-        }
-        values.add(limit + 1);
-        String sql = select(conditions, sort) + " LIMIT $" + values.size();
-        return flowgres.read(BROWSE.withConsistency(token),
-                        connection -> rows(bindAll(connection.createStatement(sql), values)))
-                .collectList()
-                .map(rows -> {
-                    if (rows.size() <= limit) {
-                        return new Page<>(rows, null);
-                    }
-                    List<Pitch> items = rows.subList(0, limit);
-                    return new Page<>(items, sort.encode(cursors, PitchSorts.keysOf(sort, items.get(items.size() - 1))));
-                });
+        return browser.page(filter, sort, limit, cursor, token);
     }
 
     /**
@@ -312,39 +292,7 @@ public final class PitchRepository {
      * @return the rows
      */
     public Flux<Pitch> export(PitchFilter filter, Sort sort, @Nullable ConsistencyToken token) {
-        List<Object> values = new ArrayList<>();
-        String sql = select(filter.where(values), sort);
-        return flowgres.read(EXPORT.withConsistency(token), connection -> rows(bindAll(connection.createStatement(sql),
-                        values).fetchSize(EXPORT_FETCH_SIZE)));
-    }
-
-    /**
-     * The SQL of a browse: exposed for the query-plan tests.
-     *
-     * @param filter the filters
-     * @param sort the sort
-     * @param withCursor whether a cursor condition follows
-     * @param values the bind values, appended to (cursor values are the caller's to add)
-     * @return the statement
-     */
-    static String browseSql(PitchFilter filter, Sort sort, boolean withCursor, List<Object> values) {
-        List<String> conditions = filter.where(values);
-        if (withCursor) {
-            conditions.add(sort.after(values.size() + 1));
-        }
-        return select(conditions, sort);
-    }
-
-    private static String select(List<String> conditions, Sort sort) {
-        return "SELECT " + COLUMNS + " FROM pitch"
-                + (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions)) + " " + sort.orderBy();
-    }
-
-    private static Statement bindAll(Statement statement, List<Object> values) {
-        for (int i = 0; i < values.size(); i++) {
-            statement.bind(i, values.get(i));
-        }
-        return statement;
+        return browser.export(filter, sort, token);
     }
 
     /**

@@ -41,15 +41,4 @@ final class PitchSorts {
         }
         return sort;
     }
-
-    /** The sort-key values of a row, in the sort's key order. */
-    static List<Object> keysOf(Sort sort, Pitch pitch) {
-        if (sort == MOST_VIEWED) {
-            return List.of(pitch.viewCount(), pitch.id());
-        }
-        if (sort == TITLE) {
-            return List.of(pitch.title(), pitch.id());
-        }
-        return List.of(pitch.createdAt(), pitch.id());
-    }
 }

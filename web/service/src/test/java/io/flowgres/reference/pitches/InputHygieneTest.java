@@ -11,6 +11,7 @@ import io.flowgres.Flowgres;
 import io.flowgres.cache.QueryCache;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.web.paging.CursorCodec;
+import io.flowgres.web.paging.ExportLimiter;
 import io.flowgres.web.routing.ConsistencyHeader;
 import io.flowgres.web.routing.ConsistencyTokenSigner;
 import org.junit.jupiter.api.AfterEach;

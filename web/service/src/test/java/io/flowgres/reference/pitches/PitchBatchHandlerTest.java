@@ -13,6 +13,7 @@ import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.web.paging.CursorCodec;
 import io.flowgres.reference.ReferenceProperties;
 import io.flowgres.web.autoconfigure.InvalidFlowgresPropertyException;
+import io.flowgres.web.paging.ExportLimiter;
 import io.flowgres.web.routing.ConsistencyHeader;
 import io.flowgres.web.routing.ConsistencyTokenSigner;
 import org.junit.jupiter.api.AfterEach;
@@ -119,6 +120,7 @@ final class PitchBatchHandlerTest {
                 .hasMessage("reference.batch-limit: batchLimit must be between 1 and 5000, was -1");
         assertThat(new ReferenceProperties().getBatchLimit()).isEqualTo(PitchBatchHandler.DEFAULT_BATCH_LIMIT)
                 .isEqualTo(500);
+        assertThat(new ReferenceProperties().getExportLimit()).isEqualTo(ExportLimiter.DEFAULT_LIMIT);
         assertThat(new PitchBatchHandler(pitches, consistency, JsonMapper.shared(), PitchBatchHandler.DEFAULT_BATCH_LIMIT)
                 .maxBodyBytes()).isEqualTo(500 * 8 * 1024);
     }

@@ -22,7 +22,7 @@ import org.springframework.context.annotation.Configuration;
 /**
  * Flowgres in Actuator: the {@code flowgres} endpoint (when exposed) and the per-node health
  * contributors ({@code flowgresNodes}), which {@link FlowgresHealthGroup} puts in the {@code flowgres}
- * health group with the cluster's {@code flowgres} indicator.
+ * health group with the cluster's {@code flowgresCluster} indicator.
  */
 @AutoConfiguration(after = {FlowgresOperationsAutoConfiguration.class, QueryCacheAutoConfiguration.class})
 @ConditionalOnFlowgresEnabled

@@ -10,10 +10,10 @@ import org.springframework.util.ClassUtils;
 
 /**
  * Defines the {@code flowgres} health group ({@code /actuator/health/flowgres}): the cluster's
- * {@code flowgres} indicator and one contributor per node ({@code flowgresNodes}). A default only:
+ * {@code flowgresCluster} indicator and one contributor per node ({@code flowgresNodes}). A default only:
  * added last, so any {@code management.endpoint.health.group.flowgres.*} the application sets wins,
  * and not at all with {@code flowgres.enabled=false} or without Actuator's health support. Readiness
- * is the application's choice; include {@code flowgres} (not {@code flowgresNodes}) in it.
+ * is the application's choice; include {@code flowgresCluster} (not {@code flowgresNodes}) in it.
  */
 public class FlowgresHealthGroup implements EnvironmentPostProcessor {
 
@@ -31,7 +31,7 @@ public class FlowgresHealthGroup implements EnvironmentPostProcessor {
                 application.getClassLoader());
         if (enabled && health) {
             environment.getPropertySources().addLast(new MapPropertySource("flowgresHealthGroup",
-                    Map.of(INCLUDE, "flowgres,flowgresNodes")));
+                    Map.of(INCLUDE, "flowgresCluster,flowgresNodes")));
         }
     }
 }

@@ -17,7 +17,7 @@ import reactor.core.publisher.Mono;
  * {@code DOWN} when the node is down, {@code UP} otherwise, with its role, latency and lag as details.
  * Answers from the {@link HealthMonitor}'s cached report. It belongs in the {@code flowgres} health
  * group, not in readiness: a replica that is down must not take the service out of its load balancer
- * (the {@code flowgres} indicator, which follows the primary, is the one for readiness).
+ * (the {@code flowgresCluster} indicator, which follows the primary, is the one for readiness).
  */
 public final class NodeHealthContributors {
 

@@ -13,8 +13,8 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * Operations around the {@link Flowgres} bean: the {@link HealthMonitor} (background checks,
- * cached quick reads) from {@code flowgres.health.*}, the {@code flowgres} health indicator for
- * Actuator (put it in the readiness group; liveness must not include it), and the graceful-shutdown
+ * cached quick reads) from {@code flowgres.health.*}, the {@code flowgresCluster} health indicator
+ * for Actuator (put it in the readiness group; liveness must not include it), and the graceful-shutdown
  * step that lets running database work finish before the pools close.
  */
 @ConditionalOnFlowgresEnabled
@@ -66,14 +66,15 @@ public class FlowgresOperationsAutoConfiguration {
     static class HealthIndicatorConfiguration {
 
         /**
-         * The {@code flowgres} health indicator: follows the primary, from the cached report.
+         * The {@code flowgresCluster} health indicator: follows the primary, from the cached report. It is
+         * the one for the readiness group; the {@code flowgres} group holds it and the nodes' contributors.
          *
          * @param monitor the health monitor
          * @return the indicator
          */
         @Bean
-        @ConditionalOnMissingBean(name = "flowgresHealthIndicator")
-        FlowgresHealthIndicator flowgresHealthIndicator(HealthMonitor monitor) {
+        @ConditionalOnMissingBean(name = "flowgresClusterHealthIndicator")
+        FlowgresHealthIndicator flowgresClusterHealthIndicator(HealthMonitor monitor) {
             return new FlowgresHealthIndicator(monitor);
         }
     }

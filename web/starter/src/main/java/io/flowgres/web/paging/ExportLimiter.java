@@ -1,4 +1,4 @@
-package io.flowgres.reference.pitches;
+package io.flowgres.web.paging;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -8,7 +8,7 @@ import io.flowgres.web.problem.OverloadedException;
 import reactor.core.publisher.Flux;
 
 /**
- * Bounds the exports one instance runs at once ({@code reference.export-limit}). An export holds
+ * Bounds the exports one instance runs at once. An export holds
  * a replica connection for as long as its client reads, so without a bound a few slow downloads
  * would take every pooled connection and push ordinary reads onto the primary. An export over the
  * limit fails at once, before it touches the database, with an {@link OverloadedException} (a 503

@@ -20,16 +20,23 @@ public record SortKey(String column, boolean descending, Type type) {
     /** How a key's value is written into a cursor and read back. */
     public enum Type {
         /** {@code bigint}. */
-        LONG(Long::valueOf),
+        LONG(Long::valueOf, Long.class),
         /** {@code text}. */
-        TEXT(text -> text),
+        TEXT(text -> text, String.class),
         /** {@code timestamptz}, with its full precision. */
-        TIMESTAMP(OffsetDateTime::parse);
+        TIMESTAMP(OffsetDateTime::parse, OffsetDateTime.class);
 
         private final Function<String, Object> parser;
+        private final Class<?> javaType;
 
-        Type(Function<String, Object> parser) {
+        Type(Function<String, Object> parser, Class<?> javaType) {
             this.parser = parser;
+            this.javaType = javaType;
+        }
+
+        /** The Java type a row's value of this key is read as. */
+        Class<?> javaType() {
+            return javaType;
         }
 
         Object parse(String text) {

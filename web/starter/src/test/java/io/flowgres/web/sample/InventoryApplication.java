@@ -1,0 +1,82 @@
+package io.flowgres.web.sample;
+
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Set;
+
+import io.flowgres.Flowgres;
+import io.flowgres.cache.CacheKey;
+import io.flowgres.cache.QueryCache;
+import io.flowgres.query.Query;
+import io.flowgres.web.paging.CursorCodec;
+import io.flowgres.web.paging.KeysetBrowser;
+import io.flowgres.web.paging.Sort;
+import io.flowgres.web.paging.SortKey;
+import io.flowgres.web.problem.ProblemResponses;
+import io.r2dbc.spi.Readable;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.annotation.Bean;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ResponseStatusException;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * An application of its own that depends on the starter alone, as a team embedding Flowgres would
+ * write it: its own table (migrated by Boot's Flyway support from {@code db/inventory}), its own
+ * routes, its YAML configuration ({@code inventory.yml}); it reads an item through the query cache
+ * from a replica, and pages and exports its table with the starter's {@link KeysetBrowser}.
+ */
+@SpringBootApplication
+public class InventoryApplication {
+
+    static final Sort NEWEST = new Sort("newest", List.of(SortKey.desc("created_at", SortKey.Type.TIMESTAMP),
+            SortKey.desc("id", SortKey.Type.LONG)));
+    static final Sort NAME = new Sort("name", List.of(SortKey.asc("name", SortKey.Type.TEXT),
+            SortKey.asc("id", SortKey.Type.LONG)));
+    private static final Query BY_ID = Query.named("items.byId");
+
+    /** An item of the inventory, and whether the node that read it was a replica. */
+    record Item(long id, String name, int quantity, OffsetDateTime createdAt, boolean fromReplica) {
+
+        static Item from(Readable row) {
+            return new Item(row.get("id", Long.class), row.get("name", String.class),
+                    row.get("quantity", Integer.class), row.get("created_at", OffsetDateTime.class),
+                    Boolean.TRUE.equals(row.get("from_replica", Boolean.class)));
+        }
+    }
+
+    /**
+     * The inventory's routes.
+     *
+     * @param flowgres the starter's facade
+     * @param cache the starter's query cache ({@code items.byId} is cached by {@code inventory.yml})
+     * @return the routes
+     */
+    @Bean
+    RouterFunction<ServerResponse> inventoryRoutes(Flowgres flowgres, QueryCache cache) {
+        CursorCodec cursors = new CursorCodec("inventory-cursor-secret-of-at-least-32-bytes".getBytes(StandardCharsets.UTF_8));
+        KeysetBrowser<Item> items = KeysetBrowser.builder(flowgres, cursors, "items", "item_read",
+                        "id, name, quantity, created_at, from_replica", Item::from)
+                .sort(NEWEST).sort(NAME).limits(10, 50).exportLimit(2).build();
+        return RouterFunctions.route()
+                .GET("/items", items::page)
+                .GET("/items/export", items::export)
+                .GET("/items/{id}", request -> {
+                    long id = Long.parseLong(request.pathVariable("id"));
+                    return cache.get(CacheKey.of(BY_ID.name(), "id", id), Set.of("item:" + id),
+                                    () -> flowgres.read(BY_ID, connection -> Flux.from(connection.createStatement(
+                                                    "SELECT id, name, quantity, created_at, from_replica FROM item_read "
+                                                            + "WHERE id = $1").bind(0, id).execute())
+                                            .flatMap(result -> result.map(Item::from))).next())
+                            .switchIfEmpty(Mono.error(() -> new ResponseStatusException(HttpStatus.NOT_FOUND)))
+                            .flatMap(item -> ServerResponse.ok().bodyValue(item));
+                })
+                .filter(ProblemResponses.filter())
+                .build();
+    }
+}

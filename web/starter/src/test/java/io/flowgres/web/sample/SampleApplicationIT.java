@@ -1,0 +1,174 @@
+package io.flowgres.web.sample;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.flowgres.Flowgres;
+import io.flowgres.local.PostgresCluster;
+import io.flowgres.local.PostgresNode;
+import io.flowgres.query.Query;
+import io.flowgres.test.FlowgresCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.core.publisher.Flux;
+
+/**
+ * A separate application on the starter alone ({@link InventoryApplication}: its own
+ * {@code @SpringBootApplication}, routes, YAML and Flyway migrations), run against a real primary
+ * with a streaming replica, and used through HTTP: its migrations run and the reference service's
+ * do not; its reads come from the replica; it pages and exports its own table with the starter's
+ * browse pieces; Actuator shows the {@code flowgres} endpoint and health group; Prometheus shows
+ * pool, cache, breaker and query meters. Every response body is read, also of errors: an unread one
+ * would hold its Netty buffers, which the leak check reports.
+ */
+@FlowgresCluster(replicas = 1)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+final class SampleApplicationIT {
+
+    private static final int ITEMS = 30;
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private final PostgresCluster cluster;
+    private ConfigurableApplicationContext application;
+    private WebTestClient http;
+
+    SampleApplicationIT(PostgresCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    @BeforeAll
+    void start() {
+        PostgresNode primary = cluster.primary();
+        application = new SpringApplicationBuilder(InventoryApplication.class)
+                .properties("spring.config.name=inventory")
+                .run("--server.port=0", "--server.address=127.0.0.1",
+                        "--flowgres.primary.url=" + primary.r2dbcUrl(),
+                        "--flowgres.replicas[0].url=" + cluster.replicas().get(0).r2dbcUrl(),
+                        "--flowgres.username=" + cluster.user(), "--flowgres.password=" + cluster.password(),
+                        "--spring.flyway.url=" + primary.jdbcUrl(), "--spring.flyway.user=" + cluster.user(),
+                        "--spring.flyway.password=" + cluster.password());
+        String port = application.getEnvironment().getProperty("local.server.port");
+        http = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).responseTimeout(WAIT).build();
+        Flowgres flowgres = application.getBean(Flowgres.class);
+        flowgres.write(Query.named("items.seed"), connection -> Flux.from(connection.createStatement(
+                                "INSERT INTO item (name, quantity, created_at) SELECT 'item-' || lpad(g::text, 2, '0'), g, "
+                                        + "now() - g * interval '1 minute' FROM generate_series(1, " + ITEMS + ") g")
+                        .execute()).flatMap(result -> result.getRowsUpdated()))
+                .blockLast(WAIT);
+        cluster.awaitReplication(WAIT);
+    }
+
+    @AfterAll
+    void stop() {
+        if (application != null) {
+            application.close();
+        }
+    }
+
+    @Test
+    void itsOwnMigrationsRanAndTheReferenceServicesDidNot() {
+        List<String> tables = application.getBean(Flowgres.class).read(Query.named("items.tables"),
+                        connection -> Flux.from(connection.createStatement("SELECT table_name::text FROM "
+                                + "information_schema.tables WHERE table_schema = 'public' ORDER BY 1").execute())
+                                .flatMap(result -> result.map(row -> row.get(0, String.class))))
+                .collectList().block(WAIT);
+        assertThat(tables).contains("item", "flyway_schema_history").doesNotContain("pitch", "app_user");
+        assertThat(getClass().getClassLoader().getResource("db/reference")).as("the demo's migrations").isNull();
+    }
+
+    @Test
+    void anItemIsReadFromTheReplica() {
+        Map<String, Object> item = http.get().uri("/items/1").exchange().expectStatus().isOk()
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { }).returnResult()
+                .getResponseBody();
+        assertThat(item).containsEntry("id", 1).containsEntry("fromReplica", true);
+        http.get().uri("/items/999999").exchange().expectStatus().isNotFound().expectBody().returnResult();
+    }
+
+    @Test
+    void itsTablePagesByKeysetWithTheStartersBrowser() {
+        Set<Object> seen = new HashSet<>();
+        List<Object> names = new ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            String uri = "/items?sort=name&limit=7" + (cursor == null ? "" : "&cursor=" + cursor);
+            Map<String, Object> page = http.get().uri(uri).exchange().expectStatus().isOk()
+                    .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { }).returnResult()
+                    .getResponseBody();
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> items = (List<Map<String, Object>>) page.get("items");
+            items.forEach(item -> {
+                assertThat(seen.add(item.get("id"))).as("item %s seen once", item.get("id")).isTrue();
+                names.add(item.get("name"));
+                assertThat(item).containsEntry("fromReplica", true);
+            });
+            cursor = (String) page.get("nextCursor");
+            pages++;
+        } while (cursor != null && pages < 10);
+        assertThat(seen).hasSize(ITEMS);
+        assertThat(pages).isEqualTo(5);
+        assertThat(names).isSortedAccordingTo((a, b) -> ((String) a).compareTo((String) b));
+
+        http.get().uri("/items?sort=price").exchange().expectStatus().isBadRequest().expectBody()
+                .jsonPath("$.detail").value(detail -> assertThat((String) detail).contains("sort must be one of"));
+        http.get().uri("/items?limit=51").exchange().expectStatus().isBadRequest().expectBody().returnResult();
+        http.get().uri("/items?cursor=forged").exchange().expectStatus().isBadRequest().expectBody().returnResult();
+    }
+
+    @Test
+    void itsTableExportsAsNdjson() {
+        List<String> lines = http.get().uri("/items/export?sort=newest").accept(MediaType.APPLICATION_NDJSON)
+                .exchange().expectStatus().isOk().expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_NDJSON)
+                .returnResult(String.class).getResponseBody().collectList().block(WAIT);
+        assertThat(lines).hasSize(ITEMS);
+        assertThat(lines.get(0)).contains("\"name\":\"item-01\"");
+    }
+
+    @Test
+    void actuatorShowsTheFlowgresEndpointAndHealthGroup() {
+        http.get().uri("/actuator/flowgres").exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.topology.nodes[*].name").value(names -> assertThat(names.toString())
+                        .contains("primary", "replica-1"))
+                .jsonPath("$.slowQueries.thresholdMillis").isNumber();
+        http.post().uri("/actuator/flowgres/replica-1/drain").exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.state.drained").isEqualTo(true);
+        http.post().uri("/actuator/flowgres/replica-1/undrain").exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.state.drained").isEqualTo(false);
+        http.post().uri("/actuator/flowgres/nowhere/drain").exchange().expectStatus().isBadRequest().expectBody().returnResult();
+        http.post().uri("/actuator/flowgres/replica-1/explode").exchange().expectStatus().isBadRequest().expectBody().returnResult();
+        http.post().uri("/actuator/flowgres/clear-caches").exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.cleared").isEqualTo(1);
+
+        http.get().uri("/actuator/health/flowgres").exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.status").isEqualTo("UP")
+                .jsonPath("$.components.flowgresCluster.status").isEqualTo("UP")
+                .jsonPath("$.components.flowgresNodes.components.primary.status").isEqualTo("UP")
+                .jsonPath("$.components.flowgresNodes.components['replica-1'].details.role").isEqualTo("replica");
+    }
+
+    @Test
+    void prometheusShowsPoolCacheBreakerAndQueryMeters() {
+        http.get().uri("/items/2").exchange().expectStatus().isOk().expectBody().returnResult();
+        http.get().uri("/items/2").exchange().expectStatus().isOk().expectBody().returnResult();
+        String scrape = http.get().uri("/actuator/prometheus").exchange().expectStatus().isOk()
+                .returnResult(String.class).getResponseBody().collectList().map(parts -> String.join("", parts))
+                .block(WAIT);
+        assertThat(scrape).contains("flowgres_pool_acquired", "flowgres_cache_gets_total",
+                "resilience4j_circuitbreaker_state", "flowgres_query_seconds_count{",
+                "query=\"items.byId\"");
+    }
+}
