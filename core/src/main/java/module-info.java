@@ -17,6 +17,7 @@ module io.flowgres.core {
     requires transitive org.reactivestreams;
     requires transitive r2dbc.spi;
     requires transitive micrometer.core;
+    requires transitive micrometer.observation;
     requires r2dbc.pool;
     requires reactor.pool;
     requires r2dbc.postgresql;

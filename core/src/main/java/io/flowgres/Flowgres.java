@@ -22,6 +22,7 @@ import io.flowgres.routing.Balancer;
 import io.flowgres.routing.Topology;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import org.jspecify.annotations.Nullable;
@@ -96,7 +97,7 @@ public final class Flowgres implements AutoCloseable {
         this.meterRegistry = builder.meterRegistry;
         Balancer balancer = builder.balancer != null ? builder.balancer : Balancer.powerOfTwoChoices(builder.random);
         this.engine = new Engine(config, meterRegistry, builder.scheduler, builder.ticker, builder.random, balancer,
-                builder.probing, builder.slowQueries);
+                builder.probing, builder.slowQueries, builder.observationRegistry);
         this.executor = engine.executor();
     }
 
@@ -367,6 +368,7 @@ public final class Flowgres implements AutoCloseable {
         private @Nullable Balancer balancer;
         private boolean probing = true;
         private SlowQueryLog slowQueries = SlowQueryLog.defaults();
+        private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
 
         private Builder(ClusterConfig config) {
             this.config = Checks.notNull(config, "config");
@@ -380,6 +382,36 @@ public final class Flowgres implements AutoCloseable {
          */
         public Builder meterRegistry(MeterRegistry meterRegistry) {
             this.meterRegistry = Checks.notNull(meterRegistry, "meterRegistry");
+            return this;
+        }
+
+        /**
+         * Sets where query attempts are observed (default {@link ObservationRegistry#NOOP}: nowhere, at
+         * no cost). Each attempt of an operation on one node, a retry or a hedge included, is one
+         * {@link io.micrometer.observation.Observation} named {@code flowgres.query.attempt}, contextually named
+         * {@code flowgres <query name>}, with the low-cardinality keys {@code flowgres.query} (the query
+         * name), {@code flowgres.node}, {@code flowgres.role} (the node's configured role: {@code primary}
+         * or {@code replica}), {@code flowgres.kind} ({@code read}, {@code write} or {@code transaction}),
+         * and, once it ends, {@code flowgres.outcome} ({@code success}, {@code error} or
+         * {@code cancelled}) and {@code flowgres.reason} (why it failed, as in the {@code reason} tag of
+         * {@code flowgres.errors}, else {@code none}); a failed attempt carries its error. It starts when
+         * the attempt is sent to its node and stops when it completes, fails or is cancelled, before the
+         * signal travels on. Its parent is the observation in the subscriber's Reactor context under
+         * {@code ObservationThreadLocalAccessor.KEY}, else the registry's current one, and it is put
+         * in the work's context under that key, so that a tracing bridge makes the work's spans its
+         * children. A handler that throws never fails the query.
+         *
+         * <p>Flowgres records its own {@code flowgres.query} timer in the {@link #meterRegistry meter
+         * registry} whatever this is, tagged {@code query}, {@code node}, {@code role} and
+         * {@code outcome}. The observation has a name of its own so that a meter handler on this
+         * registry ({@code DefaultMeterObservationHandler}, which Spring Boot adds) makes a timer of
+         * its own, {@code flowgres.query.attempt}, never a clashing second {@code flowgres.query}.
+         *
+         * @param observationRegistry the registry
+         * @return this builder
+         */
+        public Builder observationRegistry(ObservationRegistry observationRegistry) {
+            this.observationRegistry = Checks.notNull(observationRegistry, "observationRegistry");
             return this;
         }
 

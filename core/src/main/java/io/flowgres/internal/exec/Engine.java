@@ -29,6 +29,7 @@ import io.flowgres.routing.Topology;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import reactor.core.publisher.Flux;
@@ -68,9 +69,11 @@ public final class Engine {
      * @param balancer how a replica is chosen for a read
      * @param probing whether probes run on their interval
      * @param slowQueries the slow-query log
+     * @param observationRegistry where each query attempt is observed ({@link ObservationRegistry#NOOP}: nowhere)
      */
     public Engine(ClusterConfig config, MeterRegistry meterRegistry, Scheduler scheduler, LongSupplier ticker,
-            RandomGenerator random, Balancer balancer, boolean probing, SlowQueryLog slowQueries) {
+            RandomGenerator random, Balancer balancer, boolean probing, SlowQueryLog slowQueries,
+            ObservationRegistry observationRegistry) {
         this.config = config;
         this.scheduler = scheduler;
         CircuitBreakerRegistry breakers = CircuitBreakerRegistry
@@ -92,7 +95,7 @@ public final class Engine {
         if (probing) {
             prober.start();
         }
-        this.metrics = new QueryMetrics(meterRegistry, slowQueries);
+        this.metrics = new QueryMetrics(meterRegistry, slowQueries, observationRegistry);
         this.executor = new QueryExecutor(config, router, metrics, scheduler, ticker, random, prober::wake);
         this.connectionFactory = new FlowgresConnectionFactory(nodes, router, ticker);
     }

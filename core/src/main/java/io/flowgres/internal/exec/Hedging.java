@@ -9,6 +9,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
+import reactor.util.context.Context;
 
 /**
  * A hedged read: the first attempt runs; if it has not signalled anything after a delay, a second
@@ -38,7 +39,7 @@ final class Hedging {
      * @return the winner's signals
      */
     static <T> Flux<T> race(Flux<T> first, Supplier<Mono<Flux<T>>> hedge, Duration after, Scheduler timer) {
-        return Flux.defer(() -> {
+        return Flux.deferContextual(context -> {
             AtomicBoolean hedgeAnswered = new AtomicBoolean();
             AtomicReference<Disposable> firstRun = new AtomicReference<>();
             Flux<T> second = Mono.delay(after, timer)
@@ -53,8 +54,10 @@ final class Hedging {
             // Cancelling it would, on a frozen node, leave a connection that cannot settle, so it would be
             // cancelled on the server and discarded: a cancel request and a new login per hedged read,
             // all landing at once when the node thaws.
+            // The drain subscribes first, so the first attempt sees its context: the caller's (its
+            // observation, for one), as without a hedge.
             Flux<T> detached = first.publish().autoConnect(2, firstRun::set);
-            detached.subscribe(item -> { }, error -> { });
+            detached.subscribe(item -> { }, error -> { }, () -> { }, Context.of(context));
             return Flux.firstWithSignal(detached, second)
                     .doOnCancel(() -> {
                         // The caller gave up before the hedge answered: the first attempt goes too.

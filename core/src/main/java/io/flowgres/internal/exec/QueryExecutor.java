@@ -3,6 +3,7 @@ package io.flowgres.internal.exec;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
@@ -26,12 +27,15 @@ import io.flowgres.routing.ConsistencyToken;
 import io.flowgres.routing.Route;
 import io.flowgres.routing.Staleness;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import io.r2dbc.spi.Connection;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
+import reactor.util.context.ContextView;
 
 /**
  * The query pipeline. For each attempt the {@link Router} chooses a node afresh and the work runs
@@ -303,14 +307,20 @@ public final class QueryExecutor {
         });
     }
 
-    /** One attempt on a chosen node: the work, its facts, its node's verdict and its metrics. */
+    /**
+     * One attempt on a chosen node: the work, its facts, its node's verdict, its metrics and its
+     * observation. The observation is a child of the caller's (from the Reactor context, else the
+     * registry's current one) and is put in the work's context, so that spans of the work are its
+     * children.
+     */
     private <R> Flux<R> onNode(Operation operation,
             Function<AttemptTracker, Function<? super Connection, ? extends Publisher<R>>> bodies, int number,
             Node node, Duration share) {
-        return Flux.defer(() -> {
+        return Flux.deferContextual(context -> {
             AttemptTracker tracker = new AttemptTracker(number, node.name());
             QueryMetrics.Attempt recorder = metrics.startAttempt(operation.query().name(), node.name(),
-                    node.role());
+                    node.role(), operation.kind().name().toLowerCase(Locale.ROOT), parentObservation(context));
+            Observation observation = recorder.observation();
             long started = now();
             boolean replicaRead = operation.kind() == OperationKind.READ && node != router.writer();
             boolean queueAtLimit = operation.refusedBy().contains(node.name());
@@ -336,8 +346,15 @@ public final class QueryExecutor {
                         boolean avoid = nodeFailed || error instanceof NodeOverloadedException
                                 || error instanceof ReplicaBehindException;
                         return new AttemptFailure(tracker.finish(avoid), error);
-                    });
+                    })
+                    .contextWrite(inner -> observation.isNoop() ? inner
+                            : inner.put(ObservationThreadLocalAccessor.KEY, observation));
         });
+    }
+
+    private static @Nullable Observation parentObservation(ContextView context) {
+        Object parent = context.getOrDefault(ObservationThreadLocalAccessor.KEY, null);
+        return parent instanceof Observation observation ? observation : null;
     }
 
     /**

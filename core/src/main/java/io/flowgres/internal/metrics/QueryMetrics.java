@@ -17,6 +17,9 @@ import io.flowgres.query.QueryTimeoutException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * first two characters, or {@code none}, and {@code reason}: {@code connection}, {@code timeout},
  * {@code acquire}, {@code overloaded}, {@code breaker}...). Tags are low-cardinality: query names are a fixed vocabulary,
  * never SQL text. Every attempt also goes to the {@link SlowQueryLog} and into running totals
- * ({@link #stats()}).
+ * ({@link #stats()}), and is one {@linkplain QueryObservation Observation} in the application's
+ * {@link ObservationRegistry}, when it gave one.
  */
 public final class QueryMetrics {
 
@@ -41,6 +45,7 @@ public final class QueryMetrics {
 
     private final MeterRegistry registry;
     private final SlowQueryLog slowQueries;
+    private final ObservationRegistry observations;
     private static final Logger log = LoggerFactory.getLogger(QueryMetrics.class);
 
     private final AtomicBoolean warnedUnrecorded = new AtomicBoolean();
@@ -65,8 +70,20 @@ public final class QueryMetrics {
      * @param slowQueries where slow attempts go
      */
     public QueryMetrics(MeterRegistry registry, SlowQueryLog slowQueries) {
+        this(registry, slowQueries, ObservationRegistry.NOOP);
+    }
+
+    /**
+     * Creates the recorder.
+     *
+     * @param registry where meters are registered
+     * @param slowQueries where slow attempts go
+     * @param observations where each attempt is observed ({@link ObservationRegistry#NOOP}: nowhere)
+     */
+    public QueryMetrics(MeterRegistry registry, SlowQueryLog slowQueries, ObservationRegistry observations) {
         this.registry = registry;
         this.slowQueries = slowQueries;
+        this.observations = observations;
     }
 
     /** The slow-query log attempts are reported to. */
@@ -121,21 +138,26 @@ public final class QueryMetrics {
     }
 
     /**
-     * Starts timing one attempt; its first outcome is recorded, later ones are ignored.
+     * Starts timing and observing one attempt; its first outcome is recorded, later ones are ignored.
      *
      * @param query the query name
      * @param node the node's name
      * @param role the node's configured role
+     * @param kind the operation's kind ({@code read}, {@code write}, {@code transaction})
+     * @param parent the caller's observation (from the Reactor context), or {@code null}
      * @return the attempt's recorder
      */
-    public Attempt startAttempt(String query, String node, NodeRole role) {
-        return new Attempt(query, node, role.name().toLowerCase(Locale.ROOT), System.nanoTime());
+    public Attempt startAttempt(String query, String node, NodeRole role, String kind,
+            @Nullable Observation parent) {
+        String roleName = role.name().toLowerCase(Locale.ROOT);
+        Observation observation = QueryObservation.start(observations, query, node, roleName, kind, parent);
+        return new Attempt(query, node, roleName, System.nanoTime(), observation);
     }
 
     /**
      * The recorder of one attempt. Outcomes are recorded before the terminal signal travels on (not
-     * in {@code doFinally}, which runs after it), so that whoever sees a result also sees its metrics
-     * and slow-query entry.
+     * in {@code doFinally}, which runs after it), so that whoever sees a result also sees its metrics,
+     * slow-query entry and stopped observation.
      */
     public final class Attempt {
 
@@ -143,18 +165,28 @@ public final class QueryMetrics {
         private final String node;
         private final String role;
         private final long startedNanos;
+        private final Observation observation;
         private final AtomicBoolean recorded = new AtomicBoolean();
 
-        private Attempt(String query, String node, String role, long startedNanos) {
+        private Attempt(String query, String node, String role, long startedNanos, Observation observation) {
             this.query = query;
             this.node = node;
             this.role = role;
             this.startedNanos = startedNanos;
+            this.observation = observation;
+        }
+
+        /**
+         * The attempt's observation, for the Reactor context of its work; {@link Observation#NOOP} when
+         * nobody observes.
+         */
+        public Observation observation() {
+            return observation;
         }
 
         /** The attempt completed. */
         public void success() {
-            record("success");
+            record("success", null);
         }
 
         /**
@@ -166,17 +198,21 @@ public final class QueryMetrics {
             if (!recorded.get()) {
                 recordError(query, node, error);
             }
-            record("error");
+            record("error", error);
         }
 
         /** The attempt was cancelled. */
         public void cancelled() {
-            record("cancelled");
+            record("cancelled", null);
         }
 
-        private void record(String outcome) {
+        private void record(String outcome, @Nullable Throwable error) {
             if (recorded.compareAndSet(false, true)) {
-                recordAttempt(query, node, role, outcome, Duration.ofNanos(System.nanoTime() - startedNanos));
+                try {
+                    recordAttempt(query, node, role, outcome, Duration.ofNanos(System.nanoTime() - startedNanos));
+                } finally {
+                    QueryObservation.stop(observation, outcome, error);
+                }
             }
         }
     }

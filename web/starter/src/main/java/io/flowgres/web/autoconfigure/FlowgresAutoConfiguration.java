@@ -8,6 +8,7 @@ import io.flowgres.local.LocalCluster;
 import io.flowgres.metrics.SlowQueryLog;
 import io.flowgres.routing.Balancer;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -55,6 +56,8 @@ public class FlowgresAutoConfiguration {
      *
      * @param config the cluster configuration
      * @param meterRegistry the application's registry, when there is one
+     * @param observationRegistry the application's observation registry, when there is one: each query
+     *        attempt is then an observation (a span, with tracing on)
      * @param balancer the application's balancer, when it defines one
      * @param properties the Flowgres properties, for the slow-query threshold and the balancer's name
      * @return the facade, closed with the context
@@ -62,11 +65,13 @@ public class FlowgresAutoConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     public Flowgres flowgres(ClusterConfig config, ObjectProvider<MeterRegistry> meterRegistry,
-            ObjectProvider<Balancer> balancer, FlowgresProperties properties) {
+            ObjectProvider<ObservationRegistry> observationRegistry, ObjectProvider<Balancer> balancer,
+            FlowgresProperties properties) {
         Flowgres.Builder builder = Flowgres.builder(config).slowQueryLog(ClusterConfigFactory.property(
                 "flowgres.slow-query.threshold",
                 () -> SlowQueryLog.withThreshold(properties.getSlowQuery().getThreshold())));
         meterRegistry.ifAvailable(builder::meterRegistry);
+        observationRegistry.ifAvailable(builder::observationRegistry);
         builder.balancer(balancer.getIfAvailable(() -> ClusterConfigFactory.property("flowgres.routing.balancer",
                 () -> Balancer.named(properties.getRouting().getBalancer(), RandomGenerator.getDefault()))));
         return builder.build();

@@ -72,7 +72,7 @@ public class InventoryApplication {
                                     () -> flowgres.read(BY_ID, connection -> Flux.from(connection.createStatement(
                                                     "SELECT id, name, quantity, created_at, from_replica FROM item_read "
                                                             + "WHERE id = $1").bind(0, id).execute())
-                                            .flatMap(result -> result.map(Item::from))).next())
+                                            .flatMap(result -> result.map(Item::from))).singleOrEmpty())
                             .switchIfEmpty(Mono.error(() -> new ResponseStatusException(HttpStatus.NOT_FOUND)))
                             .flatMap(item -> ServerResponse.ok().bodyValue(item));
                 })

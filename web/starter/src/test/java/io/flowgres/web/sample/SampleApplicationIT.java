@@ -8,18 +8,23 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.flowgres.Flowgres;
 import io.flowgres.local.PostgresCluster;
 import io.flowgres.local.PostgresNode;
 import io.flowgres.query.Query;
 import io.flowgres.test.FlowgresCluster;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -31,7 +36,7 @@ import reactor.core.publisher.Flux;
  * with a streaming replica, and used through HTTP: its migrations run and the reference service's
  * do not; its reads come from the replica; it pages and exports its own table with the starter's
  * browse pieces; Actuator shows the {@code flowgres} endpoint and health group; Prometheus shows
- * pool, cache, breaker and query meters. Every response body is read, also of errors: an unread one
+ * pool, cache, breaker and query meters; an observation handler sees one observation per attempt. Every response body is read, also of errors: an unread one
  * would hold its Netty buffers, which the leak check reports.
  */
 @FlowgresCluster(replicas = 1)
@@ -52,7 +57,7 @@ final class SampleApplicationIT {
     @BeforeAll
     void start() {
         PostgresNode primary = cluster.primary();
-        application = new SpringApplicationBuilder(InventoryApplication.class)
+        application = new SpringApplicationBuilder(InventoryApplication.class, ObservedAttempts.class)
                 .properties("spring.config.name=inventory")
                 .run("--server.port=0", "--server.address=127.0.0.1",
                         "--flowgres.primary.url=" + primary.r2dbcUrl(),
@@ -161,6 +166,25 @@ final class SampleApplicationIT {
     }
 
     @Test
+    void anObservationHandlerSeesOneObservationPerAttempt() {
+        AttemptRecorder recorder = application.getBean(AttemptRecorder.class);
+        int before = recorder.stopped("items.byId").size();
+        Map<String, Object> item = http.get().uri("/items/3").exchange().expectStatus().isOk()
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { }).returnResult()
+                .getResponseBody();
+        assertThat(item).containsEntry("id", 3);
+        List<Observation.Context> attempts = recorder.stopped("items.byId");
+        assertThat(attempts).hasSize(before + 1);
+        Observation.Context attempt = attempts.get(attempts.size() - 1);
+        assertThat(attempt.getName()).isEqualTo("flowgres.query.attempt");
+        assertThat(attempt.getLowCardinalityKeyValue("flowgres.role").getValue()).isEqualTo("replica");
+        assertThat(attempt.getLowCardinalityKeyValue("flowgres.outcome").getValue()).isEqualTo("success");
+        // A cached answer runs no attempt.
+        http.get().uri("/items/3").exchange().expectStatus().isOk().expectBody().returnResult();
+        assertThat(recorder.stopped("items.byId")).hasSize(before + 1);
+    }
+
+    @Test
     void prometheusShowsPoolCacheBreakerAndQueryMeters() {
         http.get().uri("/items/2").exchange().expectStatus().isOk().expectBody().returnResult();
         http.get().uri("/items/2").exchange().expectStatus().isOk().expectBody().returnResult();
@@ -170,5 +194,36 @@ final class SampleApplicationIT {
         assertThat(scrape).contains("flowgres_pool_acquired", "flowgres_cache_gets_total",
                 "resilience4j_circuitbreaker_state", "flowgres_query_seconds_count{",
                 "query=\"items.byId\"");
+    }
+
+    /** The application's observation handler, as a tracing bridge would be: Boot adds it to the registry. */
+    @Configuration(proxyBeanMethods = false)
+    static class ObservedAttempts {
+
+        @Bean
+        AttemptRecorder attemptRecorder() {
+            return new AttemptRecorder();
+        }
+    }
+
+    /** Keeps every stopped Flowgres attempt. */
+    static final class AttemptRecorder implements ObservationHandler<Observation.Context> {
+
+        private final List<Observation.Context> stopped = new CopyOnWriteArrayList<>();
+
+        @Override
+        public boolean supportsContext(Observation.Context context) {
+            return "flowgres.query.attempt".equals(context.getName());
+        }
+
+        @Override
+        public void onStop(Observation.Context context) {
+            stopped.add(context);
+        }
+
+        List<Observation.Context> stopped(String query) {
+            return stopped.stream().filter(context -> query.equals(
+                    context.getLowCardinalityKeyValue("flowgres.query").getValue())).toList();
+        }
     }
 }
