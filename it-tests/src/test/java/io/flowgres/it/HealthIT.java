@@ -64,6 +64,13 @@ final class HealthIT {
         }
         cluster.nodes().forEach(PostgresNode::pause);
 
+        // Answered from the cached report, never after a database round trip: right after every node
+        // stopped answering, the report is still the last one (UP). A check per request would hang for the
+        // check timeout and answer DOWN.
+        HttpResponse<String> first = get("/api/health");
+        assertThat(first.statusCode()).as("the cached report's status").isEqualTo(200);
+        assertThat(first.body()).contains("\"status\":\"UP\"");
+        // Latency is printed, not asserted (timings are judged by benchmarks, not tests).
         long[] nanos = new long[400];
         for (int i = 0; i < nanos.length; i++) {
             long started = System.nanoTime();
@@ -72,11 +79,9 @@ final class HealthIT {
             assertThat(response.statusCode()).isIn(200, 503);
         }
         Arrays.sort(nanos);
-        double p50 = nanos[nanos.length / 2] / 1e6;
-        double p99 = nanos[(int) (nanos.length * 0.99) - 1] / 1e6;
-        System.out.printf("GET /api/health with every node paused: p50 %.2f ms, p99 %.2f ms, max %.2f ms%n", p50, p99,
+        System.out.printf("GET /api/health with every node paused: p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+                nanos[nanos.length / 2] / 1e6, nanos[(int) (nanos.length * 0.99) - 1] / 1e6,
                 nanos[nanos.length - 1] / 1e6);
-        assertThat(p99).as("p99 of GET /api/health in ms").isLessThan(50.0);
 
         // Probes time out after 1 s each, so the cached report soon tells the truth.
         awaitStatus("/api/health", 503, body -> body.contains("\"status\":\"DOWN\""));
