@@ -1,20 +1,21 @@
 package io.flowgres.cache;
 
 import java.util.Collection;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 
 /**
- * The {@code flowgres.cache.*} meters, tagged by {@code query} only: Caffeine's statistics (gets by
- * hit or miss, loads and their time, evictions, size) read when scraped, and our own counters for
- * entries refused as stale, reads that bypassed a suspended cache, invalidations and broadcast failures.
+ * The cache's meters. Caffeine's statistics come from Micrometer's own binder,
+ * {@link CaffeineCacheMetrics}, under the conventional {@code cache.*} names ({@code cache.gets} by
+ * hit or miss, {@code cache.puts}, {@code cache.evictions}, {@code cache.size}, {@code cache.load.duration}),
+ * one cache per query ({@code cache} = the query's name, and {@code query} too). Flowgres's own are
+ * {@code flowgres.cache.*}: entries refused as stale, reads that bypassed a suspended cache,
+ * invalidations, broadcast failures and whether the cache is coherent.
  */
 final class CacheMeters {
 
@@ -36,24 +37,7 @@ final class CacheMeters {
     }
 
     private void bind(CacheRegion region) {
-        String query = region.query();
-        FunctionCounter.builder("flowgres.cache.gets", region, r -> stats(r).hitCount())
-                .tag("query", query).tag("result", "hit").description("Cache lookups").register(registry);
-        FunctionCounter.builder("flowgres.cache.gets", region, r -> stats(r).missCount())
-                .tag("query", query).tag("result", "miss").description("Cache lookups").register(registry);
-        FunctionCounter.builder("flowgres.cache.evictions", region, r -> stats(r).evictionCount())
-                .tag("query", query).description("Entries evicted for size or expiry").register(registry);
-        FunctionCounter.builder("flowgres.cache.load.failures", region, r -> stats(r).loadFailureCount())
-                .tag("query", query).description("Loads that failed and were not cached").register(registry);
-        FunctionTimer.builder("flowgres.cache.loads", region, r -> stats(r).loadCount(),
-                        r -> stats(r).totalLoadTime(), TimeUnit.NANOSECONDS)
-                .tag("query", query).description("Loads after a miss, and their time").register(registry);
-        Gauge.builder("flowgres.cache.size", region, r -> r.cache().synchronous().estimatedSize())
-                .tag("query", query).description("Approximate number of entries").register(registry);
-    }
-
-    private static CacheStats stats(CacheRegion region) {
-        return region.cache().synchronous().stats();
+        CaffeineCacheMetrics.monitor(registry, region.cache(), region.query(), Tags.of("query", region.query()));
     }
 
     void stale(CacheRegion region) {

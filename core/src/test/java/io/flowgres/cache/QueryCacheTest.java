@@ -59,8 +59,8 @@ final class QueryCacheTest {
         assertThat(results).hasSize(100).containsOnly("loaded");
         cache.get(KEY, TAGS, () -> load("again")).as(StepVerifier::create).expectNext("loaded").verifyComplete();
         assertThat(loads).hasValue(1);
-        assertThat(registry.get("flowgres.cache.gets").tag("result", "miss").functionCounter().count()).isEqualTo(1);
-        assertThat(registry.get("flowgres.cache.gets").tag("result", "hit").functionCounter().count()).isEqualTo(100);
+        assertThat(registry.get("cache.gets").tag("result", "miss").functionCounter().count()).isEqualTo(1);
+        assertThat(registry.get("cache.gets").tag("result", "hit").functionCounter().count()).isEqualTo(100);
         readers.forEach(Disposable::dispose);
     }
 
@@ -109,7 +109,7 @@ final class QueryCacheTest {
             cache.get(CacheKey.of(QUERY, "id", id), Set.of("pitch:" + id), () -> load("p" + current)).block();
         }
         assertThat(cache.estimatedSize(QUERY)).isLessThanOrEqualTo(10);
-        assertThat(registry.get("flowgres.cache.evictions").functionCounter().count()).isGreaterThanOrEqualTo(40);
+        assertThat(registry.get("cache.evictions").functionCounter().count()).isGreaterThanOrEqualTo(40);
     }
 
     @Test

@@ -59,11 +59,11 @@ final class OperationsIT {
         String metrics = client.get().uri("/actuator/prometheus").exchange().expectStatus().isOk()
                 .expectBody(String.class).returnResult().getResponseBody();
 
-        assertThat(value(metrics, "flowgres_pool_max", "node=\"primary\"")).isEqualTo(3.0);
+        assertThat(value(metrics, "r2dbc_pool_max_allocated", "name=\"primary\"")).isEqualTo(3.0);
         assertThat(value(metrics, "flowgres_pool_utilisation", "node=\"replica-1\"")).isBetween(0.0, 1.0);
-        assertThat(value(metrics, "flowgres_pool_acquired", "node=\"replica-2\"")).isBetween(0.0, 3.0);
-        assertThat(value(metrics, "flowgres_pool_idle", "node=\"replica-1\"")).isBetween(0.0, 3.0);
-        assertThat(value(metrics, "flowgres_pool_pending", "node=\"primary\"")).isZero();
+        assertThat(value(metrics, "r2dbc_pool_acquired", "name=\"replica-2\"")).isBetween(0.0, 3.0);
+        assertThat(value(metrics, "r2dbc_pool_idle", "name=\"replica-1\"")).isBetween(0.0, 3.0);
+        assertThat(value(metrics, "r2dbc_pool_pending", "name=\"primary\"")).isZero();
         assertThat(value(metrics, "flowgres_pool_health", "node=\"replica-1\"")).isBetween(0.0, 2.0);
         assertThat(value(metrics, "flowgres_pool_acquire_seconds_count", "node=\"replica-1\"",
                 "outcome=\"success\"")).isGreaterThan(0);

@@ -159,7 +159,7 @@ final class QueryCacheIT {
     }
 
     private static double hits(MeterRegistry registry) {
-        return registry.find("flowgres.cache.gets").tag("result", "hit").functionCounters().stream()
+        return registry.find("cache.gets").tag("result", "hit").functionCounters().stream()
                 .mapToDouble(FunctionCounter::count).sum();
     }
 }

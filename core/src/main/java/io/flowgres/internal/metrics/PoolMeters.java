@@ -18,9 +18,11 @@ import io.micrometer.core.instrument.Timer;
  * tagged {@code event}: {@code created}, {@code destroyed}, {@code create_failed},
  * {@code acquire_failed}; one counter with a tag, because OpenMetrics reserves the {@code _created}
  * suffix) and, once
- * {@link #bind(Node)} is called, gauges read from the live pool ({@code flowgres.pool.acquired},
- * {@code .idle}, {@code .pending}, {@code .max}, {@code .utilisation} and {@code .health}: 0 healthy,
- * 1 degraded, 2 critical).
+ * {@link #bind(Node)} is called, gauges read from the live pool: the connection counts under the names
+ * Spring Boot gives R2DBC pools ({@code r2dbc.pool.acquired}, {@code .allocated}, {@code .idle},
+ * {@code .pending}, {@code .max.allocated}, {@code .max.pending}, tagged {@code name} with the node's
+ * name as well), so that dashboards made for Boot's pools read Flowgres's nodes, and Flowgres's own
+ * {@code flowgres.pool.utilisation} and {@code flowgres.pool.health} (0 healthy, 1 degraded, 2 critical).
  *
  * <p>It is the node's {@link PoolObserver}; the node must exist before its gauges can read it,
  * hence the two steps.
@@ -29,8 +31,10 @@ public final class PoolMeters implements PoolObserver {
 
     /** Acquire timer name. */
     public static final String ACQUIRE_TIMER = "flowgres.pool.acquire";
-    /** Prefix of the pool gauges and counters. */
+    /** Prefix of Flowgres's own pool gauges and counters. */
     public static final String PREFIX = "flowgres.pool.";
+    /** Prefix of the connection-count gauges, as Spring Boot names those of R2DBC pools. */
+    public static final String R2DBC_PREFIX = "r2dbc.pool.";
     /** Pool event counter name. */
     public static final String EVENTS = "flowgres.pool.events";
 
@@ -73,12 +77,20 @@ public final class PoolMeters implements PoolObserver {
      * @param node the node these meters belong to
      */
     public void bind(Node node) {
-        gauge("acquired", "Connections in use", node, n -> n.poolUsage().acquired());
-        gauge("idle", "Connections open and free", node, n -> n.poolUsage().idle());
-        gauge("pending", "Callers waiting for a connection", node, n -> n.poolUsage().pending());
-        gauge("max", "Most connections the pool may hold", node, n -> n.poolUsage().max());
-        gauge("utilisation", "Share of the maximum in use, 0 to 1", node, n -> n.poolUsage().utilisation());
-        gauge("health", "Pool health: 0 healthy, 1 degraded, 2 critical", node,
+        Tags named = tags.and("name", node.name());
+        gauge(R2DBC_PREFIX + "acquired", "Connections in use", named, node, n -> n.poolUsage().acquired());
+        gauge(R2DBC_PREFIX + "allocated", "Connections open", named, node,
+                n -> n.poolUsage().acquired() + n.poolUsage().idle());
+        gauge(R2DBC_PREFIX + "idle", "Connections open and free", named, node, n -> n.poolUsage().idle());
+        gauge(R2DBC_PREFIX + "pending", "Callers waiting for a connection", named, node,
+                n -> n.poolUsage().pending());
+        gauge(R2DBC_PREFIX + "max.allocated", "Most connections the pool may hold", named, node,
+                n -> n.poolUsage().max());
+        gauge(R2DBC_PREFIX + "max.pending", "Most callers that may wait for a connection", named, node,
+                n -> n.poolPolicy().maxPendingAcquires());
+        gauge(PREFIX + "utilisation", "Share of the maximum in use, 0 to 1", tags, node,
+                n -> n.poolUsage().utilisation());
+        gauge(PREFIX + "health", "Pool health: 0 healthy, 1 degraded, 2 critical", tags, node,
                 n -> n.poolUsage().health().level());
     }
 
@@ -127,7 +139,8 @@ public final class PoolMeters implements PoolObserver {
                 .register(registry);
     }
 
-    private void gauge(String name, String description, Node node, java.util.function.ToDoubleFunction<Node> value) {
-        Gauge.builder(PREFIX + name, node, value).description(description).tags(tags).register(registry);
+    private void gauge(String name, String description, Tags gaugeTags, Node node,
+            java.util.function.ToDoubleFunction<Node> value) {
+        Gauge.builder(name, node, value).description(description).tags(gaugeTags).register(registry);
     }
 }

@@ -151,6 +151,11 @@ public final class Node {
         return recovery ? NodeRole.REPLICA : NodeRole.PRIMARY;
     }
 
+    /** The node's effective pool policy: the cluster's, with this node's overrides. */
+    public PoolPolicy poolPolicy() {
+        return poolPolicy;
+    }
+
     /** The pool's figures now: in use, idle, waiting, maximum. */
     public PoolUsage poolUsage() {
         int max = poolPolicy.maxSize();

@@ -126,7 +126,7 @@ public final class CacheBenchmark {
     }
 
     private static double gets(MeterRegistry registry, String result) {
-        return registry.find("flowgres.cache.gets").tag("query", "pitches.byId").tag("result", result)
+        return registry.find("cache.gets").tag("query", "pitches.byId").tag("result", result)
                 .functionCounters().stream().mapToDouble(FunctionCounter::count).sum();
     }
 

@@ -89,7 +89,7 @@ final class StarterAutoConfigurationTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         runner.withBean(MeterRegistry.class, () -> registry).run(context -> {
             assertThat(context.getBean(Flowgres.class).meterRegistry()).isSameAs(registry);
-            assertThat(registry.find("flowgres.pool.acquired").gauge()).as("pool meters in the application's registry")
+            assertThat(registry.find("r2dbc.pool.acquired").gauge()).as("pool meters in the application's registry")
                     .isNotNull();
         });
         try (Flowgres own = Flowgres.builder(ClusterConfig.builder().primary("r2dbc:postgresql://127.0.0.1:3/own")

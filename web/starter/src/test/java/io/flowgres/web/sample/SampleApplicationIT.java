@@ -191,7 +191,7 @@ final class SampleApplicationIT {
         String scrape = http.get().uri("/actuator/prometheus").exchange().expectStatus().isOk()
                 .returnResult(String.class).getResponseBody().collectList().map(parts -> String.join("", parts))
                 .block(WAIT);
-        assertThat(scrape).contains("flowgres_pool_acquired", "flowgres_cache_gets_total",
+        assertThat(scrape).contains("r2dbc_pool_acquired{", "cache_gets_total{cache=\"items.byId\"",
                 "resilience4j_circuitbreaker_state", "flowgres_query_seconds_count{",
                 "query=\"items.byId\"");
     }
