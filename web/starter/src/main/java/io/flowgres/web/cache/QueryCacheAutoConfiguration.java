@@ -96,6 +96,7 @@ public class QueryCacheAutoConfiguration {
      * @return the hook
      */
     @Bean
+    @ConditionalOnMissingBean(name = "flowgresQueryCacheAdmin")
     public CacheAdmin flowgresQueryCacheAdmin(QueryCache cache) {
         return () -> Mono.fromRunnable(cache::clearAll);
     }

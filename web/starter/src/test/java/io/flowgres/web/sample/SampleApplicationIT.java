@@ -9,11 +9,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.flowgres.Flowgres;
 import io.flowgres.local.PostgresCluster;
 import io.flowgres.local.PostgresNode;
 import io.flowgres.query.Query;
+import io.flowgres.routing.Balancer;
 import io.flowgres.test.FlowgresCluster;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
@@ -39,7 +41,7 @@ import reactor.core.publisher.Flux;
  * pool, cache, breaker and query meters; an observation handler sees one observation per attempt. Every response body is read, also of errors: an unread one
  * would hold its Netty buffers, which the leak check reports.
  */
-@FlowgresCluster(replicas = 1)
+@FlowgresCluster(replicas = 2)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class SampleApplicationIT {
 
@@ -62,6 +64,7 @@ final class SampleApplicationIT {
                 .run("--server.port=0", "--server.address=127.0.0.1",
                         "--flowgres.primary.url=" + primary.r2dbcUrl(),
                         "--flowgres.replicas[0].url=" + cluster.replicas().get(0).r2dbcUrl(),
+                        "--flowgres.replicas[1].url=" + cluster.replicas().get(1).r2dbcUrl(),
                         "--flowgres.username=" + cluster.user(), "--flowgres.password=" + cluster.password(),
                         "--spring.flyway.url=" + primary.jdbcUrl(), "--spring.flyway.user=" + cluster.user(),
                         "--spring.flyway.password=" + cluster.password());
@@ -147,7 +150,7 @@ final class SampleApplicationIT {
     void actuatorShowsTheFlowgresEndpointAndHealthGroup() {
         http.get().uri("/actuator/flowgres").exchange().expectStatus().isOk().expectBody()
                 .jsonPath("$.topology.nodes[*].name").value(names -> assertThat(names.toString())
-                        .contains("primary", "replica-1"))
+                        .contains("primary", "replica-1", "replica-2"))
                 .jsonPath("$.slowQueries.thresholdMillis").isNumber();
         http.post().uri("/actuator/flowgres/replica-1/drain").exchange().expectStatus().isOk().expectBody()
                 .jsonPath("$.state.drained").isEqualTo(true);
@@ -196,13 +199,44 @@ final class SampleApplicationIT {
                 "query=\"items.byId\"");
     }
 
-    /** The application's observation handler, as a tracing bridge would be: Boot adds it to the registry. */
+    @Test
+    void theApplicationsBalancerPicksAmongTheReplicas() {
+        CountingBalancer balancer = application.getBean(CountingBalancer.class);
+        long before = balancer.picks.get();
+        for (int id = 10; id < 20; id++) {
+            http.get().uri("/items/" + id).exchange().expectStatus().isOk().expectBody().returnResult();
+        }
+        assertThat(balancer.picks.get()).as("picks by the application's balancer").isGreaterThan(before);
+    }
+
+    /**
+     * Beans of the application's own: an observation handler, as a tracing bridge would be (Boot adds it
+     * to the registry), and a balancer, which replaces the starter's.
+     */
     @Configuration(proxyBeanMethods = false)
     static class ObservedAttempts {
 
         @Bean
         AttemptRecorder attemptRecorder() {
             return new AttemptRecorder();
+        }
+
+        @Bean
+        CountingBalancer countingBalancer() {
+            return new CountingBalancer();
+        }
+    }
+
+    /** Round robin, counting its picks. */
+    static final class CountingBalancer implements Balancer {
+
+        private final Balancer roundRobin = Balancer.roundRobin();
+        private final AtomicLong picks = new AtomicLong();
+
+        @Override
+        public Candidate pick(List<Candidate> eligible) {
+            picks.incrementAndGet();
+            return roundRobin.pick(eligible);
         }
     }
 
