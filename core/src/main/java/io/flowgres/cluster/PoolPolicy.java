@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.Map;
 
 import io.flowgres.internal.Checks;
+import io.r2dbc.spi.ValidationDepth;
 
 /**
  * Sizing and bounds of one node's R2DBC connection pool.
@@ -48,6 +49,7 @@ public final class PoolPolicy {
     private final Duration maxAcquireTime;
     private final Duration maxCreateConnectionTime;
     private final int maxPendingAcquires;
+    private final ValidationDepth validationDepth;
 
     private PoolPolicy(Builder builder) {
         this.initialSize = builder.initialSize;
@@ -57,6 +59,7 @@ public final class PoolPolicy {
         this.maxAcquireTime = builder.maxAcquireTime;
         this.maxCreateConnectionTime = builder.maxCreateConnectionTime;
         this.maxPendingAcquires = builder.maxPendingAcquires;
+        this.validationDepth = builder.validationDepth;
     }
 
     /** A new builder, starting from the {@link #production()} preset's values. */
@@ -72,7 +75,7 @@ public final class PoolPolicy {
     public Builder toBuilder() {
         return new Builder().initialSize(initialSize).maxSize(maxSize).maxIdleTime(maxIdleTime).maxLifeTime(maxLifeTime)
                 .maxAcquireTime(maxAcquireTime).maxCreateConnectionTime(maxCreateConnectionTime)
-                .maxPendingAcquires(maxPendingAcquires);
+                .maxPendingAcquires(maxPendingAcquires).validationDepth(validationDepth);
     }
 
     /** The library default: the {@link #production()} preset. */
@@ -156,11 +159,22 @@ public final class PoolPolicy {
         return maxPendingAcquires;
     }
 
+    /**
+     * How an idle connection is checked before it is handed out: {@link ValidationDepth#LOCAL} (the
+     * default: the client's view of the connection, no round trip) or {@link ValidationDepth#REMOTE}
+     * (a round trip to the server, which also catches a connection the server or a firewall dropped
+     * quietly, at one round trip per acquire).
+     */
+    public ValidationDepth validationDepth() {
+        return validationDepth;
+    }
+
     @Override
     public String toString() {
         return "PoolPolicy{size=" + initialSize + ".." + maxSize + ", maxIdleTime=" + maxIdleTime + ", maxLifeTime="
                 + maxLifeTime + ", maxAcquireTime=" + maxAcquireTime + ", maxCreateConnectionTime="
-                + maxCreateConnectionTime + ", maxPendingAcquires=" + maxPendingAcquires + "}";
+                + maxCreateConnectionTime + ", maxPendingAcquires=" + maxPendingAcquires + ", validationDepth="
+                + validationDepth + "}";
     }
 
     /** Builds a {@link PoolPolicy}. Not thread-safe. */
@@ -173,6 +187,7 @@ public final class PoolPolicy {
         private Duration maxAcquireTime = DEFAULT_MAX_ACQUIRE_TIME;
         private Duration maxCreateConnectionTime = DEFAULT_MAX_CREATE_CONNECTION_TIME;
         private int maxPendingAcquires = DEFAULT_MAX_PENDING_ACQUIRES;
+        private ValidationDepth validationDepth = ValidationDepth.LOCAL;
 
         private Builder() {
         }
@@ -254,6 +269,18 @@ public final class PoolPolicy {
         public Builder maxPendingAcquires(int maxPendingAcquires) {
             Checks.argument(maxPendingAcquires >= 1, "maxPendingAcquires must be >= 1, was %s", maxPendingAcquires);
             this.maxPendingAcquires = maxPendingAcquires;
+            return this;
+        }
+
+        /**
+         * Sets how an idle connection is checked before it is handed out (see
+         * {@link PoolPolicy#validationDepth()}).
+         *
+         * @param validationDepth local or remote
+         * @return this builder
+         */
+        public Builder validationDepth(ValidationDepth validationDepth) {
+            this.validationDepth = Checks.notNull(validationDepth, "validationDepth");
             return this;
         }
 

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import java.time.Duration;
 
+import io.r2dbc.spi.ValidationDepth;
+
 import org.junit.jupiter.api.Test;
 
 final class PoolPolicyTest {
@@ -28,6 +30,14 @@ final class PoolPolicyTest {
         assertThat(policy.maxCreateConnectionTime()).isEqualTo(Duration.ofSeconds(5));
         assertThat(policy.maxPendingAcquires()).isEqualTo(PoolPolicy.DEFAULT_MAX_PENDING_ACQUIRES).isEqualTo(1000);
         assertThat(policy.maxLifeTime()).isEqualTo(Duration.ofMinutes(30));
+        assertThat(policy.validationDepth()).isEqualTo(ValidationDepth.LOCAL);
+    }
+
+    @Test
+    void validationDepthIsKeptByToBuilder() {
+        PoolPolicy remote = PoolPolicy.production().toBuilder().validationDepth(ValidationDepth.REMOTE).build();
+        assertThat(remote.toBuilder().maxSize(40).build().validationDepth()).isEqualTo(ValidationDepth.REMOTE);
+        assertThat(remote.toString()).contains("validationDepth=REMOTE");
     }
 
     @Test

@@ -69,6 +69,7 @@ public final class NodeConnections {
                 .maxAcquireTime(policy.maxAcquireTime())
                 .maxCreateConnectionTime(policy.maxCreateConnectionTime())
                 .acquireRetry(0)
+                .validationDepth(policy.validationDepth())
                 .metricsRecorder(observer)
                 .customizer(builder -> builder.maxPendingAcquire(policy.maxPendingAcquires()))
                 .build());

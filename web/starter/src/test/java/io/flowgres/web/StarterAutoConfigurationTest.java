@@ -25,6 +25,7 @@ import org.springframework.boot.health.contributor.CompositeReactiveHealthContri
 import org.springframework.boot.health.contributor.ReactiveHealthIndicator;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.util.ClassUtils;
 
 /**
  * The starter as an application meets it: which beans it defines from a primary URL alone, that
@@ -116,6 +117,17 @@ final class StarterAutoConfigurationTest {
                                         .doesNotHaveBean("flowgresQueryCache");
                             });
                 });
+    }
+
+    @Test
+    void nothingOfTheReferenceServiceIsOnTheStartersClassPath() {
+        ClassLoader loader = getClass().getClassLoader();
+        assertThat(ClassUtils.isPresent("io.flowgres.reference.FlowgresApplication", loader)).isFalse();
+        assertThat(loader.getResource("application.properties")).isNull();
+        assertThat(loader.getResource("db/reference")).isNull();
+        assertThat(loader.getResource("db/migration")).isNull();
+        runner.run(context -> assertThat(context.getBeanDefinitionNames())
+                .noneMatch(name -> name.toLowerCase(java.util.Locale.ROOT).contains("pitch")));
     }
 
     @Test

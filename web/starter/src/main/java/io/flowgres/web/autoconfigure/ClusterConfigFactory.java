@@ -123,6 +123,9 @@ final class ClusterConfigFactory {
         if (pool.getMaxPendingAcquires() != null) {
             builder.maxPendingAcquires(pool.getMaxPendingAcquires());
         }
+        if (pool.getValidationDepth() != null) {
+            builder.validationDepth(pool.getValidationDepth());
+        }
         return builder.build();
     }
 

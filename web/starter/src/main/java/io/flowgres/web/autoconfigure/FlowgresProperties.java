@@ -10,6 +10,7 @@ import io.flowgres.routing.Route;
 import io.flowgres.cluster.RoutingPolicy;
 import io.flowgres.web.admission.AdmissionProperties;
 import io.flowgres.web.cache.CacheProperties;
+import io.r2dbc.spi.ValidationDepth;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.NestedConfigurationProperty;
@@ -351,6 +352,13 @@ public class FlowgresProperties {
         /** Overrides how many callers may wait for a connection at once (at least 1); more fail at once. */
         private @Nullable Integer maxPendingAcquires;
 
+        /**
+         * Overrides how an idle connection is checked before it is handed out: {@code local} (the client's
+         * view, no round trip) or {@code remote} (a round trip, which also catches connections dropped
+         * quietly by the server or a firewall).
+         */
+        private @Nullable ValidationDepth validationDepth;
+
         /** The idle time override, or null. */
         public @Nullable Duration getMaxIdleTime() {
             return maxIdleTime;
@@ -407,10 +415,25 @@ public class FlowgresProperties {
             this.maxPendingAcquires = maxPendingAcquires;
         }
 
+        /** The validation depth override, or null. */
+        public @Nullable ValidationDepth getValidationDepth() {
+            return validationDepth;
+        }
+
+        /**
+         * Overrides how an idle connection is checked before it is handed out.
+         *
+         * @param validationDepth local or remote
+         */
+        public void setValidationDepth(@Nullable ValidationDepth validationDepth) {
+            this.validationDepth = validationDepth;
+        }
+
         /** Whether any setting is overridden. */
         public boolean isSet() {
             return initialSize != null || maxSize != null || maxAcquireTime != null || maxIdleTime != null
-                    || maxLifeTime != null || maxCreateConnectionTime != null || maxPendingAcquires != null;
+                    || maxLifeTime != null || maxCreateConnectionTime != null || maxPendingAcquires != null
+                    || validationDepth != null;
         }
 
         /** The initial size override, or null. */

@@ -13,6 +13,7 @@ import io.flowgres.cluster.NodeConfig;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.cluster.RetryBudgetPolicy;
 import io.flowgres.cluster.RetryPolicy;
+import io.r2dbc.spi.ValidationDepth;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -205,7 +206,8 @@ final class ClusterConfigFactoryTest {
         ClusterConfig config = ClusterConfigFactory.from(bind("flowgres.pool.max-life-time=10m",
                 "flowgres.pool.max-pending-acquires=50", "flowgres.primary.pool.max-life-time=5m",
                 "flowgres.replicas[0].url=r2dbc:postgresql://db-2:5432/app",
-                "flowgres.replicas[0].pool.max-create-connection-time=1s"), null);
+                "flowgres.replicas[0].pool.max-create-connection-time=1s",
+                "flowgres.replicas[0].pool.validation-depth=remote"), null);
 
         PoolPolicy cluster = config.pool();
         assertThat(cluster.maxLifeTime()).isEqualTo(Duration.ofMinutes(10));
@@ -217,6 +219,8 @@ final class ClusterConfigFactoryTest {
         PoolPolicy replica = config.poolFor(config.replicas().get(0));
         assertThat(replica.maxCreateConnectionTime()).isEqualTo(Duration.ofSeconds(1));
         assertThat(replica.maxLifeTime()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(replica.validationDepth()).isEqualTo(ValidationDepth.REMOTE);
+        assertThat(primary.validationDepth()).isEqualTo(ValidationDepth.LOCAL);
     }
 
     @ParameterizedTest(name = "{0}={1}")

@@ -54,7 +54,7 @@ final class ConfigurationMetadataTest {
         assertThat(names).contains("flowgres.enabled", "flowgres.primary.url", "flowgres.replicas",
                 "flowgres.query-timeout", "flowgres.statement-cache-size", "flowgres.application-name",
                 "flowgres.pool.preset", "flowgres.pool.max-life-time", "flowgres.pool.max-create-connection-time",
-                "flowgres.pool.max-pending-acquires", "flowgres.primary.pool.max-life-time",
+                "flowgres.pool.max-pending-acquires", "flowgres.pool.validation-depth", "flowgres.primary.pool.max-life-time",
                 "flowgres.primary.pool.max-create-connection-time", "flowgres.primary.pool.max-pending-acquires",
                 "flowgres.retry.lock-not-available", "flowgres.retry-budget.ratio",
                 "flowgres.retry-budget.min-retries-per-second", "flowgres.retry-budget.window",
