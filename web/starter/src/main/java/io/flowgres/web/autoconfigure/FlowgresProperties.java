@@ -10,6 +10,7 @@ import io.flowgres.routing.Route;
 import io.flowgres.cluster.RoutingPolicy;
 import io.flowgres.web.admission.AdmissionProperties;
 import io.flowgres.web.cache.CacheProperties;
+import io.flowgres.web.routing.ConsistencyProperties;
 import io.r2dbc.spi.ValidationDepth;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -85,6 +86,8 @@ public class FlowgresProperties {
     private final AvailabilityProperties availability = new AvailabilityProperties();
     @NestedConfigurationProperty
     private final AdmissionProperties admission = new AdmissionProperties();
+    @NestedConfigurationProperty
+    private final ConsistencyProperties consistency = new ConsistencyProperties();
 
     /** Whether the starter is on. */
     public boolean isEnabled() {
@@ -243,6 +246,11 @@ public class FlowgresProperties {
     /** The HTTP admission limit ({@code flowgres.admission.*}). */
     public AdmissionProperties getAdmission() {
         return admission;
+    }
+
+    /** Read-your-writes over HTTP ({@code flowgres.consistency.*}). */
+    public ConsistencyProperties getConsistency() {
+        return consistency;
     }
 
     /** One node's settings. */

@@ -1,10 +1,12 @@
 package io.flowgres.web.routing;
 
 import java.util.List;
+import java.util.Objects;
 
-import io.flowgres.web.problem.BadRequestException;
 import io.flowgres.routing.ConsistencyToken;
+import io.flowgres.web.problem.BadRequestException;
 import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpHeaders;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
@@ -42,7 +44,19 @@ public final class ConsistencyHeader {
      *         this service signed
      */
     public @Nullable ConsistencyToken from(ServerRequest request) {
-        List<String> values = request.headers().header(NAME);
+        return from(request.headers().asHttpHeaders());
+    }
+
+    /**
+     * Reads the token a client sent, if any, from a request's headers (for a {@code WebFilter}).
+     *
+     * @param headers the request's headers
+     * @return the token, or {@code null} when the header is absent or empty
+     * @throws BadRequestException naming the header when it is sent more than once, or is not a token
+     *         this service signed
+     */
+    public @Nullable ConsistencyToken from(HttpHeaders headers) {
+        List<String> values = Objects.requireNonNullElse(headers.get(NAME), List.of());
         if (values.isEmpty() || (values.size() == 1 && values.get(0).isBlank())) {
             return null;
         }
@@ -65,6 +79,16 @@ public final class ConsistencyHeader {
      * @return the builder
      */
     public ServerResponse.BodyBuilder on(ServerResponse.BodyBuilder response, ConsistencyToken token) {
-        return response.header(NAME, signer.sign(token));
+        return response.header(NAME, sign(token));
+    }
+
+    /**
+     * The header's value for a write's token.
+     *
+     * @param token the commit's token
+     * @return the signed token
+     */
+    public String sign(ConsistencyToken token) {
+        return signer.sign(token);
     }
 }

@@ -1,17 +1,15 @@
-package io.flowgres.web.admission;
+package io.flowgres.web.autoconfigure;
 
-import io.flowgres.web.autoconfigure.ConditionalOnFlowgresEnabled;
-import io.flowgres.web.autoconfigure.FlowgresAutoConfiguration;
-import io.flowgres.web.autoconfigure.FlowgresProperties;
-import io.flowgres.web.autoconfigure.InvalidFlowgresPropertyException;
+import io.flowgres.web.admission.AdmissionFilter;
+import io.flowgres.web.admission.AdmissionProperties;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /** The {@link AdmissionFilter} of a reactive web application, from {@code flowgres.admission.*}. */
 @ConditionalOnFlowgresEnabled

@@ -1,14 +1,11 @@
-package io.flowgres.web.cache;
+package io.flowgres.web.autoconfigure;
 
 import io.flowgres.Flowgres;
 import io.flowgres.cache.InvalidationBroadcaster;
 import io.flowgres.cache.PostgresInvalidations;
 import io.flowgres.cache.QueryCache;
 import io.flowgres.web.cache.CacheAdmin;
-import io.flowgres.web.autoconfigure.ConditionalOnFlowgresEnabled;
-import io.flowgres.web.autoconfigure.FlowgresAutoConfiguration;
-import io.flowgres.web.autoconfigure.FlowgresProperties;
-import io.flowgres.web.autoconfigure.InvalidFlowgresPropertyException;
+import io.flowgres.web.cache.CacheProperties;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
