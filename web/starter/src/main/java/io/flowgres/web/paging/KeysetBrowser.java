@@ -143,8 +143,8 @@ public final class KeysetBrowser<T> {
      * @param limit the page size
      * @param cursor where the previous page ended, if any
      * @param token the caller's last write, to be seen by the read, or {@code null}
-     * @return the page, with the cursor of the next one when there is more
-     * @throws InvalidCursorException when the cursor is bad or belongs to another sort
+     * @return the page, with the cursor of the next one when there is more; a
+     *         {@link BadRequestException} naming {@code cursor} when the cursor is bad or of another sort
      */
     public Mono<Page<T>> page(Filter filter, Sort sort, int limit, @Nullable String cursor,
             @Nullable ConsistencyToken token) {
@@ -152,7 +152,7 @@ public final class KeysetBrowser<T> {
             List<Object> values = new ArrayList<>();
             List<String> conditions = filter.where(values);
             if (cursor != null) {
-                List<Object> after = sort.decode(cursors, cursor);
+                List<Object> after = after(sort, cursor);
                 conditions.add(sort.after(values.size() + 1));
                 values.addAll(after);
             }
@@ -268,6 +268,15 @@ public final class KeysetBrowser<T> {
     private String sql(List<String> conditions, Sort sort) {
         return select + (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions)) + " "
                 + sort.orderBy();
+    }
+
+    /** The cursor's key values; a bad cursor is the caller's input: a 400 naming {@code cursor}. */
+    private List<Object> after(Sort sort, String cursor) {
+        try {
+            return sort.decode(cursors, cursor);
+        } catch (InvalidCursorException e) {
+            throw new BadRequestException(String.valueOf(e.getMessage()), CursorCodec.PARAMETER, e);
+        }
     }
 
     private int limit(@Nullable String raw) {

@@ -1,7 +1,5 @@
 package io.flowgres.web.problem;
 
-import io.flowgres.web.paging.CursorCodec;
-import io.flowgres.web.paging.InvalidCursorException;
 import io.flowgres.query.ConflictException;
 import io.flowgres.query.IdempotencyKeyReusedException;
 import io.flowgres.query.FlowgresException;
@@ -73,11 +71,6 @@ public final class ProblemResponses {
      * @return the problem and its {@code Retry-After}, if any
      */
     public static Problem describe(Throwable error) {
-        if (error instanceof InvalidCursorException cursor) {
-            ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "Bad request", cursor.getMessage());
-            problem.setProperty("parameter", CursorCodec.PARAMETER);
-            return new Problem(problem, null);
-        }
         if (error instanceof BadRequestException bad) {
             // Our own validation messages name the parameter and are safe to show; a message from the
             // server (a data exception) may quote values, so it stays in the log.
