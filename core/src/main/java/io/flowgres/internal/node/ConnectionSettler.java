@@ -44,10 +44,24 @@ final class ConnectionSettler {
 
     /** Releases a connection after an error, rolling back a transaction left open. */
     static Mono<Void> release(Connection connection) {
+        return release(connection, Mono.empty());
+    }
+
+    /** Releases a connection, rolling back a transaction left open, then resetting its session. */
+    private static Mono<Void> release(Connection connection, Mono<Void> reset) {
         return Mono.defer(() -> connection.isAutoCommit()
                         ? Mono.<Void>empty()
                         : Mono.from(connection.rollbackTransaction()).onErrorResume(error -> Mono.empty()))
-                .then(Mono.from(connection.close()));
+                .then(resetThenClose(connection, reset));
+    }
+
+    /**
+     * Resets what a borrower changed in the session, then returns the connection to its pool; one whose
+     * session cannot be reset is discarded rather than handed to the next borrower dirty.
+     */
+    static Mono<Void> resetThenClose(Connection connection, Mono<Void> reset) {
+        return reset.then(Mono.defer(() -> Mono.from(connection.close())))
+                .onErrorResume(error -> cancelAndDiscard(connection));
     }
 
     /**
@@ -58,6 +72,19 @@ final class ConnectionSettler {
      * @return completes when the connection is back in the pool or discarded
      */
     Mono<Void> settle(Connection connection, long unansweredSince) {
+        return settle(connection, unansweredSince, Mono.empty());
+    }
+
+    /**
+     * Settles the connection of cancelled work like {@link #settle(Connection, long)}, resetting its
+     * session with {@code reset} before it goes back to the pool.
+     *
+     * @param connection the connection
+     * @param unansweredSince when the connection was acquired if the work had not answered, else 0
+     * @param reset undoes the borrower's session settings
+     * @return completes when the connection is back in the pool or discarded
+     */
+    Mono<Void> settle(Connection connection, long unansweredSince, Mono<Void> reset) {
         return Mono.defer(() -> {
             load.settlingStarted();
             return Mono.from(connection.validate(ValidationDepth.REMOTE))
@@ -71,7 +98,7 @@ final class ConnectionSettler {
                         }
                         if (idle) {
                             load.answered();
-                            return release(connection);
+                            return release(connection, reset);
                         }
                         return cancelAndDiscard(connection);
                     })

@@ -222,15 +222,31 @@ public final class Node {
      * @return completes when the connection is back in the pool or discarded
      */
     public Mono<Void> release(Connection connection, boolean unsettled) {
+        return release(connection, unsettled, null);
+    }
+
+    /**
+     * Releases a connection handed out by {@link #acquire()} like {@link #release(Connection, boolean)},
+     * first undoing what its borrower changed in the session ({@code resetSession}, after an open
+     * transaction was rolled back), so that the next borrower gets it as the pool first gave it. A
+     * connection whose session cannot be reset, or whose work was cancelled, is discarded instead.
+     *
+     * @param connection the connection
+     * @param unsettled whether its last work was cancelled
+     * @param resetSession restores the session's settings, or {@code null} when none changed
+     * @return completes when the connection is back in the pool or discarded
+     */
+    public Mono<Void> release(Connection connection, boolean unsettled, @Nullable Mono<Void> resetSession) {
+        Mono<Void> reset = resetSession == null ? Mono.empty() : resetSession;
         if (unsettled) {
-            return settler.settle(connection, 0);
+            return settler.settle(connection, 0, reset);
         }
         return Mono.defer(() -> connection.isAutoCommit() ? Mono.<Void>empty()
                         : Mono.from(connection.rollbackTransaction())
                                 .then(Mono.from(connection.setAutoCommit(true)))
                                 // A connection that cannot roll back is broken: the pool's validation drops it.
                                 .onErrorResume(error -> Mono.empty()))
-                .then(Mono.from(connection.close()));
+                .then(ConnectionSettler.resetThenClose(connection, reset));
     }
 
     /** Work was refused at this node's concurrency limit before any pool or server saw it. */

@@ -2,6 +2,7 @@ package io.flowgres.internal.r2dbc;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.r2dbc.spi.Batch;
 import io.r2dbc.spi.Connection;
@@ -11,7 +12,9 @@ import io.r2dbc.spi.Statement;
 import io.r2dbc.spi.TransactionDefinition;
 import io.r2dbc.spi.ValidationDepth;
 import io.r2dbc.spi.Wrapped;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -27,6 +30,10 @@ final class LeasedConnection implements Connection, Wrapped<Connection> {
     private final Connection pooled;
     private final NodeLease lease;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The session's isolation level before the borrower first changed it; null while unchanged. */
+    private final AtomicReference<@Nullable IsolationLevel> originalIsolation = new AtomicReference<>();
+    /** Whether the borrower set a statement or lock timeout, which outlive the lease in the session. */
+    private final AtomicBoolean timeoutsChanged = new AtomicBoolean();
 
     LeasedConnection(Connection pooled, NodeLease lease) {
         this.pooled = pooled;
@@ -49,7 +56,7 @@ final class LeasedConnection implements Connection, Wrapped<Connection> {
             if (!closed.compareAndSet(false, true)) {
                 return Mono.<Void>empty();
             }
-            return lease.node().release(pooled, lease.unsettled()).doFinally(signal -> lease.end());
+            return lease.node().release(pooled, lease.unsettled(), resetSession()).doFinally(signal -> lease.end());
         });
     }
 
@@ -110,22 +117,47 @@ final class LeasedConnection implements Connection, Wrapped<Connection> {
 
     @Override
     public Publisher<Void> setLockWaitTimeout(Duration timeout) {
+        timeoutsChanged.set(true);
         return lease.watch(pooled.setLockWaitTimeout(timeout));
     }
 
     @Override
     public Publisher<Void> setStatementTimeout(Duration timeout) {
+        timeoutsChanged.set(true);
         return lease.watch(pooled.setStatementTimeout(timeout));
     }
 
     @Override
     public Publisher<Void> setTransactionIsolationLevel(IsolationLevel isolationLevel) {
+        originalIsolation.compareAndSet(null, pooled.getTransactionIsolationLevel());
         return lease.watch(pooled.setTransactionIsolationLevel(isolationLevel));
     }
 
+    /** A closed connection is not valid, whatever the pooled one it lent (maybe to another borrower) is. */
     @Override
     public Publisher<Boolean> validate(ValidationDepth depth) {
-        return lease.watch(pooled.validate(depth));
+        return Mono.defer(() -> closed.get() ? Mono.just(false) : Mono.from(lease.watch(pooled.validate(depth))));
+    }
+
+    /**
+     * What undoes the borrower's session settings before the connection goes back to its pool: the
+     * isolation level it had, and the server's own statement and lock timeouts; {@code null} when
+     * nothing changed.
+     */
+    private @Nullable Mono<Void> resetSession() {
+        IsolationLevel isolation = originalIsolation.get();
+        if (isolation == null && !timeoutsChanged.get()) {
+            return null;
+        }
+        Mono<Void> reset = isolation == null ? Mono.empty() : Mono.from(pooled.setTransactionIsolationLevel(isolation));
+        if (timeoutsChanged.get()) {
+            reset = reset.then(execute("RESET statement_timeout")).then(execute("RESET lock_timeout"));
+        }
+        return reset;
+    }
+
+    private Mono<Void> execute(String sql) {
+        return Flux.from(pooled.createStatement(sql).execute()).flatMap(result -> result.getRowsUpdated()).then();
     }
 
     /** The pooled connection, for drivers' extensions; closing it directly bypasses the lease. */

@@ -1,0 +1,121 @@
+package io.flowgres.it.r2dbc.spi;
+
+import static io.flowgres.it.r2dbc.spi.RoutedFactory.WAIT;
+import static io.flowgres.it.r2dbc.spi.RoutedFactory.inRecovery;
+import static io.flowgres.it.r2dbc.spi.RoutedFactory.strings;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flowgres.Flowgres;
+import io.flowgres.it.Sql;
+import io.flowgres.local.PostgresCluster;
+import io.flowgres.test.FlowgresCluster;
+import io.r2dbc.spi.Connection;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+/**
+ * Auto-commit through {@link Flowgres#connectionFactory()} on a real primary with two replicas: on by
+ * default on either route, off holds work in a transaction that switching it back on commits and
+ * closing rolls back, and the pool gets the connection back auto-committing.
+ */
+@FlowgresCluster(replicas = 2)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+final class AutoCommitIT {
+
+    private static final String COUNT = "SELECT count(*) FROM person";
+
+    private final PostgresCluster cluster;
+    private RoutedFactory routed;
+
+    AutoCommitIT(PostgresCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    @BeforeAll
+    void start() {
+        routed = RoutedFactory.start(cluster, "auto-commit-it");
+        routed.execute("CREATE TABLE person (id int PRIMARY KEY, name text)");
+    }
+
+    @AfterAll
+    void stop() {
+        if (routed != null) {
+            routed.close();
+        }
+    }
+
+    @BeforeEach
+    void emptyTable() {
+        routed.execute("TRUNCATE person");
+    }
+
+    @Test
+    void aNewConnectionAutoCommitsOnEitherRoute() {
+        routed.onPrimary(connection -> inRecovery(connection).map(replica -> replica + ":" + connection.isAutoCommit()))
+                .as(StepVerifier::create)
+                .expectNext("false:true")
+                .verifyComplete();
+        routed.onReplica(connection -> inRecovery(connection).map(replica -> replica + ":" + connection.isAutoCommit()))
+                .as(StepVerifier::create)
+                .expectNext("true:true")
+                .verifyComplete();
+    }
+
+    @Test
+    void autoCommitOffHoldsWorkUntilItIsSwitchedBackOn() {
+        Connection connection = Mono.from(routed.factory().create()).block(WAIT);
+        try {
+            Mono.from(connection.setAutoCommit(false)).block(WAIT);
+            assertThat(connection.isAutoCommit()).isFalse();
+            Sql.execute(connection, "INSERT INTO person (id, name) VALUES (1, 'pending')").blockLast(WAIT);
+            assertThat(routed.onNode(routed.primaryNode(), COUNT)).as("not committed yet").containsExactly("0");
+
+            Mono.from(connection.setAutoCommit(true)).block(WAIT);
+
+            assertThat(connection.isAutoCommit()).isTrue();
+            assertThat(routed.onNode(routed.primaryNode(), COUNT)).as("committed by auto-commit on")
+                    .containsExactly("1");
+        } finally {
+            Mono.from(connection.close()).block(WAIT);
+        }
+    }
+
+    @Test
+    void autoCommitOffOpensATransactionThatClosingRollsBackAndThePoolGetsBackClean() {
+        String pid = routed.primaryPid();
+        routed.onPrimary(connection -> Mono.from(connection.setAutoCommit(false))
+                        .then(Sql.execute(connection, "INSERT INTO person (id, name) VALUES (1, 'uncommitted')")
+                                .single())
+                        .then(Mono.fromSupplier(connection::isAutoCommit)))
+                .as(StepVerifier::create)
+                .expectNext(false)
+                .verifyComplete();
+
+        assertThat(routed.query(COUNT)).as("closed without commit: rolled back").containsExactly("0");
+        routed.onPrimary(connection -> strings(connection, "SELECT pg_backend_pid()::text")
+                        .map(backend -> backend + ":" + connection.isAutoCommit()))
+                .as(StepVerifier::create)
+                .expectNext(pid + ":true")
+                .verifyComplete();
+    }
+
+    @Test
+    void autoCommitOffOnAReplicaIsAReadTransactionThereAndClosingEndsIt() {
+        routed.onReplica(connection -> Mono.from(connection.setAutoCommit(false))
+                        .then(inRecovery(connection))
+                        .flatMap(replica -> strings(connection, "SELECT (now() = statement_timestamp())::text").single()
+                                .map(fresh -> replica + ":" + connection.isAutoCommit() + ":" + fresh)))
+                .as(StepVerifier::create)
+                .expectNext("true:false:false")
+                .verifyComplete();
+        routed.onReplica(connection -> inRecovery(connection).map(replica -> replica + ":" + connection.isAutoCommit()))
+                .as(StepVerifier::create)
+                .expectNext("true:true")
+                .verifyComplete();
+    }
+}

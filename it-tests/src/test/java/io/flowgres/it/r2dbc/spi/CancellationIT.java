@@ -1,0 +1,131 @@
+package io.flowgres.it.r2dbc.spi;
+
+import static io.flowgres.it.r2dbc.spi.RoutedFactory.WAIT;
+import static io.flowgres.it.r2dbc.spi.RoutedFactory.strings;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import io.flowgres.Flowgres;
+import io.flowgres.local.PostgresCluster;
+import io.flowgres.local.PostgresNode;
+import io.flowgres.r2dbc.FlowgresRouting;
+import io.flowgres.test.Await;
+import io.flowgres.test.FlowgresCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.r2dbc.core.DatabaseClient;
+import reactor.test.StepVerifier;
+
+/**
+ * Cancellation through {@link Flowgres#connectionFactory()} on a real primary with two replicas:
+ * cancelling the subscription of a running {@code pg_sleep(30)} ends it on the server, which another
+ * connection straight to the node watches in {@code pg_stat_activity}, on the writer and on a replica,
+ * through the SPI and through {@code DatabaseClient}; the connection is discarded, not pooled, so no
+ * late cancel can reach the next statement, and nothing stays leased.
+ */
+@FlowgresCluster(replicas = 2)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+final class CancellationIT {
+
+    private static final String APPLICATION = "cancellation-it";
+    private static final String SLEEP = "SELECT pg_sleep(30)::text";
+
+    private final PostgresCluster cluster;
+    private RoutedFactory routed;
+
+    CancellationIT(PostgresCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    @BeforeAll
+    void start() {
+        routed = RoutedFactory.start(cluster, APPLICATION);
+    }
+
+    @AfterAll
+    void stop() {
+        if (routed != null) {
+            routed.close();
+        }
+    }
+
+    @Test
+    void cancellingARunningStatementStopsItOnTheServerAndDiscardsTheConnection() {
+        PostgresNode primary = routed.primaryNode();
+        String cancelledPid = routed.primaryPid();
+
+        routed.onPrimary(connection -> strings(connection, SLEEP))
+                .as(StepVerifier::create)
+                .expectSubscription()
+                .then(() -> Await.until("the sleep running on the primary", () -> sleeping(primary) == 1, WAIT))
+                .thenCancel()
+                .verify(WAIT);
+
+        Await.until("the cancelled pg_sleep to end on the server", () -> sleeping(primary) == 0, WAIT);
+        Await.until("the cancelled connection settled", () -> routed.pool("primary").acquired() == 0
+                && routed.flowgres().topology().inFlight() == 0, WAIT);
+        // Statements right after the cancel: a late cancel signal would abort one of them with 57014.
+        for (int i = 0; i < 5; i++) {
+            assertThat(routed.onPrimary(connection -> strings(connection, "SELECT pg_sleep(0.05)::text || 'ok'"))
+                    .blockLast(WAIT)).isEqualTo("ok");
+        }
+        assertThat(routed.primaryPid()).as("the cancelled connection was discarded, not pooled")
+                .isNotEqualTo(cancelledPid);
+    }
+
+    @Test
+    void cancellingAStatementOnAReplicaStopsItThere() {
+        List<? extends PostgresNode> replicas = cluster.replicas();
+
+        routed.onReplica(connection -> strings(connection, SLEEP))
+                .as(StepVerifier::create)
+                .expectSubscription()
+                .then(() -> Await.until("the sleep running on a replica",
+                        () -> sleeping(replicas.get(0)) + sleeping(replicas.get(1)) == 1, WAIT))
+                .thenCancel()
+                .verify(WAIT);
+
+        assertThat(sleeping(routed.primaryNode())).as("nothing of it on the primary").isZero();
+        Await.until("the cancelled pg_sleep to end on the replica",
+                () -> sleeping(replicas.get(0)) + sleeping(replicas.get(1)) == 0, WAIT);
+        Await.until("the cancelled connection settled", () -> routed.flowgres().topology().inFlight() == 0
+                && replicas.stream().allMatch(replica -> routed.pool(replica.name()).acquired() == 0), WAIT);
+        assertThat(routed.onReplica(connection -> strings(connection, "SELECT pg_is_in_recovery()::text"))
+                .blockLast(WAIT)).isEqualTo("true");
+    }
+
+    @Test
+    void aDatabaseClientQueryCancelledWhileRunningStopsOnTheServerAndLeaksNoConnection() {
+        PostgresNode primary = routed.primaryNode();
+        DatabaseClient client = DatabaseClient.create(routed.factory());
+
+        client.sql(SLEEP).map(row -> row.get(0, String.class)).all()
+                .as(StepVerifier::create)
+                .expectSubscription()
+                .then(() -> Await.until("the sleep running on the primary", () -> sleeping(primary) == 1, WAIT))
+                .thenCancel()
+                .verify(WAIT);
+
+        Await.until("the cancelled pg_sleep to end on the server", () -> sleeping(primary) == 0, WAIT);
+        Await.until("the cancelled connection settled", () -> routed.pool("primary").acquired() == 0
+                && routed.flowgres().topology().inFlight() == 0, WAIT);
+        client.sql("SELECT 'next'").map(row -> row.get(0, String.class)).one()
+                .as(StepVerifier::create)
+                .expectNext("next")
+                .verifyComplete();
+        client.sql("SELECT pg_is_in_recovery()").map(row -> row.get(0, Boolean.class)).one()
+                .contextWrite(FlowgresRouting.readOnly())
+                .as(StepVerifier::create)
+                .expectNext(true)
+                .verifyComplete();
+    }
+
+    /** How many of this class's {@code pg_sleep(30)} statements a node is running now. */
+    private long sleeping(PostgresNode node) {
+        return Long.parseLong(routed.onNode(node, "SELECT count(*)::text FROM pg_stat_activity WHERE state = 'active' "
+                + "AND application_name = '" + APPLICATION + "' AND query = '" + SLEEP + "'").get(0));
+    }
+}
