@@ -68,5 +68,16 @@ public class FlowgresActuatorAutoConfiguration {
             return NodeHealthContributors.of(monitor, flowgres.config().nodes().stream().map(NodeConfig::name)
                     .toList());
         }
+
+        /**
+         * The {@code flowgres} health group, unless the application defines one.
+         *
+         * @return the groups' post-processor
+         */
+        @Bean
+        @ConditionalOnMissingBean
+        FlowgresHealthGroup flowgresHealthGroup() {
+            return new FlowgresHealthGroup();
+        }
     }
 }
