@@ -3,9 +3,14 @@ package io.flowgres.load.bench.plain;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.flowgres.Flowgres;
+import io.flowgres.cluster.ClusterConfig;
+import io.flowgres.cluster.PoolPolicy;
+import io.flowgres.r2dbc.FlowgresRouting;
 import io.r2dbc.pool.ConnectionPool;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.annotation.ImportCandidates;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -47,6 +52,27 @@ public class PlainWebFluxApplication {
      */
     public static ConfigurableApplicationContext start(String url, String user, String password, int initialSize,
             int maxSize) {
+        return start(url, user, password, initialSize, maxSize, "");
+    }
+
+    /**
+     * Starts the same service with its {@code DatabaseClient} on Flowgres's routing
+     * {@code ConnectionFactory} over a primary and replicas instead of a bare pool: the drop-in case,
+     * where the application's code does not change (its reads are marked read-only in both).
+     *
+     * @param primaryUrl the primary's R2DBC URL
+     * @param replicaUrl the replica's R2DBC URL
+     * @param user the database user
+     * @param password the password
+     * @return the running application; close it to stop the service and Flowgres
+     */
+    public static ConfigurableApplicationContext startOnFlowgres(String primaryUrl, String replicaUrl, String user,
+            String password) {
+        return start(primaryUrl, user, password, 0, 1, replicaUrl);
+    }
+
+    private static ConfigurableApplicationContext start(String url, String user, String password, int initialSize,
+            int maxSize, String flowgresReplicaUrl) {
         List<String> flowgres = new ArrayList<>();
         for (String candidate : ImportCandidates.load(AutoConfiguration.class,
                 PlainWebFluxApplication.class.getClassLoader())) {
@@ -67,7 +93,8 @@ public class PlainWebFluxApplication {
                 "--plain.r2dbc.username=" + user,
                 "--plain.r2dbc.password=" + password,
                 "--plain.r2dbc.initial-size=" + initialSize,
-                "--plain.r2dbc.max-size=" + maxSize);
+                "--plain.r2dbc.max-size=" + maxSize,
+                "--plain.flowgres.replica-url=" + flowgresReplicaUrl);
     }
 
     /**
@@ -77,6 +104,7 @@ public class PlainWebFluxApplication {
      * @return the pool
      */
     @Bean(destroyMethod = "dispose")
+    @ConditionalOnExpression("'${plain.flowgres.replica-url:}'.isEmpty()")
     ConnectionPool plainConnectionPool(Environment environment) {
         ConnectionPool pool = PlainPools.create("plain-webflux", environment.getRequiredProperty("plain.r2dbc.url"),
                 environment.getRequiredProperty("plain.r2dbc.username"),
@@ -94,8 +122,39 @@ public class PlainWebFluxApplication {
      * @return the client
      */
     @Bean
+    @ConditionalOnExpression("'${plain.flowgres.replica-url:}'.isEmpty()")
     DatabaseClient plainDatabaseClient(ConnectionPool pool) {
         return DatabaseClient.create(pool);
+    }
+
+    /**
+     * The drop-in contender's Flowgres: the primary and one replica, staging pools, probes on.
+     *
+     * @param environment holds the {@code plain.r2dbc.*} and {@code plain.flowgres.*} settings
+     * @return the facade, closed with the context
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnExpression("!'${plain.flowgres.replica-url:}'.isEmpty()")
+    Flowgres dropInFlowgres(Environment environment) {
+        return Flowgres.create(ClusterConfig.builder()
+                .primary(environment.getRequiredProperty("plain.r2dbc.url"))
+                .replica(environment.getRequiredProperty("plain.flowgres.replica-url"))
+                .credentials(environment.getRequiredProperty("plain.r2dbc.username"),
+                        environment.getRequiredProperty("plain.r2dbc.password"))
+                .pool(PoolPolicy.staging())
+                .build());
+    }
+
+    /**
+     * The database client on Flowgres's routing factory.
+     *
+     * @param flowgres the facade
+     * @return the client
+     */
+    @Bean
+    @ConditionalOnExpression("!'${plain.flowgres.replica-url:}'.isEmpty()")
+    DatabaseClient dropInDatabaseClient(Flowgres flowgres) {
+        return DatabaseClient.create(flowgres.connectionFactory());
     }
 
     /**
@@ -108,7 +167,9 @@ public class PlainWebFluxApplication {
     RouterFunction<ServerResponse> plainPitchRoutes(DatabaseClient client) {
         return RouterFunctions.route().GET("/api/pitches/{id}", request -> {
             long id = Long.parseLong(request.pathVariable("id"));
+            // Marked read-only, as a drop-in application marks its reads: a bare pool ignores the mark.
             return client.sql(PlainPitch.BY_ID_SQL).bind(0, id).map(PlainPitch::of).one()
+                    .contextWrite(FlowgresRouting.readOnly())
                     .switchIfEmpty(Mono.error(() -> new ResponseStatusException(HttpStatus.NOT_FOUND,
                             "pitch " + id + " does not exist")))
                     .flatMap(pitch -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(pitch));

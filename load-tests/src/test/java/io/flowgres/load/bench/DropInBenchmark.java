@@ -1,0 +1,134 @@
+package io.flowgres.load.bench;
+
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.flowgres.load.bench.InterleavedRounds.Result;
+import io.flowgres.load.bench.plain.PlainWebFluxApplication;
+import io.flowgres.local.LocalCluster;
+import io.flowgres.local.LocalNode;
+import io.flowgres.cluster.PoolPolicy;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+
+/**
+ * The drop-in case of issue #14, through HTTP: one Spring WebFlux service, its reads written once with
+ * {@code DatabaseClient} (marked read-only), run twice in one run on one cluster (a primary and one
+ * streaming replica, the reference service's seeded pitches): on a bare {@code r2dbc-pool} pointed at
+ * the replica (what Boot's own pool gives), and on Flowgres's routing {@code ConnectionFactory} over
+ * the primary and the replica. Closed model, {@code bench.httpClients} connections, the two contenders
+ * in interleaved rounds; prints throughput, p50, p99, the ratio Flowgres / plain and whether the goal
+ * (at least 0.95x) is met.
+ *
+ * <p>Run: {@code ./mvnw -B -pl load-tests -am verify -Pbench-dropin -DskipTests}; knobs
+ * {@code -Dbench.httpClients} (default 32), {@code -Dbench.rounds} (default 10),
+ * {@code -Dbench.roundSeconds} (default 2), {@code -Dbench.warmupSeconds} (default 3),
+ * {@code -Dbench.pitches} (default 100000).
+ */
+public final class DropInBenchmark {
+
+    private static final String PLAIN = "DatabaseClient on a bare pool";
+    private static final String DROP_IN = "DatabaseClient on Flowgres";
+    private static final double GOAL = 0.95;
+
+    private DropInBenchmark() {
+    }
+
+    /** A contender that drives one service with a closed-model load. */
+    private record HttpContender(String name, int clients, long maxId, HttpClient client)
+            implements InterleavedRounds.Contender {
+
+        @Override
+        public double run(Duration duration, long seed, LatencyRecorder recorder) {
+            return ClosedLoop.run(clients, duration, maxId, seed, id -> get(client, id), recorder);
+        }
+    }
+
+    /**
+     * Runs the benchmark.
+     *
+     * @param args unused
+     */
+    public static void main(String[] args) {
+        int clients = Integer.getInteger("bench.httpClients", 32);
+        int rounds = Integer.getInteger("bench.rounds", 10);
+        Duration round = Duration.ofSeconds(Integer.getInteger("bench.roundSeconds", 2));
+        Duration warmUp = Duration.ofSeconds(Integer.getInteger("bench.warmupSeconds", 3));
+        int pitches = Integer.getInteger("bench.pitches", 100_000);
+        String started = ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z"));
+        List<ConnectionProvider> providers = new ArrayList<>();
+        Map<String, Result> results;
+        try (LocalCluster cluster = LocalCluster.start(1)) {
+            // The reference service seeds the data, then stops: only the two contenders run.
+            BenchService.start(cluster, pitches, "--flowgres.cache.enabled=false").close();
+            cluster.awaitReplication(Duration.ofSeconds(120));
+            LocalNode replica = cluster.replicas().get(0);
+            PoolPolicy staging = PoolPolicy.staging();
+            try (ConfigurableApplicationContext plain = PlainWebFluxApplication.start(replica.r2dbcUrl(),
+                            cluster.user(), cluster.password(), staging.initialSize(), staging.maxSize());
+                    ConfigurableApplicationContext dropIn = PlainWebFluxApplication.startOnFlowgres(
+                            cluster.primary().r2dbcUrl(), replica.r2dbcUrl(), cluster.user(), cluster.password())) {
+                HttpClient plainClient = client(plain, clients, providers);
+                HttpClient dropInClient = client(dropIn, clients, providers);
+                for (long id : new long[] {1, 42, pitches}) {
+                    String a = body(plainClient, id);
+                    String b = body(dropInClient, id);
+                    if (!a.equals(b)) {
+                        throw new IllegalStateException("the services answer differently for pitch " + id);
+                    }
+                }
+                System.out.printf("%nDrop-in benchmark, %s, %d cores: GET /api/pitches/{id} over HTTP, %d connections, "
+                        + "pools of %d on the replica; %d rounds of %d s per contender after %d s of warm-up%n",
+                        started, Runtime.getRuntime().availableProcessors(), clients, staging.maxSize(), rounds,
+                        round.toSeconds(), warmUp.toSeconds());
+                results = InterleavedRounds.run(List.of(new HttpContender(PLAIN, clients, pitches, plainClient),
+                        new HttpContender(DROP_IN, clients, pitches, dropInClient)), warmUp, rounds, round);
+            }
+        } finally {
+            providers.forEach(ConnectionProvider::dispose);
+        }
+        Result plain = results.get(PLAIN);
+        Result dropIn = results.get(DROP_IN);
+        System.out.printf("%nDrop-in benchmark, %s; throughput in requests/s, latencies in ms%n", started);
+        for (Map.Entry<String, Result> entry : results.entrySet()) {
+            LatencyRecorder.Summary summary = entry.getValue().summary();
+            System.out.printf("  %-32s %10.0f req/s   p50 %7.2f   p99 %7.2f   failed %d%n", entry.getKey(),
+                    summary.throughput(), summary.p50(), summary.p99(), summary.failures());
+        }
+        double ratio = dropIn.summary().throughput() / plain.summary().throughput();
+        double[] range = dropIn.roundRatioRange(plain);
+        System.out.printf("  Flowgres / plain throughput: %.2fx overall, median of rounds %.2fx (range %.2f-%.2f); "
+                + "goal >= %.2fx: %s%n", ratio, dropIn.medianRoundRatio(plain), range[0], range[1], GOAL,
+                ratio >= GOAL ? "met" : "NOT met");
+    }
+
+    private static HttpClient client(ConfigurableApplicationContext service, int clients,
+            List<ConnectionProvider> providers) {
+        int port = ((WebServerApplicationContext) service).getWebServer().getPort();
+        ConnectionProvider provider = ConnectionProvider.builder("dropin-" + port).maxConnections(clients)
+                .pendingAcquireMaxCount(-1).build();
+        providers.add(provider);
+        return HttpClient.create(provider).baseUrl("http://127.0.0.1:" + port);
+    }
+
+    /** One request; a value when the answer was 200 with a body, else empty. */
+    private static Mono<byte[]> get(HttpClient client, long id) {
+        return client.get().uri("/api/pitches/" + id)
+                .responseSingle((response, body) -> body.asByteArray().filter(bytes -> response.status().code() == 200));
+    }
+
+    private static String body(HttpClient client, long id) {
+        byte[] body = get(client, id).block(Duration.ofSeconds(30));
+        if (body == null) {
+            throw new IllegalStateException("no pitch " + id);
+        }
+        return new String(body, java.nio.charset.StandardCharsets.UTF_8);
+    }
+}
