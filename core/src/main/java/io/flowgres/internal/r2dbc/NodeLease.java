@@ -9,7 +9,6 @@ import io.flowgres.internal.SqlStates;
 import io.flowgres.internal.node.Node;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.SignalType;
 
 /**
  * The bookkeeping of one connection leased from a node: it counts as the node's load from the
@@ -48,17 +47,23 @@ final class NodeLease {
      * @return the same signals, counted
      */
     <T> Flux<T> watch(Publisher<T> exchange) {
+        // The exchange's end is counted before its terminal signal travels on (doOnEach runs first, where
+        // doFinally would run after): the signal may close the connection at once (DatabaseClient's
+        // usingWhen does), and a release that still saw the exchange running would settle the connection
+        // with an extra round trip as if its statement had been cancelled.
+        AtomicBoolean over = new AtomicBoolean();
         return Flux.from(exchange)
                 .doOnSubscribe(subscription -> running.incrementAndGet())
                 .doOnEach(signal -> {
-                    if (!signal.isOnSubscribe()) {
-                        answered();
+                    answered();
+                    if ((signal.isOnComplete() || signal.isOnError()) && over.compareAndSet(false, true)) {
+                        running.decrementAndGet();
                     }
                 })
-                .doFinally(signal -> {
-                    running.decrementAndGet();
-                    if (signal == SignalType.CANCEL) {
+                .doOnCancel(() -> {
+                    if (over.compareAndSet(false, true)) {
                         interrupted = true;
+                        running.decrementAndGet();
                     }
                 });
     }
