@@ -90,7 +90,7 @@ final class Params {
                 allowed.append(allowed.length() == 0 ? "" : ", ").append(constant.name().toLowerCase(Locale.ROOT));
             }
             throw BadRequestException.forParameter(name, name + " must be one of " + allowed + ", was '"
-                    + truncate(value) + "'");
+                    + BadRequestException.echo(value) + "'");
         }
     }
 
@@ -103,7 +103,7 @@ final class Params {
         if (instant == null || instant.getYear() < MIN_YEAR || instant.getYear() > MAX_YEAR) {
             throw BadRequestException.forParameter(name, name + " must be an ISO-8601 date or date-time from year "
                     + MIN_YEAR + " to " + MAX_YEAR + " such as 2026-01-31 or 2026-01-31T12:00:00Z, was '"
-                    + truncate(value.get()) + "'");
+                    + BadRequestException.echo(value.get()) + "'");
         }
         return instant;
     }
@@ -134,7 +134,7 @@ final class Params {
             // reported below with the same message as an out-of-range value
         }
         throw BadRequestException.forParameter(name, name + " must be an integer from " + min + " to " + max
-                + ", was '" + truncate(value.get()) + "'");
+                + ", was '" + BadRequestException.echo(value.get()) + "'");
     }
 
     static long positiveId(String name, String value) {
@@ -146,7 +146,7 @@ final class Params {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw BadRequestException.forParameter(name, name + " must be a positive integer, was '" + truncate(value)
+        throw BadRequestException.forParameter(name, name + " must be a positive integer, was '" + BadRequestException.echo(value)
                 + "'");
     }
 
@@ -162,24 +162,6 @@ final class Params {
                     + " characters, was " + value.length());
         }
         return value.trim();
-    }
-
-    /**
-     * Echoes at most a short prefix of bad input, so a huge value cannot bloat the response, with
-     * control characters and surrogates written as {@code U+XXXX} so none reaches a response or a log.
-     */
-    static String truncate(String value) {
-        String prefix = value.length() <= 40 ? value : value.substring(0, 40) + "…";
-        StringBuilder shown = new StringBuilder(prefix.length());
-        for (int i = 0; i < prefix.length(); i++) {
-            char c = prefix.charAt(i);
-            if (Character.isISOControl(c) || Character.isSurrogate(c)) {
-                shown.append(codePoint(c));
-            } else {
-                shown.append(c);
-            }
-        }
-        return shown.toString();
     }
 
     private static String codePoint(char c) {

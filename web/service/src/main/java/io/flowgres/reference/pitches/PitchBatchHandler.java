@@ -136,7 +136,7 @@ public final class PitchBatchHandler {
             MediaType type = request.headers().contentType().orElse(MediaType.APPLICATION_OCTET_STREAM);
             if (!decoder.canDecode(ITEMS, type)) {
                 return Mono.error(new ResponseStatusException(HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-                        "Content-Type must be application/json, was '" + Params.truncate(type.toString()) + "'"));
+                        "Content-Type must be application/json, was '" + BadRequestException.echo(type.toString()) + "'"));
             }
             return decoder.decodeToMono(request.body(BodyExtractors.toDataBuffers()), ITEMS, type, Map.of())
                     .map(items -> (List<@Nullable PitchRequest>) items)

@@ -37,7 +37,7 @@ final class PitchSorts {
         Sort sort = BY_NAME.get(name);
         if (sort == null) {
             throw BadRequestException.forParameter("sort", "sort must be one of newest, most-viewed, title, was '"
-                    + Params.truncate(name) + "'");
+                    + BadRequestException.echo(name) + "'");
         }
         return sort;
     }

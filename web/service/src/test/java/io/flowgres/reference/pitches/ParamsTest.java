@@ -66,8 +66,8 @@ final class ParamsTest {
 
     @Test
     void echoedInputIsShortAndHasNoControlCharacters() {
-        assertThat(Params.truncate("a\u0001b\u009f\ud800")).isEqualTo("aU+0001bU+009FU+D800");
-        assertThat(Params.truncate("x".repeat(100))).isEqualTo("x".repeat(40) + "…");
+        assertThat(BadRequestException.echo("a\u0001b\u009f\ud800")).isEqualTo("aU+0001bU+009FU+D800");
+        assertThat(BadRequestException.echo("x".repeat(100))).isEqualTo("x".repeat(40) + "…");
         assertThatThrownBy(() -> Params.positiveId("id", "7\u0007"))
                 .hasMessage("id must be a positive integer, was '7U+0007'");
     }

@@ -130,7 +130,7 @@ public final class KeysetBrowser<T> {
         Sort sort = sorts.get(name);
         if (sort == null) {
             throw BadRequestException.forParameter("sort", "sort must be one of " + String.join(", ",
-                    sorts.keySet().stream().sorted().toList()) + ", was '" + shown(name) + "'");
+                    sorts.keySet().stream().sorted().toList()) + ", was '" + BadRequestException.echo(name) + "'");
         }
         return sort;
     }
@@ -292,7 +292,7 @@ public final class KeysetBrowser<T> {
             // reported below, like an out-of-range value
         }
         throw BadRequestException.forParameter("limit", "limit must be an integer from 1 to " + maxLimit + ", was '"
-                + shown(raw) + "'");
+                + BadRequestException.echo(raw) + "'");
     }
 
     private static List<Object> keys(Sort sort, Readable row) {
@@ -313,13 +313,6 @@ public final class KeysetBrowser<T> {
             statement.bind(i, values.get(i));
         }
         return statement;
-    }
-
-    /** A client's value in a message: at most 40 characters, control characters escaped. */
-    private static String shown(String value) {
-        String prefix = value.length() <= 40 ? value : value.substring(0, 40) + "…";
-        return prefix.codePoints().mapToObj(c -> Character.isISOControl(c) ? String.format("\\u%04x", c)
-                : Character.toString(c)).reduce("", String::concat);
     }
 
     /** A row and its sort-key values, which the next page's cursor is made of. */
