@@ -12,9 +12,7 @@ import io.flowgres.load.bench.plain.PlainWebFluxApplication;
 import io.flowgres.local.LocalCluster;
 import io.flowgres.local.LocalNode;
 import io.flowgres.cluster.PoolPolicy;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
-import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
@@ -47,7 +45,7 @@ public final class DropInBenchmark {
 
         @Override
         public double run(Duration duration, long seed, LatencyRecorder recorder) {
-            return ClosedLoop.run(clients, duration, maxId, seed, id -> get(client, id), recorder);
+            return ClosedLoop.run(clients, duration, maxId, seed, id -> OverheadBenchmark.get(client, id), recorder);
         }
     }
 
@@ -75,11 +73,11 @@ public final class DropInBenchmark {
                             cluster.user(), cluster.password(), staging.initialSize(), staging.maxSize());
                     ConfigurableApplicationContext dropIn = PlainWebFluxApplication.startOnFlowgres(
                             cluster.primary().r2dbcUrl(), replica.r2dbcUrl(), cluster.user(), cluster.password())) {
-                HttpClient plainClient = client(plain, clients, providers);
-                HttpClient dropInClient = client(dropIn, clients, providers);
+                HttpClient plainClient = OverheadBenchmark.client(plain, clients, providers);
+                HttpClient dropInClient = OverheadBenchmark.client(dropIn, clients, providers);
                 for (long id : new long[] {1, 42, pitches}) {
-                    String a = body(plainClient, id);
-                    String b = body(dropInClient, id);
+                    String a = OverheadBenchmark.body(plainClient, id);
+                    String b = OverheadBenchmark.body(dropInClient, id);
                     if (!a.equals(b)) {
                         throw new IllegalStateException("the services answer differently for pitch " + id);
                     }
@@ -107,28 +105,5 @@ public final class DropInBenchmark {
         System.out.printf("  Flowgres / plain throughput: %.2fx overall, median of rounds %.2fx (range %.2f-%.2f); "
                 + "goal >= %.2fx: %s%n", ratio, dropIn.medianRoundRatio(plain), range[0], range[1], GOAL,
                 ratio >= GOAL ? "met" : "NOT met");
-    }
-
-    private static HttpClient client(ConfigurableApplicationContext service, int clients,
-            List<ConnectionProvider> providers) {
-        int port = ((WebServerApplicationContext) service).getWebServer().getPort();
-        ConnectionProvider provider = ConnectionProvider.builder("dropin-" + port).maxConnections(clients)
-                .pendingAcquireMaxCount(-1).build();
-        providers.add(provider);
-        return HttpClient.create(provider).baseUrl("http://127.0.0.1:" + port);
-    }
-
-    /** One request; a value when the answer was 200 with a body, else empty. */
-    private static Mono<byte[]> get(HttpClient client, long id) {
-        return client.get().uri("/api/pitches/" + id)
-                .responseSingle((response, body) -> body.asByteArray().filter(bytes -> response.status().code() == 200));
-    }
-
-    private static String body(HttpClient client, long id) {
-        byte[] body = get(client, id).block(Duration.ofSeconds(30));
-        if (body == null) {
-            throw new IllegalStateException("no pitch " + id);
-        }
-        return new String(body, java.nio.charset.StandardCharsets.UTF_8);
     }
 }

@@ -224,7 +224,8 @@ public final class OverheadBenchmark {
         }
     }
 
-    private static HttpClient client(ConfigurableApplicationContext service, int clients,
+    /** An HTTP client of {@code clients} connections to a service started in this JVM, disposed by the caller. */
+    static HttpClient client(ConfigurableApplicationContext service, int clients,
             List<ConnectionProvider> providers) {
         int port = ((WebServerApplicationContext) service).getWebServer().getPort();
         ConnectionProvider provider = ConnectionProvider.builder("bench-" + port).maxConnections(clients)
@@ -233,14 +234,15 @@ public final class OverheadBenchmark {
         return HttpClient.create(provider).baseUrl("http://127.0.0.1:" + port);
     }
 
-    /** One request; a value when the answer was 200 with a body, else empty. */
-    private static Mono<byte[]> get(HttpClient client, long id) {
+    /** One {@code GET /api/pitches/{id}}; a value when the answer was 200 with a body, else empty. */
+    static Mono<byte[]> get(HttpClient client, long id) {
         return client.get().uri("/api/pitches/" + id)
                 .responseSingle((response, body) -> body.asByteArray()
                         .filter(bytes -> response.status().code() == 200));
     }
 
-    private static String body(HttpClient client, long id) {
+    /** The body of one {@code GET /api/pitches/{id}}, which must exist. */
+    static String body(HttpClient client, long id) {
         byte[] body = get(client, id).block(Duration.ofSeconds(30));
         if (body == null) {
             throw new IllegalStateException("no pitch " + id);
