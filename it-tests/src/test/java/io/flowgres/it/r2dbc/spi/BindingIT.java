@@ -9,8 +9,7 @@ import io.flowgres.local.PostgresCluster;
 import io.flowgres.test.FlowgresCluster;
 import io.r2dbc.spi.Parameters;
 import io.r2dbc.spi.R2dbcType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -27,24 +26,12 @@ import reactor.test.StepVerifier;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class BindingIT {
 
-    private final PostgresCluster cluster;
-    private RoutedFactory routed;
+    @AutoClose
+    private final RoutedFactory routed;
 
     BindingIT(PostgresCluster cluster) {
-        this.cluster = cluster;
-    }
-
-    @BeforeAll
-    void start() {
         routed = RoutedFactory.start(cluster, "binding-it");
         routed.execute("CREATE TABLE person (id int PRIMARY KEY, name text, age int)");
-    }
-
-    @AfterAll
-    void stop() {
-        if (routed != null) {
-            routed.close();
-        }
     }
 
     @BeforeEach

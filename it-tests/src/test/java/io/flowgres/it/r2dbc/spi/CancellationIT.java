@@ -12,8 +12,7 @@ import io.flowgres.local.PostgresNode;
 import io.flowgres.r2dbc.FlowgresRouting;
 import io.flowgres.test.Await;
 import io.flowgres.test.FlowgresCluster;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -34,22 +33,12 @@ final class CancellationIT {
     private static final String SLEEP = "SELECT pg_sleep(30)::text";
 
     private final PostgresCluster cluster;
-    private RoutedFactory routed;
+    @AutoClose
+    private final RoutedFactory routed;
 
     CancellationIT(PostgresCluster cluster) {
         this.cluster = cluster;
-    }
-
-    @BeforeAll
-    void start() {
         routed = RoutedFactory.start(cluster, APPLICATION);
-    }
-
-    @AfterAll
-    void stop() {
-        if (routed != null) {
-            routed.close();
-        }
     }
 
     @Test

@@ -12,8 +12,7 @@ import io.flowgres.local.PostgresCluster;
 import io.flowgres.test.FlowgresCluster;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.IsolationLevel;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import reactor.core.publisher.Flux;
@@ -33,23 +32,11 @@ final class IsolationLevelIT {
 
     private static final String SHOW = "SHOW transaction_isolation";
 
-    private final PostgresCluster cluster;
-    private RoutedFactory routed;
+    @AutoClose
+    private final RoutedFactory routed;
 
     IsolationLevelIT(PostgresCluster cluster) {
-        this.cluster = cluster;
-    }
-
-    @BeforeAll
-    void start() {
         routed = RoutedFactory.start(cluster, "isolation-level-it");
-    }
-
-    @AfterAll
-    void stop() {
-        if (routed != null) {
-            routed.close();
-        }
     }
 
     @Test

@@ -11,8 +11,7 @@ import io.flowgres.local.PostgresCluster;
 import io.flowgres.test.FlowgresCluster;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.R2dbcException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -29,24 +28,12 @@ import reactor.test.StepVerifier;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class SavepointIT {
 
-    private final PostgresCluster cluster;
-    private RoutedFactory routed;
+    @AutoClose
+    private final RoutedFactory routed;
 
     SavepointIT(PostgresCluster cluster) {
-        this.cluster = cluster;
-    }
-
-    @BeforeAll
-    void start() {
         routed = RoutedFactory.start(cluster, "savepoint-it");
         routed.execute("CREATE TABLE person (id int PRIMARY KEY, name text)");
-    }
-
-    @AfterAll
-    void stop() {
-        if (routed != null) {
-            routed.close();
-        }
     }
 
     @BeforeEach

@@ -12,8 +12,7 @@ import io.flowgres.local.PostgresCluster;
 import io.flowgres.test.FlowgresCluster;
 import io.r2dbc.spi.R2dbcBadGrammarException;
 import io.r2dbc.spi.R2dbcException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -29,27 +28,15 @@ import reactor.test.StepVerifier;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class StatementIT {
 
-    private final PostgresCluster cluster;
-    private RoutedFactory routed;
+    @AutoClose
+    private final RoutedFactory routed;
 
     StatementIT(PostgresCluster cluster) {
-        this.cluster = cluster;
-    }
-
-    @BeforeAll
-    void start() {
         routed = RoutedFactory.start(cluster, "statement-it");
         routed.execute("CREATE TABLE item (id serial PRIMARY KEY, name text NOT NULL, "
                 + "created timestamptz NOT NULL DEFAULT now())");
         routed.execute("CREATE TABLE numbers AS SELECT n FROM generate_series(1, 1000) AS n");
         routed.awaitReplication();
-    }
-
-    @AfterAll
-    void stop() {
-        if (routed != null) {
-            routed.close();
-        }
     }
 
     @BeforeEach

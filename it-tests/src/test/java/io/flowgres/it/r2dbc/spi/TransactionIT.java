@@ -16,8 +16,7 @@ import io.r2dbc.spi.IsolationLevel;
 import io.r2dbc.spi.Option;
 import io.r2dbc.spi.R2dbcException;
 import io.r2dbc.spi.TransactionDefinition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -38,24 +37,12 @@ final class TransactionIT {
     private static final String CHARACTERISTICS = "SELECT current_setting('transaction_isolation') || '/' "
             + "|| current_setting('transaction_read_only')";
 
-    private final PostgresCluster cluster;
-    private RoutedFactory routed;
+    @AutoClose
+    private final RoutedFactory routed;
 
     TransactionIT(PostgresCluster cluster) {
-        this.cluster = cluster;
-    }
-
-    @BeforeAll
-    void start() {
         routed = RoutedFactory.start(cluster, "transaction-it");
         routed.execute("CREATE TABLE person (id int PRIMARY KEY, name text)");
-    }
-
-    @AfterAll
-    void stop() {
-        if (routed != null) {
-            routed.close();
-        }
     }
 
     @BeforeEach

@@ -12,8 +12,7 @@ import io.flowgres.test.Await;
 import io.flowgres.test.FlowgresCluster;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ValidationDepth;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import reactor.core.publisher.Flux;
@@ -29,23 +28,11 @@ import reactor.test.StepVerifier;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class ValidationIT {
 
-    private final PostgresCluster cluster;
-    private RoutedFactory routed;
+    @AutoClose
+    private final RoutedFactory routed;
 
     ValidationIT(PostgresCluster cluster) {
-        this.cluster = cluster;
-    }
-
-    @BeforeAll
-    void start() {
         routed = RoutedFactory.start(cluster, "validation-it");
-    }
-
-    @AfterAll
-    void stop() {
-        if (routed != null) {
-            routed.close();
-        }
     }
 
     @Test
