@@ -284,6 +284,10 @@ final class SpringDataRoutingIT {
         /** Whether the server that runs the repository's query is in recovery. */
         @Query(IN_RECOVERY)
         Mono<Boolean> inRecovery();
+
+        /** The server process of the connection the repository's query runs on. */
+        @Query("SELECT pg_backend_pid()")
+        Mono<Integer> backend();
     }
 
     /** A service as an application writes one: annotated methods, proxied by Spring. */

@@ -15,7 +15,8 @@ import org.springframework.transaction.ReactiveTransactionManager;
 /**
  * Spring's R2DBC stack on Flowgres, when spring-r2dbc is on the class path: the Flowgres routing
  * factory becomes the application's {@link ConnectionFactory} (so Boot's own pooled factory backs
- * off), with a {@link FlowgresTransactionManager} and a {@link DatabaseClient} over it. Every bean
+ * off), with a {@link FlowgresTransactionManager}, a {@link DatabaseClient} over it and
+ * {@link LentConnections} to run Spring R2DBC code inside the facade's operations. Every bean
  * gives way to one the application defines. Ordered before Boot's R2DBC and Spring Data R2DBC
  * auto-configurations, whose beans wait for a missing or single {@code ConnectionFactory}.
  */
@@ -72,5 +73,20 @@ public class FlowgresR2dbcAutoConfiguration {
     @ConditionalOnSingleCandidate(ConnectionFactory.class)
     public DatabaseClient flowgresDatabaseClient(ConnectionFactory connectionFactory) {
         return DatabaseClient.create(connectionFactory);
+    }
+
+    /**
+     * Runs Spring R2DBC code on the connections Flowgres operations lend ({@code flowgres.read(query,
+     * lent.run(() -> repository.findById(id)))}), so repositories and {@code DatabaseClient} get the
+     * operations' hedging, deadlines, retries and write safety.
+     *
+     * @param connectionFactory the application's connection factory
+     * @return the bridge
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnSingleCandidate(ConnectionFactory.class)
+    public LentConnections flowgresLentConnections(ConnectionFactory connectionFactory) {
+        return new LentConnections(connectionFactory);
     }
 }
