@@ -12,6 +12,7 @@ import io.flowgres.web.paging.CursorCodec;
 import io.flowgres.web.autoconfigure.InvalidFlowgresPropertyException;
 import io.flowgres.web.paging.ExportLimiter;
 import io.flowgres.web.problem.ProblemResponses;
+import io.flowgres.web.r2dbc.LentConnections;
 import io.flowgres.web.routing.ConsistencyHeader;
 import io.flowgres.web.routing.ConsistencyTokenSigner;
 import org.slf4j.Logger;
@@ -20,6 +21,8 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.data.r2dbc.core.R2dbcEntityTemplate;
+import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
@@ -117,15 +120,36 @@ public class DemoConfiguration {
      * The pitch data access.
      *
      * @param flowgres the facade
+     * @param spring the Spring Data R2DBC pieces
      * @param cursors the cursor codec
      * @param database the prepared database (a dependency so no request runs before seeding)
      * @param cache the query cache
-     * @return the repository
+     * @return the store
      */
     @Bean
-    public PitchRepository pitchRepository(Flowgres flowgres, CursorCodec cursors, DemoDatabase database,
+    public PitchStore pitchStore(Flowgres flowgres, SpringData spring, CursorCodec cursors, DemoDatabase database,
             QueryCache cache) {
-        return new PitchRepository(flowgres, cursors, cache);
+        return new PitchStore(flowgres, spring, cursors, cache);
+    }
+
+    /**
+     * The Spring Data R2DBC pieces the stores run inside Flowgres operations.
+     *
+     * @param lent the starter's bridge onto the connections Flowgres operations lend
+     * @param client the starter's {@code DatabaseClient}
+     * @param pitches the pitch repository
+     * @param users the user repository
+     * @param template the template the repositories map rows with
+     * @return the pieces
+     */
+    @Bean
+    public SpringData springData(LentConnections lent, DatabaseClient client, PitchRepository pitches,
+            UserRepository users, R2dbcEntityTemplate template) {
+        // Spring Data reads a result type's class file (ASM) the first time it maps rows to it, and caches
+        // what it learnt: done here, at start-up, that read never blocks an event loop.
+        template.getConverter().introspectProjection(Pitch.class, Pitch.class);
+        template.getConverter().introspectProjection(UserRepository.ProfileRow.class, UserRepository.AppUser.class);
+        return new SpringData(lent, client, pitches, users);
     }
 
     /**
@@ -141,7 +165,7 @@ public class DemoConfiguration {
      * @throws InvalidFlowgresPropertyException when {@code reference.batch-limit} is out of range
      */
     @Bean
-    public RouterFunction<ServerResponse> demoRoutes(PitchRepository pitches, ConsistencyHeader consistency,
+    public RouterFunction<ServerResponse> demoRoutes(PitchStore pitches, ConsistencyHeader consistency,
             ExportLimiter exports, JsonMapper json,
             @Value("${reference.batch-limit:" + PitchBatchHandler.DEFAULT_BATCH_LIMIT + "}") int batchLimit) {
         PitchHandler pitchHandler = new PitchHandler(pitches, consistency, exports, json);

@@ -53,7 +53,7 @@ public final class PitchBatchHandler {
 
     private static final ResolvableType ITEMS = ResolvableType.forClassWithGenerics(List.class, PitchRequest.class);
 
-    private final PitchRepository pitches;
+    private final PitchStore pitches;
     private final ConsistencyHeader consistency;
     private final int batchLimit;
     private final JacksonJsonDecoder decoder;
@@ -68,7 +68,7 @@ public final class PitchBatchHandler {
      * @param batchLimit the largest number of pitches in one batch, 1 to {@value #MAX_BATCH_LIMIT}
      * @throws IllegalArgumentException when {@code batchLimit} is out of range
      */
-    public PitchBatchHandler(PitchRepository pitches, ConsistencyHeader consistency, JsonMapper json,
+    public PitchBatchHandler(PitchStore pitches, ConsistencyHeader consistency, JsonMapper json,
             int batchLimit) {
         if (batchLimit < 1 || batchLimit > MAX_BATCH_LIMIT) {
             throw new IllegalArgumentException("batchLimit must be between 1 and " + MAX_BATCH_LIMIT + ", was "
@@ -123,7 +123,7 @@ public final class PitchBatchHandler {
 
     /** A foreign key violation names the unknown owners; any other conflict stays what it is. */
     private <T> Mono<T> unknownOwner(ConflictException error, List<PitchDraft> drafts) {
-        return PitchRepository.FOREIGN_KEY_VIOLATION.equals(error.sqlState())
+        return PitchStore.FOREIGN_KEY_VIOLATION.equals(error.sqlState())
                 ? unknownOwner(drafts).flatMap(Mono::<T>error)
                 : Mono.error(error);
     }

@@ -26,7 +26,7 @@ public class PitchEditConfiguration {
      * @return the routes
      */
     @Bean
-    public RouterFunction<ServerResponse> pitchEditRoutes(PitchRepository pitches, ConsistencyHeader consistency,
+    public RouterFunction<ServerResponse> pitchEditRoutes(PitchStore pitches, ConsistencyHeader consistency,
             JsonMapper json) {
         PitchEditHandler handler = new PitchEditHandler(pitches, consistency, json);
         return RouterFunctions.route()

@@ -21,7 +21,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class PitchEditHandler {
 
-    private final PitchRepository pitches;
+    private final PitchStore pitches;
     private final ConsistencyHeader consistency;
     private final JsonMapper json;
 
@@ -32,7 +32,7 @@ public final class PitchEditHandler {
      * @param consistency signs the consistency token each response carries
      * @param json the application's JSON mapper, for the responses stored beside idempotency keys
      */
-    public PitchEditHandler(PitchRepository pitches, ConsistencyHeader consistency, JsonMapper json) {
+    public PitchEditHandler(PitchStore pitches, ConsistencyHeader consistency, JsonMapper json) {
         this.pitches = pitches;
         this.consistency = consistency;
         this.json = json;

@@ -27,7 +27,7 @@ public final class PitchHandler {
     /** Largest page size of the browse endpoint. */
     public static final int MAX_LIMIT = 200;
 
-    private final PitchRepository pitches;
+    private final PitchStore pitches;
     private final ConsistencyHeader consistency;
     private final ExportLimiter exports;
     private final JsonMapper json;
@@ -40,7 +40,7 @@ public final class PitchHandler {
      * @param exports bounds the exports that run at once
      * @param json encodes the pitch a keyed create stores as its response, and decodes it on replay
      */
-    public PitchHandler(PitchRepository pitches, ConsistencyHeader consistency, ExportLimiter exports,
+    public PitchHandler(PitchStore pitches, ConsistencyHeader consistency, ExportLimiter exports,
             JsonMapper json) {
         this.pitches = pitches;
         this.consistency = consistency;
@@ -169,7 +169,7 @@ public final class PitchHandler {
     }
 
     private static Throwable unknownOwner(ConflictException error, PitchDraft draft) {
-        return PitchRepository.FOREIGN_KEY_VIOLATION.equals(error.sqlState())
+        return PitchStore.FOREIGN_KEY_VIOLATION.equals(error.sqlState())
                 ? BadRequestException.forParameter("ownerId", "ownerId " + draft.ownerId() + " does not exist")
                 : error;
     }

@@ -15,7 +15,8 @@ import org.springframework.web.server.ResponseStatusException;
 import reactor.core.publisher.Mono;
 
 /**
- * {@code GET /api/users/{id}}: a user with their pitches, in one round trip, cached; after the write
+ * {@code GET /api/users/{id}}: a user with their pitches, in one round trip through a Spring Data
+ * repository, cached; after the write
  * of a {@value ConsistencyHeader#NAME} token when one is sent.
  */
 @Configuration(proxyBeanMethods = false)
@@ -29,13 +30,14 @@ public class UserConfiguration {
      * The user data access.
      *
      * @param flowgres the facade
+     * @param spring the Spring Data R2DBC pieces
      * @param cache the query cache
      * @param database the prepared database (a dependency so no request runs before seeding)
-     * @return the repository
+     * @return the store
      */
     @Bean
-    public UserRepository userRepository(Flowgres flowgres, QueryCache cache, DemoDatabase database) {
-        return new UserRepository(flowgres, cache);
+    public UserStore userStore(Flowgres flowgres, SpringData spring, QueryCache cache, DemoDatabase database) {
+        return new UserStore(flowgres, spring, cache);
     }
 
     /**
@@ -46,7 +48,7 @@ public class UserConfiguration {
      * @return the routes, wrapped by the problem mapper
      */
     @Bean
-    public RouterFunction<ServerResponse> userRoutes(UserRepository users, ConsistencyHeader consistency) {
+    public RouterFunction<ServerResponse> userRoutes(UserStore users, ConsistencyHeader consistency) {
         return RouterFunctions.route()
                 .GET("/api/users/{id}", request -> Mono.defer(() -> {
                     long id = Params.positiveId("id", request.pathVariable("id"));

@@ -1,113 +1,79 @@
 package io.flowgres.reference.pitches;
 
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
 
-import io.flowgres.Flowgres;
-import io.flowgres.query.Query;
-import io.flowgres.cache.CacheKey;
-import io.flowgres.cache.QueryCache;
-import io.flowgres.routing.ConsistencyToken;
-import io.flowgres.routing.Route;
-import io.r2dbc.spi.Readable;
 import org.jspecify.annotations.Nullable;
+import org.springframework.data.annotation.Id;
+import org.springframework.data.r2dbc.repository.Query;
+import org.springframework.data.relational.core.mapping.Table;
+import org.springframework.data.repository.reactive.ReactiveCrudRepository;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 
 /**
- * Users with their pitches in one round trip: a single {@code LEFT JOIN} ordered by the owner
- * index, grouped in memory, never one query per pitch (no N+1). Cached under {@code user:<id>},
- * which every write of one of the user's pitches invalidates.
+ * The user table as a Spring Data R2DBC repository, with the profile query: a user and all their
+ * pitches in one round trip (a single {@code LEFT JOIN} ordered by the owner index, never one query
+ * per pitch). Its calls run inside the facade's operations ({@link UserStore}).
  */
-public final class UserRepository {
-
-    private static final Query BY_ID = Query.named("users.byId");
-    // A cache fill must see every committed write, so it reads on the primary (a replica may lag).
-    private static final Query BY_ID_FILL = BY_ID.withRoute(Route.PRIMARY);
-    private static final String SQL = "SELECT u.id AS user_id, u.username, u.display_name, "
-            + "u.created_at AS user_created_at, p.id, p.owner_id, p.title, p.logline, p.genre, p.format, "
-            + "p.production_stage, p.status, p.view_count, p.created_at "
-            + "FROM app_user u LEFT JOIN pitch p ON p.owner_id = u.id WHERE u.id = $1 "
-            + "ORDER BY p.created_at DESC, p.id DESC";
-
-    private final Flowgres flowgres;
-    private final QueryCache cache;
+public interface UserRepository extends ReactiveCrudRepository<UserRepository.AppUser, Long> {
 
     /**
-     * Creates the repository.
-     *
-     * @param flowgres the facade
-     * @param cache caches {@code users.byId} when it has a policy for it
-     */
-    public UserRepository(Flowgres flowgres, QueryCache cache) {
-        this.flowgres = flowgres;
-        this.cache = cache;
-    }
-
-    /**
-     * Finds a user with all their pitches.
+     * A user and their pitches, newest first: one row per pitch, or one row without a pitch.
      *
      * @param id the user's id
-     * @return the profile, or empty when there is no such user
+     * @return the joined rows; none when there is no such user
      */
-    public Mono<UserProfile> findWithPitches(long id) {
-        return findWithPitches(id, null);
+    @Query("SELECT u.id AS user_id, u.username, u.display_name, u.created_at AS user_created_at, "
+            + "p.id AS pitch_id, p.owner_id, p.title, p.logline, p.genre, p.format, p.production_stage, p.status, "
+            + "p.view_count, p.created_at "
+            + "FROM app_user u LEFT JOIN pitch p ON p.owner_id = u.id WHERE u.id = :id "
+            + "ORDER BY p.created_at DESC, p.id DESC")
+    Flux<ProfileRow> findProfileRows(long id);
+
+    /**
+     * A row of the user table.
+     *
+     * @param id the user's id
+     * @param username the login name
+     * @param displayName the shown name
+     * @param createdAt when the user joined
+     */
+    @Table("app_user")
+    record AppUser(@Id long id, String username, String displayName, OffsetDateTime createdAt) {
     }
 
     /**
-     * Finds a user with all their pitches, on a node that has seen the caller's write when a token is
-     * given.
+     * One row of the profile query: the user's columns, and one pitch's (all null for a user without
+     * pitches).
      *
-     * @param id the user's id
-     * @param token the consistency token of the caller's last write, or {@code null}
-     * @return the profile, or empty when there is no such user
+     * @param userId the user's id
+     * @param username the login name
+     * @param displayName the shown name
+     * @param userCreatedAt when the user joined
+     * @param pitchId the pitch's id, or null
+     * @param ownerId the pitch's owner, or null
+     * @param title the pitch's title, or null
+     * @param logline the pitch's logline, or null
+     * @param genre the pitch's genre, or null
+     * @param format the pitch's format, or null
+     * @param productionStage the pitch's production stage, or null
+     * @param status the pitch's status, or null
+     * @param viewCount the pitch's view count, or null
+     * @param createdAt when the pitch was created, or null
      */
-    public Mono<UserProfile> findWithPitches(long id, @Nullable ConsistencyToken token) {
-        if (!cache.isCached(BY_ID.name())) {
-            return read(BY_ID.withConsistency(token), id);
-        }
-        // A cached profile is filled on the primary and dropped at the commit of every write of the
-        // user's pitches, so it is at least as fresh as any token.
-        return cache.get(CacheKey.of(BY_ID.name(), "id", id), Set.of(PitchRepository.userTag(id)),
-                () -> read(BY_ID_FILL, id));
-    }
+    record ProfileRow(long userId, String username, String displayName, OffsetDateTime userCreatedAt,
+            @Nullable Long pitchId, @Nullable Long ownerId, @Nullable String title, @Nullable String logline,
+            @Nullable String genre, @Nullable String format, @Nullable String productionStage,
+            @Nullable String status, @Nullable Long viewCount, @Nullable OffsetDateTime createdAt) {
 
-    private Mono<UserProfile> read(Query query, long id) {
-        return flowgres.read(query, connection -> Flux.from(connection.createStatement(SQL).bind("$1", id).execute())
-                        .flatMap(result -> result.map(UserRepository::joined)))
-                .collectList()
-                .flatMap(rows -> rows.isEmpty() ? Mono.empty() : Mono.just(profile(rows)));
-    }
-
-    /** One joined row, copied out of the driver's row while it is valid. */
-    private record Joined(long userId, String username, String displayName, OffsetDateTime createdAt,
-            @Nullable Pitch pitch) {
-    }
-
-    private static Joined joined(Readable row) {
-        return new Joined(required(row.get("user_id", Long.class)), required(row.get("username", String.class)),
-                required(row.get("display_name", String.class)),
-                required(row.get("user_created_at", OffsetDateTime.class)),
-                row.get("id", Long.class) == null ? null : PitchRepository.map(row));
-    }
-
-    private static UserProfile profile(List<Joined> rows) {
-        Joined first = rows.get(0);
-        List<Pitch> pitches = new ArrayList<>(rows.size());
-        for (Joined row : rows) {
-            if (row.pitch() != null) {
-                pitches.add(row.pitch());
+        /** The row's pitch, or {@code null} when the user has none. */
+        @Nullable Pitch pitch() {
+            if (pitchId == null || ownerId == null || title == null || logline == null || genre == null
+                    || format == null || productionStage == null || status == null || viewCount == null
+                    || createdAt == null) {
+                return null;
             }
+            return new Pitch(pitchId, ownerId, title, logline, genre, format, productionStage, status, viewCount,
+                    createdAt);
         }
-        return new UserProfile(first.userId(), first.username(), first.displayName(), first.createdAt(), pitches);
-    }
-
-    private static <T> T required(@Nullable T value) {
-        if (value == null) {
-            throw new IllegalStateException("a NOT NULL column was null");
-        }
-        return value;
     }
 }

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.Map;
 
 import io.flowgres.Flowgres;
-import io.flowgres.cache.QueryCache;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.web.paging.CursorCodec;
 import io.flowgres.web.paging.ExportLimiter;
@@ -34,14 +33,14 @@ final class InputHygieneTest {
 
     private final Flowgres flowgres = Flowgres.builder(ClusterConfig.builder()
             .primary("r2dbc:postgresql://127.0.0.1:1/app").credentials("app", "unused").build()).probing(false).build();
-    private final PitchRepository pitches = new PitchRepository(flowgres,
+    private final PitchStore pitches = TestStores.pitches(flowgres,
             new CursorCodec(SECRET.getBytes(StandardCharsets.UTF_8)));
     private final ConsistencyHeader consistency = new ConsistencyHeader(
             new ConsistencyTokenSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
     private final WebTestClient client = WebTestClient.bindToRouterFunction(
             new DemoConfiguration().demoRoutes(pitches, consistency, new ExportLimiter(1), JsonMapper.shared(), 10)
                     .and(new PitchEditConfiguration().pitchEditRoutes(pitches, consistency, JsonMapper.shared()))
-                    .and(new UserConfiguration().userRoutes(new UserRepository(flowgres, QueryCache.builder().build()),
+                    .and(new UserConfiguration().userRoutes(TestStores.users(flowgres),
                             consistency)))
             .configureClient().responseTimeout(Duration.ofSeconds(30)).build();
 

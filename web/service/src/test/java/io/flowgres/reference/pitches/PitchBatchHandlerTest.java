@@ -35,7 +35,7 @@ final class PitchBatchHandlerTest {
 
     private final Flowgres flowgres = Flowgres.builder(ClusterConfig.builder()
             .primary("r2dbc:postgresql://127.0.0.1:1/app").credentials("app", "unused").build()).probing(false).build();
-    private final PitchRepository pitches = new PitchRepository(flowgres,
+    private final PitchStore pitches = TestStores.pitches(flowgres,
             new CursorCodec("unit-test-secret".getBytes(StandardCharsets.UTF_8)));
     private final ConsistencyHeader consistency = new ConsistencyHeader(
             new ConsistencyTokenSigner("unit-test-secret".getBytes(StandardCharsets.UTF_8)));

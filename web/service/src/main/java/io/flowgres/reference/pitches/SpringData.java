@@ -1,0 +1,18 @@
+package io.flowgres.reference.pitches;
+
+import io.flowgres.web.r2dbc.LentConnections;
+import org.springframework.r2dbc.core.DatabaseClient;
+
+/**
+ * The Spring Data R2DBC pieces the demo's stores run inside Flowgres operations: the starter's bridge
+ * onto the connections those operations lend, the {@code DatabaseClient} for statements Spring Data
+ * does not write ({@code RETURNING}, arrays), and the repositories.
+ *
+ * @param lent runs Spring R2DBC code on the connection a Flowgres operation lends
+ * @param client the application's {@code DatabaseClient}, over the starter's routing factory
+ * @param pitches the pitch table
+ * @param users the user table, with its profile query
+ */
+public record SpringData(LentConnections lent, DatabaseClient client, PitchRepository pitches,
+        UserRepository users) {
+}
