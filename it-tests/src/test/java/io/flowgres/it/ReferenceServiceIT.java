@@ -13,18 +13,30 @@ import java.util.Set;
 import io.flowgres.Flowgres;
 import io.flowgres.query.Query;
 import io.flowgres.local.PostgresCluster;
+import io.flowgres.reference.pitches.Format;
+import io.flowgres.reference.pitches.Genre;
+import io.flowgres.reference.pitches.Pitch;
+import io.flowgres.reference.pitches.PitchDraft;
+import io.flowgres.reference.pitches.PitchRepository;
+import io.flowgres.reference.pitches.PitchStatus;
+import io.flowgres.reference.pitches.PitchWrites;
+import io.flowgres.reference.pitches.ProductionStage;
 import io.flowgres.routing.Route;
 import io.flowgres.test.FlowgresCluster;
+import io.flowgres.web.r2dbc.FlowgresTransactionManager;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.r2dbc.spi.ConnectionFactory;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.jspecify.annotations.Nullable;
+import org.springframework.aop.support.AopUtils;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.transaction.ReactiveTransactionManager;
 import reactor.core.publisher.Flux;
 
 /**
@@ -143,6 +155,23 @@ final class ReferenceServiceIT {
                 .bodyValue(Map.of("ownerId", 999_999, "title", "x", "logline", "y", "genre", "drama", "format",
                         "feature", "productionStage", "idea"))
                 .exchange().expectStatus().isBadRequest().expectBody().jsonPath("$.parameter").isEqualTo("ownerId");
+    }
+
+    @Test
+    void itsDataAccessIsSpringDataOnTheStartersRoutingFactory() {
+        Flowgres flowgres = service.bean(Flowgres.class);
+        assertThat(service.bean(ConnectionFactory.class)).isSameAs(flowgres.connectionFactory());
+        assertThat(service.bean(ReactiveTransactionManager.class)).isInstanceOf(FlowgresTransactionManager.class);
+        assertThat(AopUtils.isAopProxy(service.bean(PitchRepository.class))).as("a Spring Data repository").isTrue();
+        assertThat(AopUtils.isAopProxy(service.bean(PitchWrites.class))).as("@Transactional methods").isTrue();
+
+        // On its own, a @Transactional write runs in a transaction of the starter's manager, on the primary.
+        PitchDraft draft = new PitchDraft(1, "Spring's own transaction", "written outside Flowgres",
+                Genre.DRAMA, Format.SHORT, ProductionStage.IDEA, PitchStatus.DRAFT);
+        Pitch written = service.bean(PitchWrites.class).create(draft).single().block(Duration.ofSeconds(30));
+        assertThat(written).isNotNull();
+        assertThat(idsOnPrimary("SELECT id FROM pitch WHERE title = 'Spring''s own transaction'"))
+                .containsExactly(written.id());
     }
 
     @Test

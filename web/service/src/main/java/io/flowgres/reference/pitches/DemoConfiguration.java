@@ -140,16 +140,28 @@ public class DemoConfiguration {
      * @param pitches the pitch repository
      * @param users the user repository
      * @param template the template the repositories map rows with
+     * @param writes the transactional pitch writes
      * @return the pieces
      */
     @Bean
     public SpringData springData(LentConnections lent, DatabaseClient client, PitchRepository pitches,
-            UserRepository users, R2dbcEntityTemplate template) {
+            UserRepository users, R2dbcEntityTemplate template, PitchWrites writes) {
         // Spring Data reads a result type's class file (ASM) the first time it maps rows to it, and caches
         // what it learnt: done here, at start-up, that read never blocks an event loop.
         template.getConverter().introspectProjection(Pitch.class, Pitch.class);
         template.getConverter().introspectProjection(UserRepository.ProfileRow.class, UserRepository.AppUser.class);
-        return new SpringData(lent, client, pitches, users);
+        return new SpringData(lent, client, pitches, users, writes);
+    }
+
+    /**
+     * The pitch writes, proxied by Spring for their {@code @Transactional} methods.
+     *
+     * @param client the starter's {@code DatabaseClient}
+     * @return the writes
+     */
+    @Bean
+    public PitchWrites pitchWrites(DatabaseClient client) {
+        return new PitchWrites(client);
     }
 
     /**

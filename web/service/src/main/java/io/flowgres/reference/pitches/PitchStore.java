@@ -6,7 +6,6 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
@@ -28,7 +27,6 @@ import io.flowgres.web.paging.Page;
 import io.flowgres.web.paging.Sort;
 import io.r2dbc.spi.Readable;
 import org.jspecify.annotations.Nullable;
-import org.springframework.r2dbc.core.DatabaseClient;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -61,15 +59,6 @@ public final class PitchStore {
     private static final Query UPDATE_ONCE = Query.named("pitches.updateOnce");
     // On the primary: a user created a moment ago must not look missing because a replica lags.
     private static final Query EXISTING_OWNERS = Query.named("pitches.existingOwners").withRoute(Route.PRIMARY);
-    // One statement for any number of rows: each column travels as one array parameter, so the SQL text,
-    // and with it the prepared statement, is the same whatever the batch size, and the batch is one round
-    // trip. ORDER BY position makes the rows draw their identity values in input order.
-    private static final String CREATE_BATCH_SQL = "INSERT INTO pitch (owner_id, title, logline, genre, format, "
-            + "production_stage, status) SELECT owner_id, title, logline, genre, format, production_stage, status "
-            + "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) "
-            + "WITH ORDINALITY AS input (owner_id, title, logline, genre, format, production_stage, status, "
-            + "position) ORDER BY position RETURNING " + COLUMNS;
-
     /** The SQLSTATE of a foreign-key violation: a pitch names an owner that does not exist. */
     static final String FOREIGN_KEY_VIOLATION = "23503";
 
@@ -146,7 +135,7 @@ public final class PitchStore {
      */
     public Mono<Committed<Pitch>> updateCommitted(long id, Map<String, String> columns) {
         return cache.invalidateWithin(work -> flowgres.transactionCommitted(UPDATE, work),
-                spring.lent().run(() -> updateRows(id, columns)), PitchStore::batchTags);
+                spring.lent().run(() -> spring.writes().update(id, columns)), PitchStore::batchTags);
     }
 
     /**
@@ -163,22 +152,7 @@ public final class PitchStore {
      */
     public Mono<Once> updateOnce(String key, String fingerprint, long id, Map<String, String> columns,
             Function<List<Pitch>, String> encode) {
-        return once(UPDATE_ONCE, key, fingerprint, () -> updateRows(id, columns), encode);
-    }
-
-    private Flux<Pitch> updateRows(long id, Map<String, String> columns) {
-        List<String> assignments = new ArrayList<>();
-        for (String column : columns.keySet()) {
-            assignments.add(column + " = $" + (assignments.size() + 1));
-        }
-        String sql = "UPDATE pitch SET " + String.join(", ", assignments) + " WHERE id = $"
-                + (assignments.size() + 1) + " RETURNING " + COLUMNS;
-        List<String> values = List.copyOf(columns.values());
-        DatabaseClient.GenericExecuteSpec statement = spring.client().sql(sql);
-        for (int i = 0; i < values.size(); i++) {
-            statement = statement.bind(i, values.get(i));
-        }
-        return statement.bind(values.size(), id).map(PitchStore::map).all();
+        return once(UPDATE_ONCE, key, fingerprint, () -> spring.writes().update(id, columns), encode);
     }
 
     /**
@@ -200,8 +174,7 @@ public final class PitchStore {
      */
     public Mono<Committed<Pitch>> deleteCommitted(long id) {
         return cache.invalidateWithin(work -> flowgres.transactionCommitted(DELETE, work),
-                spring.lent().run(() -> spring.client().sql("DELETE FROM pitch WHERE id = $1 RETURNING " + COLUMNS)
-                        .bind(0, id).map(PitchStore::map).all()),
+                spring.lent().run(() -> spring.writes().delete(id)),
                 PitchStore::batchTags);
     }
 
@@ -309,21 +282,7 @@ public final class PitchStore {
      */
     public Mono<Committed<Pitch>> createCommitted(PitchDraft draft) {
         return cache.invalidateWithin(work -> flowgres.transactionCommitted(CREATE, work),
-                spring.lent().run(() -> insertOne(draft)), PitchStore::batchTags);
-    }
-
-    private Flux<Pitch> insertOne(PitchDraft draft) {
-        return spring.client().sql("INSERT INTO pitch (owner_id, title, logline, genre, format, "
-                        + "production_stage, status) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING " + COLUMNS)
-                .bind(0, draft.ownerId())
-                .bind(1, draft.title())
-                .bind(2, draft.logline())
-                .bind(3, draft.genre().name().toLowerCase(Locale.ROOT))
-                .bind(4, draft.format().name().toLowerCase(Locale.ROOT))
-                .bind(5, draft.productionStage().name().toLowerCase(Locale.ROOT))
-                .bind(6, draft.status().name().toLowerCase(Locale.ROOT))
-                .map(PitchStore::map)
-                .all();
+                spring.lent().run(() -> spring.writes().create(draft)), PitchStore::batchTags);
     }
 
     /**
@@ -338,7 +297,7 @@ public final class PitchStore {
      * @return the stored response, whether it was replayed, and a token that sees the write
      */
     public Mono<Once> createOnce(String key, String fingerprint, PitchDraft draft, Function<Pitch, String> encode) {
-        return once(CREATE_ONCE, key, fingerprint, () -> insertOne(draft),
+        return once(CREATE_ONCE, key, fingerprint, () -> spring.writes().create(draft),
                 created -> encode.apply(created.get(0)));
     }
 
@@ -370,7 +329,7 @@ public final class PitchStore {
      */
     public Mono<Committed<Pitch>> createAllCommitted(List<PitchDraft> drafts) {
         return cache.invalidateWithin(work -> flowgres.transactionCommitted(CREATE_BATCH, work),
-                        spring.lent().run(() -> insertAll(drafts)), PitchStore::batchTags)
+                        spring.lent().run(() -> spring.writes().createAll(drafts)), PitchStore::batchTags)
                 .map(committed -> new Committed<>(inInputOrder(committed.results()), committed.token()));
     }
 
@@ -387,39 +346,8 @@ public final class PitchStore {
      */
     public Mono<Once> createAllOnce(String key, String fingerprint, List<PitchDraft> drafts,
             Function<List<Pitch>, String> encode) {
-        return once(CREATE_BATCH_ONCE, key, fingerprint, () -> insertAll(drafts),
+        return once(CREATE_BATCH_ONCE, key, fingerprint, () -> spring.writes().createAll(drafts),
                 created -> encode.apply(inInputOrder(created)));
-    }
-
-    private Flux<Pitch> insertAll(List<PitchDraft> drafts) {
-        int size = drafts.size();
-        Long[] owners = new Long[size];
-        String[] titles = new String[size];
-        String[] loglines = new String[size];
-        String[] genres = new String[size];
-        String[] formats = new String[size];
-        String[] stages = new String[size];
-        String[] statuses = new String[size];
-        for (int i = 0; i < size; i++) {
-            PitchDraft draft = drafts.get(i);
-            owners[i] = draft.ownerId();
-            titles[i] = draft.title();
-            loglines[i] = draft.logline();
-            genres[i] = draft.genre().name().toLowerCase(Locale.ROOT);
-            formats[i] = draft.format().name().toLowerCase(Locale.ROOT);
-            stages[i] = draft.productionStage().name().toLowerCase(Locale.ROOT);
-            statuses[i] = draft.status().name().toLowerCase(Locale.ROOT);
-        }
-        return spring.client().sql(CREATE_BATCH_SQL)
-                .bind(0, owners)
-                .bind(1, titles)
-                .bind(2, loglines)
-                .bind(3, genres)
-                .bind(4, formats)
-                .bind(5, stages)
-                .bind(6, statuses)
-                .map(PitchStore::map)
-                .all();
     }
 
     // PostgreSQL promises no order for RETURNING; the identity values were drawn in input order, so the

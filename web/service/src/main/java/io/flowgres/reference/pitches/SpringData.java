@@ -12,7 +12,8 @@ import org.springframework.r2dbc.core.DatabaseClient;
  * @param client the application's {@code DatabaseClient}, over the starter's routing factory
  * @param pitches the pitch table
  * @param users the user table, with its profile query
+ * @param writes the pitch writes, {@code @Transactional} methods over the client
  */
 public record SpringData(LentConnections lent, DatabaseClient client, PitchRepository pitches,
-        UserRepository users) {
+        UserRepository users, PitchWrites writes) {
 }

@@ -23,7 +23,7 @@ final class TestStores {
         R2dbcRepositoryFactory repositories = new R2dbcRepositoryFactory(
                 new R2dbcEntityTemplate(client, PostgresDialect.INSTANCE));
         return new SpringData(new LentConnections(factory), client, repositories.getRepository(PitchRepository.class),
-                repositories.getRepository(UserRepository.class));
+                repositories.getRepository(UserRepository.class), new PitchWrites(client));
     }
 
     /** A pitch store without a cache. */
