@@ -25,6 +25,7 @@ import io.flowgres.web.paging.CursorCodec;
 import io.flowgres.web.paging.KeysetBrowser;
 import io.flowgres.web.paging.Page;
 import io.flowgres.web.paging.Sort;
+import io.flowgres.web.r2dbc.DatabaseClientStatements;
 import io.r2dbc.spi.Readable;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
@@ -32,7 +33,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * The demo's data access: Spring Data R2DBC and {@code DatabaseClient} code run inside Flowgres
- * operations ({@link io.flowgres.web.r2dbc.LentConnections}), so each read and write has a stable query name, its node
+ * operations ({@link io.flowgres.web.r2dbc.LentConnections}), keyset pages and exports too
+ * ({@link DatabaseClientStatements}), so each read and write has a stable query name, its node
  * selection, deadline, hedging, retries and write safety; every statement binds its parameters. The
  * query cache sits in front of reads by id, and every write tells it, inside its own transaction,
  * what it touched.
@@ -79,7 +81,9 @@ public final class PitchStore {
         this.flowgres = flowgres;
         this.spring = spring;
         this.browser = KeysetBrowser.builder(flowgres, cursors, "pitches", "pitch", COLUMNS, PitchStore::map)
-                .sort(PitchSorts.NEWEST).sort(PitchSorts.MOST_VIEWED).sort(PitchSorts.TITLE).build();
+                .sort(PitchSorts.NEWEST).sort(PitchSorts.MOST_VIEWED).sort(PitchSorts.TITLE)
+                .statements(new DatabaseClientStatements(spring.lent(), spring.client()))
+                .build();
         this.cache = cache;
     }
 

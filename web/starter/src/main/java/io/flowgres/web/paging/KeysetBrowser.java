@@ -15,7 +15,6 @@ import io.flowgres.routing.ConsistencyToken;
 import io.flowgres.web.problem.BadRequestException;
 import io.flowgres.web.problem.ProblemStreams;
 import io.r2dbc.spi.Readable;
-import io.r2dbc.spi.Statement;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -83,6 +82,7 @@ public final class KeysetBrowser<T> {
     private final Query browse;
     private final Query export;
     private final @Nullable ExportLimiter exports;
+    private final BrowseStatements statements;
 
     private KeysetBrowser(Builder<T> builder) {
         this.flowgres = builder.flowgres;
@@ -96,6 +96,7 @@ public final class KeysetBrowser<T> {
         this.browse = Query.named(builder.name + ".browse");
         this.export = Query.named(builder.name + ".export").withTimeout(builder.exportTimeout).streaming();
         this.exports = builder.exportLimit == 0 ? null : new ExportLimiter(builder.exportLimit);
+        this.statements = builder.statements;
     }
 
     /**
@@ -158,9 +159,8 @@ public final class KeysetBrowser<T> {
             }
             values.add(limit + 1);
             String sql = sql(conditions, sort) + " LIMIT $" + values.size();
-            return flowgres.read(browse.withConsistency(token), connection -> Flux.from(bind(
-                                    connection.createStatement(sql), values).execute())
-                            .flatMap(result -> result.map(row -> new Keyed<T>(mapper.apply(row), keys(sort, row)))))
+            return flowgres.read(browse.withConsistency(token), connection -> statements.rows(connection, sql,
+                            values, 0, row -> new Keyed<T>(mapper.apply(row), keys(sort, row))))
                     .collectList()
                     .map(rows -> {
                         List<T> items = rows.stream().limit(limit).<T>map(Keyed::item).toList();
@@ -183,9 +183,8 @@ public final class KeysetBrowser<T> {
         Flux<T> rows = Flux.defer(() -> {
             List<Object> values = new ArrayList<>();
             String sql = sql(filter.where(values), sort);
-            return flowgres.read(export.withConsistency(token), connection -> Flux.from(bind(
-                            connection.createStatement(sql), values).fetchSize(EXPORT_FETCH_SIZE).execute())
-                    .flatMap(result -> result.map(mapper)));
+            return flowgres.read(export.withConsistency(token),
+                    connection -> statements.<T>rows(connection, sql, values, EXPORT_FETCH_SIZE, mapper));
         });
         return exports == null ? rows : exports.limit(rows);
     }
@@ -308,13 +307,6 @@ public final class KeysetBrowser<T> {
         return keys;
     }
 
-    private static Statement bind(Statement statement, List<Object> values) {
-        for (int i = 0; i < values.size(); i++) {
-            statement.bind(i, values.get(i));
-        }
-        return statement;
-    }
-
     /** A row and its sort-key values, which the next page's cursor is made of. */
     private record Keyed<T>(T item, List<Object> keys) {
     }
@@ -338,6 +330,7 @@ public final class KeysetBrowser<T> {
         private int maxLimit = DEFAULT_MAX_LIMIT;
         private int exportLimit;
         private Duration exportTimeout = Duration.ofMinutes(30);
+        private BrowseStatements statements = BrowseStatements.SPI;
 
         private Builder(Flowgres flowgres, CursorCodec cursors, String name, String table, String columns,
                 Function<? super Readable, ? extends T> mapper) {
@@ -418,6 +411,17 @@ public final class KeysetBrowser<T> {
                 throw new IllegalArgumentException("exportTimeout must be positive, was " + exportTimeout);
             }
             this.exportTimeout = exportTimeout;
+            return this;
+        }
+
+        /**
+         * Sets how the statements run on the connection a read lends (default {@link BrowseStatements#SPI}).
+         *
+         * @param statements e.g. {@code new DatabaseClientStatements(lent, databaseClient)}
+         * @return this builder
+         */
+        public Builder<T> statements(BrowseStatements statements) {
+            this.statements = statements;
             return this;
         }
 
