@@ -2,6 +2,7 @@ package io.flowgres.r2dbc;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import io.flowgres.internal.Checks;
@@ -34,6 +35,7 @@ public final class FlowgresRouting {
 
     private static final Object ROUTE_KEY = FlowgresRouting.class.getName() + ".route";
     private static final Object TOKEN_KEY = FlowgresRouting.class.getName() + ".consistency";
+    private static final Object WRITES_KEY = FlowgresRouting.class.getName() + ".writes";
 
     private FlowgresRouting() {
     }
@@ -82,6 +84,31 @@ public final class FlowgresRouting {
      */
     public static Function<Context, Context> staleness(Duration budget) {
         return Staleness.atMost(budget);
+    }
+
+    /**
+     * Records what the work writes on the writer, for reading it back: when a writer connection of
+     * the work that ran a statement in auto-commit mode or committed a transaction is closed, the
+     * factory reads the writer's position on it ({@link ConsistencyToken#afterCommit}, one round trip
+     * before the connection goes back to its pool) and hands the token to {@code recorder}. The
+     * starter's consistency filter records each request's writes this way.
+     *
+     * @param recorder takes the token of each such connection; called on the closing thread
+     * @return a function for {@code contextWrite}
+     */
+    public static Function<Context, Context> recordWrites(Consumer<ConsistencyToken> recorder) {
+        Checks.notNull(recorder, "recorder");
+        return context -> context.put(WRITES_KEY, recorder);
+    }
+
+    /**
+     * Where the writes of a subscription are recorded.
+     *
+     * @param context the subscriber's context
+     * @return the recorder written by {@link #recordWrites}, if any
+     */
+    public static Optional<Consumer<ConsistencyToken>> writeRecorderOf(ContextView context) {
+        return context.getOrEmpty(WRITES_KEY);
     }
 
     /**

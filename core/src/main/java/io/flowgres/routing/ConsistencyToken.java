@@ -1,6 +1,9 @@
 package io.flowgres.routing;
 
 import io.flowgres.internal.Lsn;
+import io.r2dbc.spi.Connection;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * Proof of a write, for reading it back: the primary's WAL position taken after the write
@@ -20,6 +23,24 @@ public record ConsistencyToken(long lsn) {
      */
     public static ConsistencyToken writerOnly() {
         return new ConsistencyToken(Long.MAX_VALUE);
+    }
+
+    /**
+     * The token of what a connection to the writer has committed: the writer's WAL insert position,
+     * read on that connection ({@code pg_current_wal_insert_lsn()}), one round trip. Never fails: when
+     * the position cannot be read (the connection broke after the commit, the server went away), the
+     * token is {@link #writerOnly()}, which is always safe.
+     *
+     * @param connection a connection to the writer, after the commit
+     * @return the token
+     */
+    public static Mono<ConsistencyToken> afterCommit(Connection connection) {
+        return Flux.from(connection.createStatement("SELECT pg_current_wal_insert_lsn()::text").execute())
+                .flatMap(result -> result.map(row -> String.valueOf(row.get(0))))
+                .singleOrEmpty()
+                .map(lsn -> new ConsistencyToken(Lsn.parse(lsn)))
+                .onErrorResume(error -> Mono.empty())
+                .defaultIfEmpty(writerOnly());
     }
 
     /**

@@ -13,7 +13,6 @@ import java.util.random.RandomGenerator;
 
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.RetryPolicy;
-import io.flowgres.internal.Lsn;
 import io.flowgres.internal.NodeAcquireException;
 import io.flowgres.internal.NodeOverloadedException;
 import io.flowgres.internal.SqlStates;
@@ -127,13 +126,7 @@ public final class QueryExecutor {
                             tracker.reached(Progress.COMMITTED);
                             committed.set(results);
                         })
-                        .flatMap(results -> Flux.from(connection.createStatement(
-                                        "SELECT pg_current_wal_insert_lsn()::text").execute())
-                                .flatMap(result -> result.map(row -> String.valueOf(row.get(0))))
-                                .singleOrEmpty()
-                                .map(lsn -> new ConsistencyToken(Lsn.parse(lsn)))
-                                .onErrorResume(error -> Mono.empty())
-                                .defaultIfEmpty(ConsistencyToken.writerOnly())
+                        .flatMap(results -> ConsistencyToken.afterCommit(connection)
                                 .map(token -> new Committed<>(results, token)));
             }).single().onErrorResume(error -> {
                 List<T> results = committed.get();

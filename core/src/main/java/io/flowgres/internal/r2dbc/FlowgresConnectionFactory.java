@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 import com.netflix.concurrency.limits.Limiter;
@@ -66,9 +67,14 @@ public final class FlowgresConnectionFactory implements ConnectionFactory {
 
     @Override
     public Mono<Connection> create() {
-        return Mono.deferContextual(context -> lease(FlowgresRouting.routeOf(context),
-                FlowgresRouting.consistencyOf(context).orElse(null), Staleness.of(context).orElse(null), Set.of(),
-                null));
+        return Mono.deferContextual(context -> {
+            Route route = FlowgresRouting.routeOf(context);
+            // Only work on the writer's own route can write; work that fell back to it from a replica route cannot.
+            Consumer<ConsistencyToken> writes = route == Route.PRIMARY
+                    ? FlowgresRouting.writeRecorderOf(context).orElse(null) : null;
+            return lease(route, FlowgresRouting.consistencyOf(context).orElse(null),
+                    Staleness.of(context).orElse(null), writes, Set.of(), null);
+        });
     }
 
     /** PostgreSQL's own metadata (Spring Data picks its dialect by the name). */
@@ -79,7 +85,8 @@ public final class FlowgresConnectionFactory implements ConnectionFactory {
 
     /** Chooses a node not yet refused and leases from it; on refusal, the next. */
     private Mono<Connection> lease(Route route, @Nullable ConsistencyToken token, @Nullable Duration staleness,
-            Set<String> refused, @Nullable UnavailableException lastRefusal) {
+            @Nullable Consumer<ConsistencyToken> writes, Set<String> refused,
+            @Nullable UnavailableException lastRefusal) {
         return Mono.defer(() -> {
             Router.Selection selection = router.select(route, token, staleness, refused);
             if (selection instanceof Router.Selection.None none) {
@@ -92,17 +99,17 @@ public final class FlowgresConnectionFactory implements ConnectionFactory {
                 // The route's only node (the writer, or the same replica again) already refused.
                 return Mono.error(lastRefusal);
             }
-            return leaseOn(node).onErrorResume(error -> {
+            return leaseOn(node, writes).onErrorResume(error -> {
                 UnavailableException refusal = unavailable(node, error);
                 Set<String> next = with(refused, node.name());
                 return next.size() >= nodes.size() ? Mono.error(refusal)
-                        : lease(route, token, staleness, next, refusal);
+                        : lease(route, token, staleness, writes, next, refusal);
             });
         });
     }
 
     /** One lease on one node: its limit, its breaker, its pool (bounded by the pool's acquire deadline). */
-    private Mono<Connection> leaseOn(Node node) {
+    private Mono<Connection> leaseOn(Node node, @Nullable Consumer<ConsistencyToken> writes) {
         return Mono.defer(() -> {
             Optional<Limiter.Listener> admitted = node.limiter().tryAcquire();
             if (admitted.isEmpty()) {
@@ -140,7 +147,7 @@ public final class FlowgresConnectionFactory implements ConnectionFactory {
                         }
                         lease.end();
                     })
-                    .map(connection -> new LeasedConnection(connection, lease));
+                    .map(connection -> new LeasedConnection(connection, lease, writes));
         });
     }
 

@@ -3,7 +3,9 @@ package io.flowgres.internal.r2dbc;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
+import io.flowgres.routing.ConsistencyToken;
 import io.r2dbc.spi.Batch;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionMetadata;
@@ -34,10 +36,15 @@ final class LeasedConnection implements Connection, Wrapped<Connection> {
     private final AtomicReference<@Nullable IsolationLevel> originalIsolation = new AtomicReference<>();
     /** Whether the borrower set a statement or lock timeout, which outlive the lease in the session. */
     private final AtomicBoolean timeoutsChanged = new AtomicBoolean();
+    /** Where the writer's position goes after this connection wrote; null when nobody records. */
+    private final @Nullable Consumer<ConsistencyToken> writes;
+    /** Whether it ran a statement in auto-commit mode or committed, so may have written. */
+    private final AtomicBoolean mayHaveWritten = new AtomicBoolean();
 
-    LeasedConnection(Connection pooled, NodeLease lease) {
+    LeasedConnection(Connection pooled, NodeLease lease, @Nullable Consumer<ConsistencyToken> writes) {
         this.pooled = pooled;
         this.lease = lease;
+        this.writes = writes;
     }
 
     @Override
@@ -56,17 +63,22 @@ final class LeasedConnection implements Connection, Wrapped<Connection> {
             if (!closed.compareAndSet(false, true)) {
                 return Mono.<Void>empty();
             }
-            return lease.node().release(pooled, lease.unsettled(), resetSession()).doFinally(signal -> lease.end());
+            return recordWrites()
+                    .then(lease.node().release(pooled, lease.unsettled(), resetSession()))
+                    .doFinally(signal -> lease.end());
         });
     }
 
     @Override
     public Publisher<Void> commitTransaction() {
-        return lease.watch(pooled.commitTransaction());
+        return lease.watch(pooled.commitTransaction()).doOnSubscribe(subscription -> mayWrite());
     }
 
     @Override
     public Batch createBatch() {
+        if (pooled.isAutoCommit()) {
+            mayWrite();
+        }
         return new LeasedBatch(pooled.createBatch(), lease);
     }
 
@@ -77,6 +89,9 @@ final class LeasedConnection implements Connection, Wrapped<Connection> {
 
     @Override
     public Statement createStatement(String sql) {
+        if (pooled.isAutoCommit()) {
+            mayWrite();
+        }
         return new LeasedStatement(pooled.createStatement(sql), lease);
     }
 
@@ -169,5 +184,27 @@ final class LeasedConnection implements Connection, Wrapped<Connection> {
     @Override
     public String toString() {
         return "FlowgresConnection{node=" + lease.node().name() + ", closed=" + closed.get() + "}";
+    }
+
+    private void mayWrite() {
+        if (writes != null) {
+            mayHaveWritten.set(true);
+        }
+    }
+
+    /**
+     * Hands the writer's position to the recorder when this connection may have written: read on the
+     * connection, after its work; a connection whose statement was cancelled may still be writing, so it
+     * is recorded as writer-only without a round trip.
+     */
+    private Mono<Void> recordWrites() {
+        Consumer<ConsistencyToken> recorder = writes;
+        if (recorder == null || !mayHaveWritten.get()) {
+            return Mono.empty();
+        }
+        if (lease.unsettled()) {
+            return Mono.fromRunnable(() -> recorder.accept(ConsistencyToken.writerOnly()));
+        }
+        return ConsistencyToken.afterCommit(pooled).doOnNext(recorder).then();
     }
 }

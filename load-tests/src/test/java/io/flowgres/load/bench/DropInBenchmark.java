@@ -17,8 +17,9 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
 /**
- * The drop-in case of issue #14, through HTTP: one Spring WebFlux service, its reads written once with
- * {@code DatabaseClient} (marked read-only), run twice in one run on one cluster (a primary and one
+ * The drop-in case of issue #14, through HTTP: one Spring WebFlux service, its read written once as a
+ * Spring Data repository's {@code findById} (or with {@code DatabaseClient}, {@code -Dbench.read=client};
+ * marked read-only either way), run twice in one run on one cluster (a primary and one
  * streaming replica, the reference service's seeded pitches): on a bare {@code r2dbc-pool} pointed at
  * the replica (what Boot's own pool gives), and on Flowgres's routing {@code ConnectionFactory} over
  * the primary and the replica. Closed model, {@code bench.httpClients} connections, the two contenders
@@ -28,12 +29,17 @@ import reactor.netty.resources.ConnectionProvider;
  * <p>Run: {@code ./mvnw -B -pl load-tests -am verify -Pbench-dropin -DskipTests}; knobs
  * {@code -Dbench.httpClients} (default 32), {@code -Dbench.rounds} (default 10),
  * {@code -Dbench.roundSeconds} (default 2), {@code -Dbench.warmupSeconds} (default 3),
- * {@code -Dbench.pitches} (default 100000).
+ * {@code -Dbench.pitches} (default 100000), {@code -Dbench.read} ({@code repository}, the default, or
+ * {@code client}).
  */
 public final class DropInBenchmark {
 
-    private static final String PLAIN = "DatabaseClient on a bare pool";
-    private static final String DROP_IN = "DatabaseClient on Flowgres";
+    private static final PlainWebFluxApplication.Read READ = "client".equals(System.getProperty("bench.read"))
+            ? PlainWebFluxApplication.Read.DATABASE_CLIENT : PlainWebFluxApplication.Read.REPOSITORY;
+    private static final String READER = READ == PlainWebFluxApplication.Read.REPOSITORY ? "repository"
+            : "DatabaseClient";
+    private static final String PLAIN = READER + " on a bare pool";
+    private static final String DROP_IN = READER + " on Flowgres";
     private static final double GOAL = 0.95;
 
     private DropInBenchmark() {
@@ -70,9 +76,9 @@ public final class DropInBenchmark {
             LocalNode replica = cluster.replicas().get(0);
             PoolPolicy staging = PoolPolicy.staging();
             try (ConfigurableApplicationContext plain = PlainWebFluxApplication.start(replica.r2dbcUrl(),
-                            cluster.user(), cluster.password(), staging.initialSize(), staging.maxSize());
+                            cluster.user(), cluster.password(), staging.initialSize(), staging.maxSize(), READ);
                     ConfigurableApplicationContext dropIn = PlainWebFluxApplication.startOnFlowgres(
-                            cluster.primary().r2dbcUrl(), replica.r2dbcUrl(), cluster.user(), cluster.password())) {
+                            cluster.primary().r2dbcUrl(), replica.r2dbcUrl(), cluster.user(), cluster.password(), READ)) {
                 HttpClient plainClient = OverheadBenchmark.client(plain, clients, providers);
                 HttpClient dropInClient = OverheadBenchmark.client(dropIn, clients, providers);
                 for (long id : new long[] {1, 42, pitches}) {

@@ -192,7 +192,7 @@ public final class OverheadBenchmark {
         List<ConnectionProvider> providers = new ArrayList<>();
         PgBench limit = pgbench == null ? null : PgBench.prepare(pgbench, cluster, replica, clients, pitches);
         try (ConfigurableApplicationContext plain = PlainWebFluxApplication.start(replica.r2dbcUrl(), cluster.user(),
-                cluster.password(), staging.initialSize(), staging.maxSize())) {
+                cluster.password(), staging.initialSize(), staging.maxSize(), PlainWebFluxApplication.Read.DATABASE_CLIENT)) {
             HttpClient plainClient = client(plain, clients, providers);
             HttpClient referenceClient = client(reference, clients, providers);
             for (long id : new long[] {1, 42, pitches}) {

@@ -5,9 +5,14 @@ import static io.flowgres.it.r2dbc.spi.RoutedFactory.inRecovery;
 import static io.flowgres.it.r2dbc.spi.RoutedFactory.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
 import io.flowgres.Flowgres;
 import io.flowgres.it.Sql;
 import io.flowgres.local.PostgresCluster;
+import io.flowgres.r2dbc.FlowgresRouting;
+import io.flowgres.routing.ConsistencyToken;
 import io.flowgres.test.FlowgresCluster;
 import io.r2dbc.spi.Connection;
 import org.junit.jupiter.api.AutoClose;
@@ -104,5 +109,40 @@ final class AutoCommitIT {
                 .as(StepVerifier::create)
                 .expectNext("true:true")
                 .verifyComplete();
+    }
+
+    @Test
+    void anAutoCommitWriteOnThePrimaryIsRecordedWithAPositionThatReadsItBack() {
+        List<ConsistencyToken> recorded = new CopyOnWriteArrayList<>();
+        long before = ConsistencyToken.parse(routed.query("SELECT pg_current_wal_insert_lsn()::text").get(0)).lsn();
+        routed.onPrimary(connection -> Sql.execute(connection, "INSERT INTO person (id, name) VALUES (7, 'recorded')"))
+                .contextWrite(FlowgresRouting.recordWrites(recorded::add))
+                .blockLast(WAIT);
+
+        assertThat(recorded).as("one token, when the connection went back").hasSize(1);
+        ConsistencyToken token = recorded.get(0);
+        assertThat(token.lsn()).as("after the write, not writer-only").isGreaterThan(before).isLessThan(Long.MAX_VALUE);
+        // Read back with the token: a replica that has replayed it, else the primary; never without the row.
+        routed.onReplica(connection -> strings(connection, "SELECT name FROM person WHERE id = 7"))
+                .contextWrite(FlowgresRouting.consistency(token))
+                .as(StepVerifier::create)
+                .expectNext("recorded")
+                .verifyComplete();
+    }
+
+    @Test
+    void aCommittedTransactionIsRecordedOnceAndReplicaWorkNotAtAll() {
+        List<ConsistencyToken> recorded = new CopyOnWriteArrayList<>();
+        routed.onPrimary(connection -> Mono.from(connection.beginTransaction())
+                        .thenMany(Sql.execute(connection, "INSERT INTO person (id, name) VALUES (8, 'in a transaction')"))
+                        .then(Mono.from(connection.commitTransaction())))
+                .contextWrite(FlowgresRouting.recordWrites(recorded::add))
+                .blockLast(WAIT);
+        assertThat(recorded).as("the commit's connection, once").hasSize(1);
+
+        routed.onReplica(connection -> strings(connection, COUNT))
+                .contextWrite(FlowgresRouting.recordWrites(recorded::add))
+                .blockLast(WAIT);
+        assertThat(recorded).as("nothing for work on a replica route").hasSize(1);
     }
 }

@@ -3,11 +3,13 @@ package io.flowgres.load.bench.plain;
 import java.time.OffsetDateTime;
 
 import io.r2dbc.spi.Readable;
+import org.springframework.data.annotation.Id;
+import org.springframework.data.relational.core.mapping.Table;
 
 /**
  * One pitch as the plain service answers it: the same components, in the same order, as the
  * reference service's {@code GET /api/pitches/{id}} JSON, so both answers are byte for byte alike
- * (the benchmark checks that before it measures).
+ * (the benchmark checks that before it measures); mapped by Spring Data for {@link PlainPitchRepository}.
  *
  * @param id the pitch's id
  * @param ownerId the owning user's id
@@ -20,7 +22,8 @@ import io.r2dbc.spi.Readable;
  * @param viewCount how often it was viewed
  * @param createdAt when it was created
  */
-public record PlainPitch(long id, long ownerId, String title, String logline, String genre, String format,
+@Table("pitch")
+public record PlainPitch(@Id long id, long ownerId, String title, String logline, String genre, String format,
         String productionStage, String status, long viewCount, OffsetDateTime createdAt) {
 
     /** The selected columns, in the order of the components. */

@@ -8,6 +8,8 @@ import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.r2dbc.FlowgresRouting;
 import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.spi.ConnectionFactory;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
@@ -26,15 +28,23 @@ import org.springframework.web.server.ResponseStatusException;
 import reactor.core.publisher.Mono;
 
 /**
- * The benchmark's plain contender: Spring WebFlux and {@link DatabaseClient} on a bare
- * {@code r2dbc-pool} pointed at one node, serving {@code GET /api/pitches/{id}} with the reference
- * service's JSON, and nothing else of Flowgres. In its own package, so that it scans none of the
+ * The benchmark's plain contender: Spring WebFlux and {@link DatabaseClient} (or a Spring Data
+ * repository, {@link Read}) on a bare {@code r2dbc-pool} pointed at one node, serving
+ * {@code GET /api/pitches/{id}} with the reference service's JSON, and nothing else of Flowgres. In its own package, so that it scans none of the
  * reference service's components; Flowgres's auto-configurations are excluded, while Boot's own
  * (WebFlux, Jackson, Actuator and its HTTP observations, as the shared classpath brings them) are
  * the same as the reference service's.
  */
 @SpringBootApplication(proxyBeanMethods = false)
 public class PlainWebFluxApplication {
+
+    /** How the service reads a pitch. */
+    public enum Read {
+        /** {@code DatabaseClient} with the reference service's SQL. */
+        DATABASE_CLIENT,
+        /** The Spring Data repository's {@code findById} ({@link PlainPitchRepository}). */
+        REPOSITORY
+    }
 
     /** Not instantiated by hand; Spring creates it. */
     public PlainWebFluxApplication() {
@@ -48,31 +58,33 @@ public class PlainWebFluxApplication {
      * @param password the password
      * @param initialSize connections opened at start
      * @param maxSize the pool's size
+     * @param read how it reads a pitch
      * @return the running application; close it to stop the service and its pool
      */
     public static ConfigurableApplicationContext start(String url, String user, String password, int initialSize,
-            int maxSize) {
-        return start(url, user, password, initialSize, maxSize, "");
+            int maxSize, Read read) {
+        return start(url, user, password, initialSize, maxSize, "", read);
     }
 
     /**
-     * Starts the same service with its {@code DatabaseClient} on Flowgres's routing
-     * {@code ConnectionFactory} over a primary and replicas instead of a bare pool: the drop-in case,
-     * where the application's code does not change (its reads are marked read-only in both).
+     * Starts the same service with Flowgres's routing {@code ConnectionFactory} over a primary and
+     * replicas as its connection factory instead of a bare pool: the drop-in case, where the
+     * application's code does not change (its reads are marked read-only in both).
      *
      * @param primaryUrl the primary's R2DBC URL
      * @param replicaUrl the replica's R2DBC URL
      * @param user the database user
      * @param password the password
+     * @param read how it reads a pitch
      * @return the running application; close it to stop the service and Flowgres
      */
     public static ConfigurableApplicationContext startOnFlowgres(String primaryUrl, String replicaUrl, String user,
-            String password) {
-        return start(primaryUrl, user, password, 0, 1, replicaUrl);
+            String password, Read read) {
+        return start(primaryUrl, user, password, 0, 1, replicaUrl, read);
     }
 
     private static ConfigurableApplicationContext start(String url, String user, String password, int initialSize,
-            int maxSize, String flowgresReplicaUrl) {
+            int maxSize, String flowgresReplicaUrl, Read read) {
         List<String> flowgres = new ArrayList<>();
         for (String candidate : ImportCandidates.load(AutoConfiguration.class,
                 PlainWebFluxApplication.class.getClassLoader())) {
@@ -94,7 +106,8 @@ public class PlainWebFluxApplication {
                 "--plain.r2dbc.password=" + password,
                 "--plain.r2dbc.initial-size=" + initialSize,
                 "--plain.r2dbc.max-size=" + maxSize,
-                "--plain.flowgres.replica-url=" + flowgresReplicaUrl);
+                "--plain.flowgres.replica-url=" + flowgresReplicaUrl,
+                "--plain.read=" + read);
     }
 
     /**
@@ -116,15 +129,14 @@ public class PlainWebFluxApplication {
     }
 
     /**
-     * The database client on the pool.
+     * The database client on the application's connection factory (the pool, or Flowgres's).
      *
-     * @param pool the pool
+     * @param connectionFactory the connection factory
      * @return the client
      */
     @Bean
-    @ConditionalOnExpression("'${plain.flowgres.replica-url:}'.isEmpty()")
-    DatabaseClient plainDatabaseClient(ConnectionPool pool) {
-        return DatabaseClient.create(pool);
+    DatabaseClient plainDatabaseClient(ConnectionFactory connectionFactory) {
+        return DatabaseClient.create(connectionFactory);
     }
 
     /**
@@ -146,30 +158,34 @@ public class PlainWebFluxApplication {
     }
 
     /**
-     * The database client on Flowgres's routing factory.
+     * Flowgres's routing factory as the application's connection factory, as the starter makes it.
      *
      * @param flowgres the facade
-     * @return the client
+     * @return the factory
      */
     @Bean
     @ConditionalOnExpression("!'${plain.flowgres.replica-url:}'.isEmpty()")
-    DatabaseClient dropInDatabaseClient(Flowgres flowgres) {
-        return DatabaseClient.create(flowgres.connectionFactory());
+    ConnectionFactory dropInConnectionFactory(Flowgres flowgres) {
+        return flowgres.connectionFactory();
     }
 
     /**
      * {@code GET /api/pitches/{id}}: one pitch as JSON, or 404.
      *
      * @param client the database client
+     * @param repository the repository
+     * @param read how a pitch is read
      * @return the route
      */
     @Bean
-    RouterFunction<ServerResponse> plainPitchRoutes(DatabaseClient client) {
+    RouterFunction<ServerResponse> plainPitchRoutes(DatabaseClient client, PlainPitchRepository repository,
+            @Value("${plain.read}") Read read) {
         return RouterFunctions.route().GET("/api/pitches/{id}", request -> {
             long id = Long.parseLong(request.pathVariable("id"));
+            Mono<PlainPitch> found = read == Read.REPOSITORY ? repository.findById(id)
+                    : client.sql(PlainPitch.BY_ID_SQL).bind(0, id).map(PlainPitch::of).one();
             // Marked read-only, as a drop-in application marks its reads: a bare pool ignores the mark.
-            return client.sql(PlainPitch.BY_ID_SQL).bind(0, id).map(PlainPitch::of).one()
-                    .contextWrite(FlowgresRouting.readOnly())
+            return found.contextWrite(FlowgresRouting.readOnly())
                     .switchIfEmpty(Mono.error(() -> new ResponseStatusException(HttpStatus.NOT_FOUND,
                             "pitch " + id + " does not exist")))
                     .flatMap(pitch -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(pitch));

@@ -1,16 +1,11 @@
 package io.flowgres.web.r2dbc;
 
 import io.flowgres.r2dbc.FlowgresRouting;
-import io.flowgres.routing.ConsistencyToken;
 import io.flowgres.routing.Route;
-import io.flowgres.web.routing.WriteTokens;
 import io.r2dbc.spi.ConnectionFactory;
-import org.springframework.r2dbc.connection.ConnectionHolder;
 import org.springframework.r2dbc.connection.R2dbcTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
-import org.springframework.transaction.reactive.GenericReactiveTransaction;
 import org.springframework.transaction.reactive.TransactionSynchronizationManager;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -25,10 +20,11 @@ import reactor.core.publisher.Mono;
  * into a read-only transaction fails on any node, not only on replicas. A context that already asks
  * for {@link Route#REPLICA_ONLY} keeps it for read-only transactions.
  *
- * <p>After a read-write transaction commits inside a request that records writes ({@link WriteTokens},
- * started by {@code ConsistencyFilter}), the manager reads the primary's WAL position on the same
- * connection and records it, so the response carries a token the client's next read honours. When
- * the position cannot be read the token routes to the writer; the commit itself is never affected.
+ * <p>Inside a request that records writes ({@code ConsistencyFilter} puts
+ * {@link FlowgresRouting#recordWrites} in its context), the connection of a committed read-write
+ * transaction reads the primary's WAL position before it goes back to its pool, so the response
+ * carries a token the client's next read honours; when the position cannot be read the token routes
+ * to the writer, and the commit itself is never affected.
  */
 public final class FlowgresTransactionManager extends R2dbcTransactionManager {
 
@@ -61,39 +57,5 @@ public final class FlowgresTransactionManager extends R2dbcTransactionManager {
             return FlowgresRouting.routeOf(context) == Route.REPLICA_ONLY ? context
                     : FlowgresRouting.readOnly().apply(context);
         });
-    }
-
-    /**
-     * Commits, then records the commit's position for the request's response when the request
-     * records writes and the transaction was read-write.
-     *
-     * @param synchronizationManager Spring's synchronization state of the subscription
-     * @param status the transaction
-     * @return completes when committed (and recorded)
-     */
-    @Override
-    protected Mono<Void> doCommit(TransactionSynchronizationManager synchronizationManager,
-            GenericReactiveTransaction status) {
-        Mono<Void> commit = super.doCommit(synchronizationManager, status);
-        if (status.isReadOnly()) {
-            return commit;
-        }
-        return Mono.deferContextual(context -> WriteTokens.of(context)
-                .map(writes -> commit.then(position(synchronizationManager)).doOnNext(writes::record).then())
-                .orElse(commit));
-    }
-
-    /** The primary's WAL insert position, read on the transaction's connection; writer-only when unreadable. */
-    private Mono<ConsistencyToken> position(TransactionSynchronizationManager synchronizationManager) {
-        return Mono.defer(() -> {
-            ConnectionHolder holder = (ConnectionHolder) synchronizationManager.getResource(obtainConnectionFactory());
-            if (holder == null) {
-                return Mono.just(ConsistencyToken.writerOnly());
-            }
-            return Flux.from(holder.getConnection().createStatement("SELECT pg_current_wal_insert_lsn()::text").execute())
-                    .flatMap(result -> result.map(row -> String.valueOf(row.get(0))))
-                    .singleOrEmpty()
-                    .map(ConsistencyToken::parse);
-        }).onErrorResume(error -> Mono.empty()).defaultIfEmpty(ConsistencyToken.writerOnly());
     }
 }

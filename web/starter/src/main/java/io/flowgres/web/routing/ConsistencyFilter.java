@@ -19,9 +19,10 @@ import reactor.core.publisher.Mono;
  * Read-your-writes for any application, with no code of its own: the {@value ConsistencyHeader#NAME}
  * token a client sends is put in the request's Reactor {@code Context} ({@link FlowgresRouting#consistency}),
  * so that every connection of the routing {@code ConnectionFactory} the request opens comes from a
- * replica that has replayed it, else from the primary; and the tokens of the read-write transactions
- * the request commits ({@link WriteTokens}, filled by {@code FlowgresTransactionManager}) are answered
- * in the same header, for the client's next request. A header that is not a token this service signed
+ * replica that has replayed it, else from the primary; and the writes the request makes through that
+ * factory (its committed read-write transactions, its auto-commit statements on the primary:
+ * {@link FlowgresRouting#recordWrites}, into the request's {@link WriteTokens}) are answered with a
+ * token in the same header, for the client's next request. A header that is not a token this service signed
  * is a 400 problem naming it.
  */
 public final class ConsistencyFilter implements WebFilter, Ordered {
@@ -67,7 +68,7 @@ public final class ConsistencyFilter implements WebFilter, Ordered {
                 .ifPresent(token -> response.getHeaders().set(ConsistencyHeader.NAME, header.sign(token)))));
         @Nullable ConsistencyToken token = sent;
         return chain.filter(exchange).contextWrite(context -> {
-            var withWrites = context.put(WriteTokens.class, writes);
+            var withWrites = FlowgresRouting.recordWrites(writes::record).apply(context.put(WriteTokens.class, writes));
             return token == null ? withWrites : FlowgresRouting.consistency(token).apply(withWrites);
         });
     }

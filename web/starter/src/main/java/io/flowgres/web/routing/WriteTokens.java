@@ -9,8 +9,9 @@ import reactor.util.context.ContextView;
 
 /**
  * The consistency tokens of the writes one request committed, kept in its Reactor {@code Context} by
- * {@link ConsistencyFilter} and filled by what commits (the starter's {@code FlowgresTransactionManager}
- * after each read-write transaction): the latest is the one the response carries. Combining keeps the
+ * {@link ConsistencyFilter} and filled by the routing factory's writer connections that wrote
+ * ({@code FlowgresRouting.recordWrites}), or by the application (a facade write's token): the latest
+ * is the one the response carries. Combining keeps the
  * furthest position, and a writer-only token (a commit whose position could not be read) wins, so the
  * client's next read never sees less than every write of this request. Thread-safe.
  */

@@ -83,11 +83,17 @@ public class InventoryApplication {
                 .sort(NEWEST).sort(NAME).limits(10, 50).exportLimit(2).build();
         return RouterFunctions.route()
                 // Spring's own R2DBC stack on the starter's beans: no Flowgres call, no token handling.
+                // In a transaction, or (?autoCommit) a single auto-commit statement: the response carries a
+                // consistency token either way.
                 .POST("/movements", request -> request.bodyToMono(Movement.class)
-                        .flatMap(movement -> client.sql("INSERT INTO movement (note, quantity) VALUES (:note, "
-                                        + ":quantity) RETURNING id").bind("note", movement.note())
-                                .bind("quantity", movement.quantity())
-                                .map(row -> row.get("id", Long.class)).one().as(readWrite::transactional))
+                        .flatMap(movement -> {
+                            Mono<Long> insert = client.sql("INSERT INTO movement (note, quantity) VALUES (:note, "
+                                            + ":quantity) RETURNING id").bind("note", movement.note())
+                                    .bind("quantity", movement.quantity())
+                                    .map(row -> row.get("id", Long.class)).one();
+                            return request.queryParam("autoCommit").isPresent() ? insert
+                                    : insert.as(readWrite::transactional);
+                        })
                         .flatMap(id -> ServerResponse.created(URI.create("/movements/" + id)).bodyValue(Map.of("id", id))))
                 .GET("/movements/{id}", request -> client.sql("SELECT note, quantity, from_replica FROM movement_read "
                                 + "WHERE id = :id").bind("id", Long.parseLong(request.pathVariable("id")))
