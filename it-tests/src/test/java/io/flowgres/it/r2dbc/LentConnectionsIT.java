@@ -7,9 +7,6 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.flowgres.Flowgres;
-import io.flowgres.cluster.ClusterConfig;
-import io.flowgres.cluster.RoutingPolicy;
-import io.flowgres.it.r2dbc.SpringDataRoutingIT.DataApplication;
 import io.flowgres.it.r2dbc.SpringDataRoutingIT.Note;
 import io.flowgres.it.r2dbc.SpringDataRoutingIT.NoteRepository;
 import io.flowgres.it.r2dbc.SpringDataRoutingIT.NoteService;
@@ -65,24 +62,13 @@ final class LentConnectionsIT {
 
     @BeforeAll
     void start() {
-        ClusterConfig config = cluster.clusterConfig()
-                .routing(RoutingPolicy.builder().probeInterval(Duration.ofMillis(200)).build())
-                .applicationName("lent-connections-it")
-                .build();
-        context = new AnnotationConfigApplicationContext();
-        context.registerBean(ClusterConfig.class, () -> config);
-        context.register(DataApplication.class);
-        context.refresh();
+        context = SpringDataRoutingIT.startApplication(cluster, "lent-connections-it");
         flowgres = context.getBean(Flowgres.class);
         lent = context.getBean(LentConnections.class);
         repository = context.getBean(NoteRepository.class);
         service = context.getBean(NoteService.class);
         client = context.getBean(DatabaseClient.class);
         readWrite = TransactionalOperator.create(context.getBean(ReactiveTransactionManager.class));
-        client.sql("CREATE TABLE note (id bigserial PRIMARY KEY, body text NOT NULL)").then()
-                .then(client.sql("CREATE VIEW server_role AS SELECT pg_is_in_recovery() AS in_recovery").then())
-                .block(SETTLE);
-        cluster.awaitReplication(SETTLE);
     }
 
     @AfterAll

@@ -85,14 +85,7 @@ final class SpringDataRoutingIT {
 
     @BeforeAll
     void start() {
-        ClusterConfig config = cluster.clusterConfig()
-                .routing(RoutingPolicy.builder().probeInterval(Duration.ofMillis(200)).build())
-                .applicationName("spring-data-routing-it")
-                .build();
-        context = new AnnotationConfigApplicationContext();
-        context.registerBean(ClusterConfig.class, () -> config);
-        context.register(DataApplication.class);
-        context.refresh();
+        context = startApplication(cluster, "spring-data-routing-it");
         flowgres = context.getBean(Flowgres.class);
         repository = context.getBean(NoteRepository.class);
         roles = context.getBean(ServerRoleRepository.class);
@@ -104,11 +97,30 @@ final class SpringDataRoutingIT {
         readOnlyDefinition.setReadOnly(true);
         readOnly = TransactionalOperator.create(transactionManager, readOnlyDefinition);
         readWrite = TransactionalOperator.create(transactionManager, new DefaultTransactionDefinition());
+    }
 
+    /**
+     * Starts the application on a cluster and creates its table and view, replicated.
+     *
+     * @param cluster the test class's cluster
+     * @param applicationName the {@code application_name} of its connections
+     * @return the running application; close it after the class
+     */
+    static AnnotationConfigApplicationContext startApplication(PostgresCluster cluster, String applicationName) {
+        ClusterConfig config = cluster.clusterConfig()
+                .routing(RoutingPolicy.builder().probeInterval(Duration.ofMillis(200)).build())
+                .applicationName(applicationName)
+                .build();
+        AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
+        context.registerBean(ClusterConfig.class, () -> config);
+        context.register(DataApplication.class);
+        context.refresh();
+        DatabaseClient client = context.getBean(DatabaseClient.class);
         client.sql("CREATE TABLE note (id bigserial PRIMARY KEY, body text NOT NULL)").then()
                 .then(client.sql("CREATE VIEW server_role AS SELECT pg_is_in_recovery() AS in_recovery").then())
                 .block(SETTLE);
         cluster.awaitReplication(SETTLE);
+        return context;
     }
 
     @AfterAll
