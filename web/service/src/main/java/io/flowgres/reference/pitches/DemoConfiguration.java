@@ -2,6 +2,7 @@ package io.flowgres.reference.pitches;
 
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.List;
 import java.util.function.Supplier;
 
 import io.flowgres.Flowgres;
@@ -146,11 +147,27 @@ public class DemoConfiguration {
     @Bean
     public SpringData springData(LentConnections lent, DatabaseClient client, PitchRepository pitches,
             UserRepository users, R2dbcEntityTemplate template, PitchWrites writes) {
-        // Spring Data reads a result type's class file (ASM) the first time it maps rows to it, and caches
-        // what it learnt: done here, at start-up, that read never blocks an event loop.
+        // Spring Data learns a mapped type the first time it meets it: it reads the class file (ASM) and adds
+        // the type to its mapping context under a write lock that concurrent readers wait for. Done here, at
+        // start-up, neither blocks an event loop.
+        for (Class<?> type : List.of(Pitch.class, UserRepository.AppUser.class, UserRepository.ProfileRow.class)) {
+            template.getConverter().getMappingContext().getRequiredPersistentEntity(type);
+        }
         template.getConverter().introspectProjection(Pitch.class, Pitch.class);
         template.getConverter().introspectProjection(UserRepository.ProfileRow.class, UserRepository.AppUser.class);
         return new SpringData(lent, client, pitches, users, writes);
+    }
+
+    /**
+     * Runs each read path once before the service reports itself ready.
+     *
+     * @param pitches the pitch store
+     * @param users the user store
+     * @return the warm-up
+     */
+    @Bean
+    public WarmUp warmUp(PitchStore pitches, UserStore users) {
+        return new WarmUp(pitches, users);
     }
 
     /**
