@@ -111,6 +111,7 @@ public final class ConnectionFloodSimulation extends Simulation {
                         + " (slowest %,d ms), %,d answered another status, %,d with no answer (connection error or"
                         + " timeout)%n", USERS, answeredOk.sum(), slowestOkMillis.get(), refused.sum(),
                 slowestRefusalMillis.get(), otherStatus.sum(), noAnswer.sum());
+        ServiceCounters.print(BASE_URL, "the connection flood");
     }
 
     /** Another request while the run lasts, bounded in count as well as in time. */

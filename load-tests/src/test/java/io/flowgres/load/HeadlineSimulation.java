@@ -131,6 +131,11 @@ public final class HeadlineSimulation extends Simulation {
         endNanos = now + RAMP.plus(STEADY).plusSeconds(1).toNanos();
     }
 
+    @Override
+    public void after() {
+        ServiceCounters.print(BASE_URL, "the headline users");
+    }
+
     /** Whether the ramp, which is not judged, is still on. */
     private boolean ramping(Session session) {
         return System.nanoTime() < rampEndNanos;
