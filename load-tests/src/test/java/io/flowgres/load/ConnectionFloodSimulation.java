@@ -98,6 +98,7 @@ public final class ConnectionFloodSimulation extends Simulation {
                         global().responseTime().max().lt(ANSWER_MILLIS));
     }
 
+    /** Starts the run's clock as Gatling starts injecting users. */
     @Override
     public void before() {
         // A second past the injection's end (see HeadlineSimulation.before: no busy loop of users
@@ -105,6 +106,7 @@ public final class ConnectionFloodSimulation extends Simulation {
         endNanos = System.nanoTime() + RAMP.plus(HOLD).plusSeconds(1).toNanos();
     }
 
+    /** Prints the answers by kind and the service's counters of refused work. */
     @Override
     public void after() {
         System.out.printf("Connection flood (%,d connections): %,d answered 200 (slowest %,d ms), %,d answered 503"

@@ -121,6 +121,7 @@ public final class HeadlineSimulation extends Simulation {
                 percent(15.0).then(health()));
     }
 
+    /** Starts the clocks of the ramp and of the run as Gatling starts injecting users. */
     @Override
     public void before() {
         // A second past the injection's end: a closed model replaces every user that ends while it
@@ -131,6 +132,7 @@ public final class HeadlineSimulation extends Simulation {
         endNanos = now + RAMP.plus(STEADY).plusSeconds(1).toNanos();
     }
 
+    /** Prints the service's counters of refused work, to tell who answered the 503s. */
     @Override
     public void after() {
         ServiceCounters.print(BASE_URL, "the headline users");
