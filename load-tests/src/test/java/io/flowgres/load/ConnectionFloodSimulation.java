@@ -68,9 +68,12 @@ public final class ConnectionFloodSimulation extends Simulation {
 
     /**
      * Each virtual user its own connection (Gatling's default without {@code shareConnections}),
-     * kept alive between its requests.
+     * kept alive between its requests. Gatling's engine is warmed up on the service's liveness route
+     * (by default it warms up on gatling.io, which this machine cannot reach), so that the first
+     * requests do not time the client's own class loading.
      */
-    private final HttpProtocolBuilder protocol = http.baseUrl(BASE_URL).acceptHeader("application/json");
+    private final HttpProtocolBuilder protocol = http.baseUrl(BASE_URL).acceptHeader("application/json")
+            .warmUp(BASE_URL + "/actuator/health/liveness");
 
     /** Sets up the closed model: a ramp to the connections, held open until the hold ends. */
     public ConnectionFloodSimulation() {

@@ -83,7 +83,12 @@ public final class HeadlineSimulation extends Simulation {
     /** When the users stop starting iterations: set in {@link #before()}, as the injection starts. */
     private volatile long endNanos = Long.MAX_VALUE;
 
-    private final HttpProtocolBuilder protocol = http.baseUrl(BASE_URL).acceptHeader("application/json");
+    /**
+     * Each user its own keep-alive connection (no {@code shareConnections}); Gatling's engine is warmed
+     * up on the service's liveness route instead of gatling.io, which this machine cannot reach.
+     */
+    private final HttpProtocolBuilder protocol = http.baseUrl(BASE_URL).acceptHeader("application/json")
+            .warmUp(BASE_URL + "/actuator/health/liveness");
 
     /** Sets up the closed model: a ramp to the users, who then loop until the steady part ends. */
     public HeadlineSimulation() {
