@@ -12,10 +12,13 @@ import static io.gatling.javaapi.http.HttpDsl.http;
 import static io.gatling.javaapi.http.HttpDsl.status;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 
+import io.gatling.javaapi.core.CheckBuilder;
 import io.gatling.javaapi.core.ScenarioBuilder;
 import io.gatling.javaapi.core.Session;
 import io.gatling.javaapi.core.Simulation;
@@ -30,7 +33,8 @@ import io.gatling.javaapi.http.HttpProtocolBuilder;
  *
  * <p>A request fails (and the run with it) when it gets no answer (a connection refused, reset or
  * timed out), when its status is neither 200 nor 503, when a 503 has no {@code Retry-After}, or when
- * it is answered after more than the answer bound (1 s; Gatling's response time includes connecting).
+ * it is answered after more than the answer bound (1 s by default, none in the CI profile; Gatling's
+ * response time includes connecting).
  * After the run the simulation prints the answers by status, the requests with no answer and the
  * slowest answer of each kind, since Gatling's report counts a 503 as a success like a 200.
  *
@@ -39,7 +43,7 @@ import io.gatling.javaapi.http.HttpProtocolBuilder;
  * (default 60), {@code .holdSeconds} (all connections open, default 30), {@code .pauseMillis} (between
  * a user's requests, default 10000, so 10,000 users send about 1,000 requests/s),
  * {@code .maxIterations} (per user, default 10000), {@code .pitches} (the seeded ids, default 100000),
- * {@code .answerMillis} (default 1000).
+ * {@code .answerMillis} (default 1000; 0 for no bound).
  */
 public final class ConnectionFloodSimulation extends Simulation {
 
@@ -83,8 +87,7 @@ public final class ConnectionFloodSimulation extends Simulation {
                                 .exec(http("pitch by id (flood)")
                                         .get(session -> "/api/pitches/"
                                                 + ThreadLocalRandom.current().nextLong(1, PITCHES + 1))
-                                        .check(status().saveAs(STATUS), status().in(200, 503),
-                                                responseTimeInMillis().lt(ANSWER_MILLIS))
+                                        .check(answerChecks())
                                         // Checks run in order on the session the earlier ones saved to.
                                         .checkIf(session -> session.contains(STATUS) && session.getInt(STATUS) == 503)
                                         .then(header("Retry-After").exists()))
@@ -96,9 +99,23 @@ public final class ConnectionFloodSimulation extends Simulation {
                 .protocols(protocol)
                 // A safety net only: the loops end on their own deadline, so no request is cut off.
                 .maxDuration(RAMP.plus(HOLD).plus(PAUSE).plusSeconds(60))
-                .assertions(
-                        global().failedRequests().count().is(0L),
-                        global().responseTime().max().lt(ANSWER_MILLIS));
+                .assertions(ANSWER_MILLIS > 0
+                        ? List.of(global().failedRequests().count().is(0L),
+                                global().responseTime().max().lt(ANSWER_MILLIS))
+                        : List.of(global().failedRequests().count().is(0L)));
+    }
+
+    /**
+     * An answer is a 200, or a 503 (whose {@code Retry-After} is checked after), and, with an answer
+     * bound, no slower than it. Without one (0, the CI profile: a build is never failed on a time
+     * measured on a shared machine) the slowest answers are still printed.
+     */
+    private static List<CheckBuilder> answerChecks() {
+        List<CheckBuilder> checks = new ArrayList<>(List.of(status().saveAs(STATUS), status().in(200, 503)));
+        if (ANSWER_MILLIS > 0) {
+            checks.add(responseTimeInMillis().lt(ANSWER_MILLIS));
+        }
+        return checks;
     }
 
     /** Starts the run's clock as Gatling starts injecting users. */

@@ -103,9 +103,12 @@ public final class HeadlineSimulation extends Simulation {
                         pause(Duration.ZERO, Duration.ofMillis(THINK_MILLIS)));
         List<Assertion> assertions = new ArrayList<>();
         assertions.add(details(STEADY_GROUP).failedRequests().count().is(0L));
-        for (String request : REQUESTS) {
-            // Prints each request's p99 in the build log; the ceiling only catches a run gone wrong.
-            assertions.add(details(STEADY_GROUP, request).responseTime().percentile(99.0).lt(P99_CEILING_MILLIS));
+        if (P99_CEILING_MILLIS > 0) {
+            // Prints each request's p99 in the build log; the ceiling only catches a run gone wrong. Off (0) in
+            // the CI profile: a build is never failed on a time measured on a shared machine.
+            for (String request : REQUESTS) {
+                assertions.add(details(STEADY_GROUP, request).responseTime().percentile(99.0).lt(P99_CEILING_MILLIS));
+            }
         }
         setUp(users.injectClosed(
                         rampConcurrentUsers(0).to(USERS).during(RAMP),
