@@ -17,10 +17,10 @@ import io.flowgres.reference.pitches.Format;
 import io.flowgres.reference.pitches.Genre;
 import io.flowgres.reference.pitches.Pitch;
 import io.flowgres.reference.pitches.PitchDraft;
-import io.flowgres.reference.pitches.PitchRepository;
 import io.flowgres.reference.pitches.PitchStatus;
 import io.flowgres.reference.pitches.PitchWrites;
 import io.flowgres.reference.pitches.ProductionStage;
+import io.flowgres.reference.pitches.UserRepository;
 import io.flowgres.routing.Route;
 import io.flowgres.test.FlowgresCluster;
 import io.flowgres.web.r2dbc.FlowgresTransactionManager;
@@ -162,7 +162,7 @@ final class ReferenceServiceIT {
         Flowgres flowgres = service.bean(Flowgres.class);
         assertThat(service.bean(ConnectionFactory.class)).isSameAs(flowgres.connectionFactory());
         assertThat(service.bean(ReactiveTransactionManager.class)).isInstanceOf(FlowgresTransactionManager.class);
-        assertThat(AopUtils.isAopProxy(service.bean(PitchRepository.class))).as("a Spring Data repository").isTrue();
+        assertThat(AopUtils.isAopProxy(service.bean(UserRepository.class))).as("a Spring Data repository").isTrue();
         assertThat(AopUtils.isAopProxy(service.bean(PitchWrites.class))).as("@Transactional methods").isTrue();
 
         // On its own, a @Transactional write runs in a transaction of the starter's manager, on the primary.

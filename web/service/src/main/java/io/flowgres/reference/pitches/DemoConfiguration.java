@@ -138,24 +138,22 @@ public class DemoConfiguration {
      *
      * @param lent the starter's bridge onto the connections Flowgres operations lend
      * @param client the starter's {@code DatabaseClient}
-     * @param pitches the pitch repository
      * @param users the user repository
      * @param template the template the repositories map rows with
      * @param writes the transactional pitch writes
      * @return the pieces
      */
     @Bean
-    public SpringData springData(LentConnections lent, DatabaseClient client, PitchRepository pitches,
-            UserRepository users, R2dbcEntityTemplate template, PitchWrites writes) {
+    public SpringData springData(LentConnections lent, DatabaseClient client, UserRepository users,
+            R2dbcEntityTemplate template, PitchWrites writes) {
         // Spring Data learns a mapped type the first time it meets it: it reads the class file (ASM) and adds
         // the type to its mapping context under a write lock that concurrent readers wait for. Done here, at
         // start-up, neither blocks an event loop.
-        for (Class<?> type : List.of(Pitch.class, UserRepository.AppUser.class, UserRepository.ProfileRow.class)) {
+        for (Class<?> type : List.of(UserRepository.AppUser.class, UserRepository.ProfileRow.class)) {
             template.getConverter().getMappingContext().getRequiredPersistentEntity(type);
         }
-        template.getConverter().introspectProjection(Pitch.class, Pitch.class);
         template.getConverter().introspectProjection(UserRepository.ProfileRow.class, UserRepository.AppUser.class);
-        return new SpringData(lent, client, pitches, users, writes);
+        return new SpringData(lent, client, users, writes);
     }
 
     /**

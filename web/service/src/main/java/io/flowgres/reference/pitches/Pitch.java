@@ -2,11 +2,8 @@ package io.flowgres.reference.pitches;
 
 import java.time.OffsetDateTime;
 
-import org.springframework.data.annotation.Id;
-import org.springframework.data.relational.core.mapping.Table;
-
 /**
- * A film pitch, as the API shows it and as Spring Data maps a row of the {@code pitch} table.
+ * A film pitch, as the API shows it.
  *
  * @param id the pitch's id
  * @param ownerId the owning user's id
@@ -19,7 +16,6 @@ import org.springframework.data.relational.core.mapping.Table;
  * @param viewCount how often it was viewed
  * @param createdAt when it was created
  */
-@Table("pitch")
-public record Pitch(@Id long id, long ownerId, String title, String logline, String genre, String format,
+public record Pitch(long id, long ownerId, String title, String logline, String genre, String format,
         String productionStage, String status, long viewCount, OffsetDateTime createdAt) {
 }

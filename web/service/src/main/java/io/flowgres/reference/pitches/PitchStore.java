@@ -32,8 +32,8 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * The demo's data access: Spring Data R2DBC and {@code DatabaseClient} code run inside Flowgres
- * operations ({@link io.flowgres.web.r2dbc.LentConnections}), keyset pages and exports too
+ * The demo's data access: Spring Data R2DBC and {@code DatabaseClient} code (all but the hot read by
+ * id, which stays on the R2DBC SPI) run inside Flowgres operations ({@link io.flowgres.web.r2dbc.LentConnections}), keyset pages and exports too
  * ({@link DatabaseClientStatements}), so each read and write has a stable query name, its node
  * selection, deadline, hedging, retries and write safety; every statement binds its parameters. The
  * query cache sits in front of reads by id, and every write tells it, inside its own transaction,
@@ -114,7 +114,13 @@ public final class PitchStore {
     }
 
     private Mono<Pitch> readById(Query query, long id) {
-        return flowgres.read(query, spring.lent().run(() -> spring.pitches().findById(id))).singleOrEmpty();
+        // The service's hottest read stays on the bare SPI: through the repository (findById, or a declared
+        // query) the same read cost 0.6x (0.3x) more of a plain WebFlux service's CPU per request
+        // (load-tests/README.md, the overhead benchmark of 2026-12-04).
+        return flowgres.read(query, connection -> Flux.from(connection
+                        .createStatement("SELECT " + COLUMNS + " FROM pitch WHERE id = $1").bind(0, id).execute())
+                        .flatMap(result -> result.map(PitchStore::map)))
+                .singleOrEmpty();
     }
 
 

@@ -22,8 +22,8 @@ final class TestStores {
         DatabaseClient client = DatabaseClient.create(factory);
         R2dbcRepositoryFactory repositories = new R2dbcRepositoryFactory(
                 new R2dbcEntityTemplate(client, PostgresDialect.INSTANCE));
-        return new SpringData(new LentConnections(factory), client, repositories.getRepository(PitchRepository.class),
-                repositories.getRepository(UserRepository.class), new PitchWrites(client));
+        return new SpringData(new LentConnections(factory), client, repositories.getRepository(UserRepository.class),
+                new PitchWrites(client));
     }
 
     /** A pitch store without a cache. */
