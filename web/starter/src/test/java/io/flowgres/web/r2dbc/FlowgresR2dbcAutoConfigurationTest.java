@@ -60,6 +60,16 @@ final class FlowgresR2dbcAutoConfigurationTest {
     }
 
     @Test
+    void theBridgeForSpringCodeInsideFacadeOperationsIsMadeAndGivesWayToTheApplications() {
+        runner.run(context -> assertThat(context).hasSingleBean(LentConnections.class));
+        LentConnections own = new LentConnections(flowgres.connectionFactory());
+        runner.withBean("ownLentConnections", LentConnections.class, () -> own)
+                .run(context -> assertThat(context.getBean(LentConnections.class)).isSameAs(own));
+        runner.withClassLoader(new FilteredClassLoader(DatabaseClient.class))
+                .run(context -> assertThat(context).doesNotHaveBean(LentConnections.class));
+    }
+
+    @Test
     void theApplicationsOwnConnectionFactoryWins() {
         ConnectionFactory own = new UnusedConnectionFactory();
         runner.withBean("ownConnectionFactory", ConnectionFactory.class, () -> own).run(context -> {
