@@ -109,6 +109,29 @@ final class RoutedFactory implements AutoCloseable {
         return Sql.strings(connection, sql);
     }
 
+    /** Inserts a row into the SPI tests' {@code person} table on the connection; one row updated. */
+    static Mono<Long> insertPerson(Connection connection, int id, String name) {
+        return Flux.from(connection.createStatement("INSERT INTO person (id, name) VALUES ($1, $2)")
+                        .bind("$1", id).bind("$2", name).execute())
+                .flatMap(result -> result.getRowsUpdated())
+                .single();
+    }
+
+    /** The names in the {@code person} table on the writer, in id order. */
+    List<String> personNames() {
+        return query("SELECT name FROM person ORDER BY id");
+    }
+
+    /** The rows of a {@code person} table with ages on the writer, in id order, as {@code id:name:age}. */
+    List<String> peopleWithAges() {
+        return onPrimary(connection -> Flux.from(connection
+                                .createStatement("SELECT id, name, age FROM person ORDER BY id").execute())
+                        .flatMap(result -> result.map(row -> row.get("id", Integer.class) + ":"
+                                + row.get("name", String.class) + ":" + row.get("age", Integer.class))))
+                .collectList()
+                .block(WAIT);
+    }
+
     /** Runs a statement on the writer and waits for it. */
     void execute(String sql) {
         onPrimary(connection -> Sql.execute(connection, sql)).blockLast(WAIT);

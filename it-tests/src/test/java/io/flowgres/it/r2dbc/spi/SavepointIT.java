@@ -1,21 +1,19 @@
 package io.flowgres.it.r2dbc.spi;
 
 import static io.flowgres.it.r2dbc.spi.RoutedFactory.inRecovery;
+import static io.flowgres.it.r2dbc.spi.RoutedFactory.insertPerson;
 import static io.flowgres.it.r2dbc.spi.RoutedFactory.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
 
 import io.flowgres.Flowgres;
 import io.flowgres.local.PostgresCluster;
 import io.flowgres.test.FlowgresCluster;
-import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.R2dbcException;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
@@ -44,40 +42,40 @@ final class SavepointIT {
     @Test
     void rollingBackToASavepointUndoesOnlyWhatFollowedIt() {
         routed.onPrimary(connection -> Mono.from(connection.beginTransaction())
-                        .then(insert(connection, 1, "before"))
+                        .then(insertPerson(connection, 1, "before"))
                         .then(Mono.from(connection.createSavepoint("middle")))
-                        .then(insert(connection, 2, "after"))
+                        .then(insertPerson(connection, 2, "after"))
                         .then(Mono.from(connection.rollbackTransactionToSavepoint("middle")))
                         .then(Mono.from(connection.releaseSavepoint("middle")))
-                        .then(insert(connection, 3, "again"))
+                        .then(insertPerson(connection, 3, "again"))
                         .then(Mono.from(connection.commitTransaction())))
                 .as(StepVerifier::create)
                 .verifyComplete();
 
-        assertThat(names()).containsExactly("before", "again");
+        assertThat(routed.personNames()).containsExactly("before", "again");
     }
 
     @Test
     void rollingBackToAnOuterSavepointUndoesTheInnerOnesToo() {
         routed.onPrimary(connection -> Mono.from(connection.beginTransaction())
                         .then(Mono.from(connection.createSavepoint("wide")))
-                        .then(insert(connection, 1, "wide work"))
+                        .then(insertPerson(connection, 1, "wide work"))
                         .then(Mono.from(connection.createSavepoint("narrow")))
-                        .then(insert(connection, 2, "narrow work"))
+                        .then(insertPerson(connection, 2, "narrow work"))
                         .then(Mono.from(connection.rollbackTransactionToSavepoint("wide")))
-                        .then(insert(connection, 3, "after"))
+                        .then(insertPerson(connection, 3, "after"))
                         .then(Mono.from(connection.commitTransaction())))
                 .as(StepVerifier::create)
                 .verifyComplete();
 
-        assertThat(names()).containsExactly("after");
+        assertThat(routed.personNames()).containsExactly("after");
     }
 
     @Test
     void aReleasedSavepointKeepsItsWorkAndCannotBeRolledBackTo() {
         routed.onPrimary(connection -> Mono.from(connection.beginTransaction())
                         .then(Mono.from(connection.createSavepoint("gone")))
-                        .then(insert(connection, 1, "kept"))
+                        .then(insertPerson(connection, 1, "kept"))
                         .then(Mono.from(connection.releaseSavepoint("gone")))
                         .then(Mono.from(connection.rollbackTransactionToSavepoint("gone")).thenReturn("rolled back")
                                 .onErrorResume(R2dbcException.class, error -> Mono.just(error.getSqlState())))
@@ -103,16 +101,5 @@ final class SavepointIT {
                 .as(StepVerifier::create)
                 .expectNext("22012:true:replicated")
                 .verifyComplete();
-    }
-
-    private static Mono<Long> insert(Connection connection, int id, String name) {
-        return Flux.from(connection.createStatement("INSERT INTO person (id, name) VALUES ($1, $2)")
-                        .bind("$1", id).bind("$2", name).execute())
-                .flatMap(result -> result.getRowsUpdated())
-                .single();
-    }
-
-    private List<String> names() {
-        return routed.query("SELECT name FROM person ORDER BY id");
     }
 }

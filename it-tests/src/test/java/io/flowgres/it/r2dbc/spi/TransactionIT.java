@@ -2,16 +2,15 @@ package io.flowgres.it.r2dbc.spi;
 
 import static io.flowgres.it.r2dbc.spi.RoutedFactory.WAIT;
 import static io.flowgres.it.r2dbc.spi.RoutedFactory.inRecovery;
+import static io.flowgres.it.r2dbc.spi.RoutedFactory.insertPerson;
 import static io.flowgres.it.r2dbc.spi.RoutedFactory.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
 import java.util.Map;
 
 import io.flowgres.Flowgres;
 import io.flowgres.local.PostgresCluster;
 import io.flowgres.test.FlowgresCluster;
-import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.IsolationLevel;
 import io.r2dbc.spi.Option;
 import io.r2dbc.spi.R2dbcException;
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
@@ -54,26 +52,26 @@ final class TransactionIT {
     void commitKeepsATransactionsWorkAndRollbackDiscardsIt() {
         routed.onPrimary(connection -> Mono.from(connection.beginTransaction())
                         .then(Mono.fromSupplier(connection::isAutoCommit))
-                        .flatMap(autoCommit -> insert(connection, 1, "kept")
+                        .flatMap(autoCommit -> insertPerson(connection, 1, "kept")
                                 .then(Mono.from(connection.commitTransaction()))
                                 .thenReturn(autoCommit)))
                 .as(StepVerifier::create)
                 .expectNext(false)
                 .verifyComplete();
         routed.onPrimary(connection -> Mono.from(connection.beginTransaction())
-                        .then(insert(connection, 2, "discarded"))
+                        .then(insertPerson(connection, 2, "discarded"))
                         .then(Mono.from(connection.rollbackTransaction())))
                 .as(StepVerifier::create)
                 .verifyComplete();
 
-        assertThat(names()).containsExactly("kept");
+        assertThat(routed.personNames()).containsExactly("kept");
     }
 
     @Test
     void aReadOnlyDefinitionBeginsATransactionThatRefusesWrites() {
         routed.onPrimary(connection -> Mono.from(connection.beginTransaction(Definition.readOnly()))
                         .then(strings(connection, CHARACTERISTICS).single())
-                        .flatMap(characteristics -> insert(connection, 1, "refused")
+                        .flatMap(characteristics -> insertPerson(connection, 1, "refused")
                                 .map(String::valueOf)
                                 .onErrorResume(R2dbcException.class, error -> Mono.just(error.getSqlState()))
                                 .map(outcome -> characteristics + " " + outcome))
@@ -82,7 +80,7 @@ final class TransactionIT {
                 .expectNext("read committed/on 25006")
                 .verifyComplete();
 
-        assertThat(names()).isEmpty();
+        assertThat(routed.personNames()).isEmpty();
     }
 
     @Test
@@ -114,12 +112,12 @@ final class TransactionIT {
     void closingAConnectionWithATransactionOpenRollsItBackAndPoolsItClean() {
         String pid = routed.primaryPid();
         routed.onPrimary(connection -> Mono.from(connection.beginTransaction())
-                        .then(insert(connection, 1, "uncommitted")))
+                        .then(insertPerson(connection, 1, "uncommitted")))
                 .as(StepVerifier::create)
                 .expectNext(1L)
                 .verifyComplete();
 
-        assertThat(names()).as("closed without commit: rolled back").isEmpty();
+        assertThat(routed.personNames()).as("closed without commit: rolled back").isEmpty();
         // A statement that starts its own transaction: the old one is not still open on the connection.
         routed.onPrimary(connection -> strings(connection, "SELECT pg_backend_pid() || '/' || "
                         + "(now() = statement_timestamp())")
@@ -152,24 +150,13 @@ final class TransactionIT {
     @Test
     void aWriteInATransactionOnAReplicaFailsAsReadOnly() {
         routed.onReplica(connection -> Mono.from(connection.beginTransaction())
-                        .then(insert(connection, 2, "refused"))
+                        .then(insertPerson(connection, 2, "refused"))
                         .map(String::valueOf)
                         .onErrorResume(R2dbcException.class, error -> Mono.just(error.getSqlState()))
                         .flatMap(outcome -> Mono.from(connection.rollbackTransaction()).thenReturn(outcome)))
                 .as(StepVerifier::create)
                 .expectNext("25006")
                 .verifyComplete();
-    }
-
-    private static Mono<Long> insert(Connection connection, int id, String name) {
-        return Flux.from(connection.createStatement("INSERT INTO person (id, name) VALUES ($1, $2)")
-                        .bind("$1", id).bind("$2", name).execute())
-                .flatMap(result -> result.getRowsUpdated())
-                .single();
-    }
-
-    private List<String> names() {
-        return routed.query("SELECT name FROM person ORDER BY id");
     }
 
     /** A transaction definition of the SPI's options, as an application or a framework builds one. */
