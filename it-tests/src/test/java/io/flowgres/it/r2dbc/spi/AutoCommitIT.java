@@ -48,11 +48,11 @@ final class AutoCommitIT {
 
     @Test
     void aNewConnectionAutoCommitsOnEitherRoute() {
-        routed.onPrimary(connection -> inRecovery(connection).map(replica -> replica + ":" + connection.isAutoCommit()))
+        routed.onPrimary(AutoCommitIT::replicaAndAutoCommit)
                 .as(StepVerifier::create)
                 .expectNext("false:true")
                 .verifyComplete();
-        routed.onReplica(connection -> inRecovery(connection).map(replica -> replica + ":" + connection.isAutoCommit()))
+        routed.onReplica(AutoCommitIT::replicaAndAutoCommit)
                 .as(StepVerifier::create)
                 .expectNext("true:true")
                 .verifyComplete();
@@ -105,7 +105,7 @@ final class AutoCommitIT {
                 .as(StepVerifier::create)
                 .expectNext("true:false:false")
                 .verifyComplete();
-        routed.onReplica(connection -> inRecovery(connection).map(replica -> replica + ":" + connection.isAutoCommit()))
+        routed.onReplica(AutoCommitIT::replicaAndAutoCommit)
                 .as(StepVerifier::create)
                 .expectNext("true:true")
                 .verifyComplete();
@@ -144,5 +144,10 @@ final class AutoCommitIT {
                 .contextWrite(FlowgresRouting.recordWrites(recorded::add))
                 .blockLast(WAIT);
         assertThat(recorded).as("nothing for work on a replica route").hasSize(1);
+    }
+
+    /** {@code <in recovery>:<auto-commit>} of a connection: where it is and how it commits. */
+    private static Mono<String> replicaAndAutoCommit(Connection connection) {
+        return inRecovery(connection).map(replica -> replica + ":" + connection.isAutoCommit());
     }
 }

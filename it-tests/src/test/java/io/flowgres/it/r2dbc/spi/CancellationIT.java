@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.r2dbc.core.DatabaseClient;
+import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
 /**
@@ -46,16 +47,7 @@ final class CancellationIT {
         PostgresNode primary = routed.primaryNode();
         String cancelledPid = routed.primaryPid();
 
-        routed.onPrimary(connection -> strings(connection, SLEEP))
-                .as(StepVerifier::create)
-                .expectSubscription()
-                .then(() -> Await.until("the sleep running on the primary", () -> sleeping(primary) == 1, WAIT))
-                .thenCancel()
-                .verify(WAIT);
-
-        Await.until("the cancelled pg_sleep to end on the server", () -> sleeping(primary) == 0, WAIT);
-        Await.until("the cancelled connection settled", () -> routed.pool("primary").acquired() == 0
-                && routed.flowgres().topology().inFlight() == 0, WAIT);
+        cancelOnceSleepingThenAwaitSettled(routed.onPrimary(connection -> strings(connection, SLEEP)), primary);
         // Statements right after the cancel: a late cancel signal would abort one of them with 57014.
         for (int i = 0; i < 5; i++) {
             assertThat(routed.onPrimary(connection -> strings(connection, "SELECT pg_sleep(0.05)::text || 'ok'"))
@@ -91,16 +83,7 @@ final class CancellationIT {
         PostgresNode primary = routed.primaryNode();
         DatabaseClient client = DatabaseClient.create(routed.factory());
 
-        client.sql(SLEEP).map(row -> row.get(0, String.class)).all()
-                .as(StepVerifier::create)
-                .expectSubscription()
-                .then(() -> Await.until("the sleep running on the primary", () -> sleeping(primary) == 1, WAIT))
-                .thenCancel()
-                .verify(WAIT);
-
-        Await.until("the cancelled pg_sleep to end on the server", () -> sleeping(primary) == 0, WAIT);
-        Await.until("the cancelled connection settled", () -> routed.pool("primary").acquired() == 0
-                && routed.flowgres().topology().inFlight() == 0, WAIT);
+        cancelOnceSleepingThenAwaitSettled(client.sql(SLEEP).map(row -> row.get(0, String.class)).all(), primary);
         client.sql("SELECT 'next'").map(row -> row.get(0, String.class)).one()
                 .as(StepVerifier::create)
                 .expectNext("next")
@@ -116,5 +99,20 @@ final class CancellationIT {
     private long sleeping(PostgresNode node) {
         return Long.parseLong(routed.onNode(node, "SELECT count(*)::text FROM pg_stat_activity WHERE state = 'active' "
                 + "AND application_name = '" + APPLICATION + "' AND query = '" + SLEEP + "'").get(0));
+    }
+
+    /**
+     * Cancels the sleeping statement once the primary runs it, then waits until the server has ended
+     * it and the connection is settled (back in the pool or discarded, nothing in flight).
+     */
+    private void cancelOnceSleepingThenAwaitSettled(Flux<String> sleep, PostgresNode primary) {
+        sleep.as(StepVerifier::create)
+                .expectSubscription()
+                .then(() -> Await.until("the sleep running on the primary", () -> sleeping(primary) == 1, WAIT))
+                .thenCancel()
+                .verify(WAIT);
+        Await.until("the cancelled pg_sleep to end on the server", () -> sleeping(primary) == 0, WAIT);
+        Await.until("the cancelled connection settled", () -> routed.pool("primary").acquired() == 0
+                && routed.flowgres().topology().inFlight() == 0, WAIT);
     }
 }
