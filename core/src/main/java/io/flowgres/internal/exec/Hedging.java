@@ -9,6 +9,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
+import reactor.util.concurrent.Queues;
 import reactor.util.context.Context;
 
 /**
@@ -56,7 +57,9 @@ final class Hedging {
             // all landing at once when the node thaws.
             // The drain subscribes first, so the first attempt sees its context: the caller's (its
             // observation, for one), as without a hedge.
-            Flux<T> detached = first.publish().autoConnect(2, firstRun::set);
+            // A small prefetch: hedged reads are bounded results, and the default (256) allocated a
+            // 256-slot queue per read.
+            Flux<T> detached = first.publish(Queues.XS_BUFFER_SIZE).autoConnect(2, firstRun::set);
             detached.subscribe(item -> { }, error -> { }, () -> { }, Context.of(context));
             return Flux.firstWithSignal(detached, second)
                     .doOnCancel(() -> {

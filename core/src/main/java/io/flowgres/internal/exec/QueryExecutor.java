@@ -215,7 +215,7 @@ public final class QueryExecutor {
             }
             // After waiting for a restarting writer, routing decides without another wait.
             Router.Selection selection = router.select(operation.route(), operation.query().consistency(),
-                    operation.staleness(), failedNodes, Set.copyOf(operation.refusedBy()), mayWait);
+                    operation.staleness(), failedNodes, refusedSoFar(operation), mayWait);
             if (selection instanceof Router.Selection.Await await) {
                 // A restarting writer: wait for it (once per attempt, never past the deadline, with time
                 // left to run), then route again; nothing was sent, so nothing can be duplicated.
@@ -249,6 +249,12 @@ public final class QueryExecutor {
             return Hedging.race(first, () -> hedge(operation, bodies, number, failedNodes, node, share), hedgeAfter,
                     timer);
         });
+    }
+
+    /** The nodes that refused this operation so far, as a snapshot; nearly always none, copied only when not. */
+    private static Set<String> refusedSoFar(Operation operation) {
+        Set<String> refused = operation.refusedBy();
+        return refused.isEmpty() ? Set.of() : Set.copyOf(refused);
     }
 
     /** Polls, on the timer, until the wait for a restarting writer is over or {@code untilNanos} has come. */

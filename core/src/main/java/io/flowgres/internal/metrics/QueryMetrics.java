@@ -217,7 +217,22 @@ public final class QueryMetrics {
         }
     }
 
+    /**
+     * A timer's tags. Equality is written out: the record's generated one goes through a method-handle
+     * chain that showed at 0.4 % of the event loops' CPU, looked up on every attempt.
+     */
     private record TimerKey(String query, String node, String role, String outcome) {
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof TimerKey key && query.equals(key.query) && node.equals(key.node)
+                    && role.equals(key.role) && outcome.equals(key.outcome);
+        }
+
+        @Override
+        public int hashCode() {
+            return ((query.hashCode() * 31 + node.hashCode()) * 31 + role.hashCode()) * 31 + outcome.hashCode();
+        }
     }
 
     /**

@@ -23,7 +23,6 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
-import reactor.util.retry.Retry;
 
 /**
  * One PostgreSQL endpoint as the engine uses it: its pools, its {@link NodeGate gate} (breaker and
@@ -195,6 +194,16 @@ public final class Node {
      * @return the connection, to be closed (released) by the caller
      */
     public Mono<Connection> acquire() {
+        return acquire(poolPolicy.maxSize()).onErrorMap(e -> new NodeAcquireException(name(), e));
+    }
+
+    /**
+     * One acquire, taken again (at most {@code staleLeft} more times) while the pool hands out
+     * connections its validation finds dead. A plain resume rather than {@code retryWhen}, whose
+     * companion sink and subscription per acquire cost every lease, though nearly all of them never
+     * retry.
+     */
+    private Mono<Connection> acquire(int staleLeft) {
         return Mono.defer(() -> {
             long started = System.nanoTime();
             return pool.create()
@@ -205,9 +214,7 @@ public final class Node {
                             observer.recordRejected(); // work past the limit found the queue full
                         }
                     });
-        }).retryWhen(Retry.max(poolPolicy.maxSize()).filter(NodeConnections::isStale)
-                        .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
-                .onErrorMap(e -> new NodeAcquireException(name(), e));
+        }).onErrorResume(error -> staleLeft > 0 && NodeConnections.isStale(error), error -> acquire(staleLeft - 1));
     }
 
     /**
@@ -299,7 +306,7 @@ public final class Node {
         if (deadline != null) {
             // One shared timer bounds the whole stream, not the gap between two items.
             Mono<Long> expiry = Mono.delay(deadline, timer).cache();
-            attempt = attempt.timeout(expiry, item -> expiry);
+            attempt = SilenceWatchdog.named(attempt).timeout(expiry, item -> expiry);
         }
         if (watchSilence) {
             attempt = SilenceWatchdog.watch(attempt, name(), silenceWindow(), availability.silenceCeiling(),
