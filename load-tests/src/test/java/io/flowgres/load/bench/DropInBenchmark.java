@@ -28,7 +28,7 @@ import reactor.netty.resources.ConnectionProvider;
  *
  * <p>Run: {@code ./mvnw -B -pl load-tests -am verify -Pbench-dropin -DskipTests}; knobs
  * {@code -Dbench.httpClients} (default 32), {@code -Dbench.rounds} (default 10),
- * {@code -Dbench.roundSeconds} (default 2), {@code -Dbench.warmupSeconds} (default 3),
+ * {@code -Dbench.roundSeconds} (default 2), {@code -Dbench.warmupSeconds} (default 15: the JIT is still compiling after a few seconds, and its CPU would count against whoever runs),
  * {@code -Dbench.pitches} (default 100000), {@code -Dbench.read} ({@code repository}, the default, or
  * {@code client}).
  */
@@ -64,7 +64,7 @@ public final class DropInBenchmark {
         int clients = Integer.getInteger("bench.httpClients", 32);
         int rounds = Integer.getInteger("bench.rounds", 10);
         Duration round = Duration.ofSeconds(Integer.getInteger("bench.roundSeconds", 2));
-        Duration warmUp = Duration.ofSeconds(Integer.getInteger("bench.warmupSeconds", 3));
+        Duration warmUp = Duration.ofSeconds(Integer.getInteger("bench.warmupSeconds", 15));
         int pitches = Integer.getInteger("bench.pitches", 100_000);
         String started = ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z"));
         List<ConnectionProvider> providers = new ArrayList<>();

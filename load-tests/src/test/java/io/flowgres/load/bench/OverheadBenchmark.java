@@ -17,6 +17,7 @@ import java.util.function.LongFunction;
 
 import io.flowgres.Flowgres;
 import io.flowgres.query.Query;
+import io.flowgres.cluster.AvailabilityPolicy;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.NodeConfig;
 import io.flowgres.load.bench.InterleavedRounds.Result;
@@ -59,8 +60,11 @@ import reactor.netty.resources.ConnectionProvider;
  * <p>Run: {@code ./mvnw -B -pl load-tests -am verify -Pbench-overhead -DskipTests}; knobs
  * {@code -Dbench.concurrency} (default {@code 1,8,32,128}), {@code -Dbench.pool} (pool size of both
  * in-process contenders, default 32), {@code -Dbench.rounds} (default 10), {@code -Dbench.roundSeconds}
- * (per contender and round, default 2; pgbench gets 2 s more to connect its clients first), {@code -Dbench.warmupSeconds} (default 3),
+ * (per contender and round, default 2; pgbench gets 2 s more to connect its clients first), {@code -Dbench.warmupSeconds} (default 15: the JIT is still compiling after a few seconds, and its CPU would count against whoever runs),
  * {@code -Dbench.httpClients} (default 32), {@code -Dbench.pitches} (default 100000),
+ * {@code -Dbench.referenceArgs} (extra arguments for the reference service), {@code -Dbench.httpContenders}
+ * (default {@code plain,reference,pgbench}: which of them the HTTP part measures), {@code -Dbench.adaptiveHedging}
+ * (default {@code true}: the in-process Flowgres contender's default hedging),
  * {@code -Dbench.pgbench} (default {@code /usr/bin/pgbench}), {@code -Dbench.parts} (default
  * {@code inprocess,http}).
  */
@@ -102,7 +106,7 @@ public final class OverheadBenchmark {
         int poolSize = Integer.getInteger("bench.pool", 32);
         int rounds = Integer.getInteger("bench.rounds", 10);
         Duration round = Duration.ofSeconds(Integer.getInteger("bench.roundSeconds", 2));
-        Duration warmUp = Duration.ofSeconds(Integer.getInteger("bench.warmupSeconds", 3));
+        Duration warmUp = Duration.ofSeconds(Integer.getInteger("bench.warmupSeconds", 15));
         int httpClients = Integer.getInteger("bench.httpClients", 32);
         int pitches = Integer.getInteger("bench.pitches", 100_000);
         Path pgbench = Path.of(System.getProperty("bench.pgbench", "/usr/bin/pgbench"));
@@ -114,9 +118,7 @@ public final class OverheadBenchmark {
         String pgbenchNote = null;
         try (LocalCluster cluster = LocalCluster.start(1);
                 ConfigurableApplicationContext reference = BenchService.start(cluster, pitches,
-                        "--flowgres.cache.enabled=false",
-                        // Warm-up reads slower than its threshold would flood the report.
-                        "--logging.level.io.flowgres.metrics.SlowQueryLog=ERROR")) {
+                        referenceArguments())) {
             cluster.awaitReplication(Duration.ofSeconds(120));
             LocalNode replica = cluster.replicas().get(0);
             System.out.printf("%nOverhead benchmark, %s, %d cores: point read by primary key on %s, %,d pitches; "
@@ -146,6 +148,22 @@ public final class OverheadBenchmark {
         writeCharts(inProcess, http, started, poolSize, httpClients);
     }
 
+    /**
+     * The reference service's arguments: the cache off, the slow-query report quiet during warm-up, and
+     * whatever {@code -Dbench.referenceArgs} adds (space-separated {@code --name=value}), to measure what
+     * one of its features costs per request.
+     */
+    private static String[] referenceArguments() {
+        List<String> arguments = new ArrayList<>(List.of("--flowgres.cache.enabled=false",
+                // Warm-up reads slower than its threshold would flood the report.
+                "--logging.level.io.flowgres.metrics.SlowQueryLog=ERROR"));
+        String extra = System.getProperty("bench.referenceArgs", "").trim();
+        if (!extra.isEmpty()) {
+            arguments.addAll(List.of(extra.split("\\s+")));
+        }
+        return arguments.toArray(String[]::new);
+    }
+
     private static Map<Integer, Map<String, Result>> inProcess(LocalCluster cluster, LocalNode replica, int[] levels,
             int poolSize, long pitches, Duration warmUp, int rounds, Duration round) {
         PoolPolicy pool = PoolPolicy.builder().initialSize(poolSize).maxSize(poolSize).build();
@@ -154,6 +172,10 @@ public final class OverheadBenchmark {
                 .replica(NodeConfig.of(replica.name(), replica.r2dbcUrl()))
                 .credentials(cluster.user(), cluster.password())
                 .pool(pool)
+                // -Dbench.adaptiveHedging=false: what the default hedging of replica reads costs here.
+                .availability(AvailabilityPolicy.builder()
+                        .adaptiveHedging(Boolean.parseBoolean(System.getProperty("bench.adaptiveHedging", "true")))
+                        .build())
                 .build();
         ConnectionPool bare = PlainPools.create("bench-bare", replica.r2dbcUrl(), cluster.user(), cluster.password(),
                 poolSize, poolSize);
@@ -205,10 +227,17 @@ public final class OverheadBenchmark {
             }
             System.out.printf("HTTP GET /api/pitches/{id}, %d connections; both services answer the same JSON; "
                     + "pools of %d (reference: staging preset)%n", clients, staging.maxSize());
+            // -Dbench.httpContenders measures some of them alone, e.g. to profile one service.
+            Set<String> measured = Set.of(System.getProperty("bench.httpContenders", "plain,reference,pgbench")
+                    .split(","));
             List<InterleavedRounds.Contender> contenders = new ArrayList<>();
-            contenders.add(new LoadContender(PLAIN, clients, pitches, id -> get(plainClient, id)));
-            contenders.add(new LoadContender(REFERENCE, clients, pitches, id -> get(referenceClient, id)));
-            if (limit != null) {
+            if (measured.contains("plain")) {
+                contenders.add(new LoadContender(PLAIN, clients, pitches, id -> get(plainClient, id)));
+            }
+            if (measured.contains("reference")) {
+                contenders.add(new LoadContender(REFERENCE, clients, pitches, id -> get(referenceClient, id)));
+            }
+            if (limit != null && measured.contains("pgbench")) {
                 System.out.println("pgbench: " + limit.commandLine(round));
                 contenders.add(limit);
             }
@@ -295,6 +324,10 @@ public final class OverheadBenchmark {
         });
         Result plain = results.get(PLAIN);
         Result reference = results.get(REFERENCE);
+        if (plain == null || reference == null) {
+            System.out.println("reference / plain WebFlux: not measured (-Dbench.httpContenders)");
+            return;
+        }
         double ratio = reference.summary().throughput() / plain.summary().throughput();
         double[] range = reference.roundRatioRange(plain);
         System.out.printf("reference / plain WebFlux: throughput %.3f (median of rounds %.3f, rounds %.2f-%.2f), "
