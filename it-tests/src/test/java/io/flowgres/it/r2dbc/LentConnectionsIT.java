@@ -153,7 +153,9 @@ final class LentConnectionsIT {
                 .map(row -> row.get(0, Long.class)).one();
 
         client.sql("INSERT INTO note (body) VALUES ($1)").bind(0, outer).then()
-                .then(seenByTheRead.zipWith(afterTheRead))
+                // After the read, not beside it: the operation suspends the enclosing transaction while it
+                // runs, so a sibling subscribed meanwhile would not find its connection (LentConnections).
+                .then(seenByTheRead.zipWhen(seen -> afterTheRead))
                 .as(readWrite::transactional)
                 .as(StepVerifier::create)
                 .assertNext(counts -> {

@@ -31,6 +31,10 @@ import reactor.core.publisher.Flux;
  *
  * <p>Each attempt of the operation (a retry, a hedge) calls the supplier again on its own
  * connection, so the work must build its publisher inside the supplier.
+ *
+ * <p>As with Spring's own {@code REQUIRES_NEW}, the enclosing transaction is suspended for the whole
+ * operation: code of that transaction that runs at the same time (a sibling in a {@code zip}) does
+ * not find its connection and opens another. Run such work after the operation, not beside it.
  */
 public final class LentConnections {
 
