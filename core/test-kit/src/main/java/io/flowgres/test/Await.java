@@ -51,6 +51,19 @@ public final class Await {
         }, timeout);
     }
 
+    /**
+     * Probes every node until routing sees each of them {@code up}: reachable, breaker not open, not
+     * ejected, not lagging. The usual start of a test that breaks a node, and its cleanup.
+     *
+     * @param flowgres the facade whose prober is driven
+     * @param timeout how long to wait
+     * @throws AssertionError when some node is not up in time
+     */
+    public static void everyNodeUp(Flowgres flowgres, Duration timeout) {
+        probed(flowgres, "every node up", () -> flowgres.topology().nodes().stream()
+                .allMatch(node -> node.status().equals("up")), timeout);
+    }
+
     private static void pause(Duration duration) {
         try {
             Thread.sleep(duration.toMillis());

@@ -64,7 +64,7 @@ final class ObservationIT {
                         "CREATE TABLE observed_row (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, note text)"))
                 .blockLast(WAIT);
         cluster.awaitReplication(SETTLE);
-        awaitEveryNodeUp(flowgres);
+        Await.everyNodeUp(flowgres, SETTLE);
     }
 
     @AfterAll
@@ -162,7 +162,7 @@ final class ObservationIT {
     @Test
     void aHedgeIsAnObservationOfItsOwnUnderTheSameParent() {
         try (Flowgres hedged = observed(Duration.ofMillis(100))) {
-            awaitEveryNodeUp(hedged);
+            Await.everyNodeUp(hedged, SETTLE);
             Observation request = Observation.start("test.request", observations);
             // Slow on the replica only: the hedge on the primary answers first; the first attempt is not
             // cancelled but runs to its end, and both stop with their own outcome.
@@ -206,11 +206,6 @@ final class ObservationIT {
                         .build())
                 .observationRegistry(observations)
                 .build();
-    }
-
-    private static void awaitEveryNodeUp(Flowgres facade) {
-        Await.probed(facade, "every node up", () -> facade.topology().nodes().stream()
-                .allMatch(node -> node.status().equals("up")), SETTLE);
     }
 
     private static @Nullable String value(Observation.Context context, String key) {

@@ -96,8 +96,7 @@ final class ReplicaRoutingIT {
                 node.start();
             }
         }
-        Await.probed(flowgres, "every node up", () -> flowgres.topology().nodes().stream()
-                .allMatch(node -> node.status().equals("up")), SETTLE);
+        Await.everyNodeUp(flowgres, SETTLE);
     }
 
     @Test
@@ -106,8 +105,7 @@ final class ReplicaRoutingIT {
         // tests killed or restarted (a peak lingers for seconds and skews a split of sequential reads).
         double ratio;
         try (Flowgres fresh = facade()) {
-            Await.probed(fresh, "every node up", () -> fresh.topology().nodes().stream()
-                    .allMatch(node -> node.status().equals("up")), SETTLE);
+            Await.everyNodeUp(fresh, SETTLE);
             for (int i = 0; i < 400; i++) {
                 assertThat(fresh.read(Query.named("routing.spread"), connection -> strings(connection,
                         "SELECT pg_is_in_recovery()::text")).collectList().block(Duration.ofSeconds(20)))

@@ -104,8 +104,7 @@ final class ResilienceIT {
             }
         }
         // "up": reachable, breaker not open, not ejected, not lagging.
-        Await.probed(flowgres, "every node up", () -> flowgres.topology().nodes().stream()
-                .allMatch(node -> node.status().equals("up")), SETTLE);
+        Await.everyNodeUp(flowgres, SETTLE);
     }
 
     private ClusterConfig.Builder config() {
@@ -225,8 +224,7 @@ final class ResilienceIT {
         PostgresNode victim = cluster.replicas().get(0);
         // Its own facade: the retry budget, breakers and ejections start fresh, not spent by other tests.
         try (Flowgres own = Flowgres.create(resilient().build())) {
-            Await.probed(own, "every node up", () -> own.topology().nodes().stream()
-                    .allMatch(node -> node.status().equals("up")), SETTLE);
+            Await.everyNodeUp(own, SETTLE);
             CompletableFuture<Void> killed = Mono.delay(Duration.ofMillis(500))
                     .publishOn(Schedulers.boundedElastic()).doOnNext(tick -> victim.kill()).then().toFuture();
             try {

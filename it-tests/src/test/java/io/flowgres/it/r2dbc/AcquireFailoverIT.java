@@ -75,7 +75,7 @@ final class AcquireFailoverIT {
                 node.start();
             }
         }
-        Await.probed(watcher, "every node up", () -> allUp(watcher), SETTLE);
+        Await.everyNodeUp(watcher, SETTLE);
     }
 
     @Test
@@ -84,7 +84,7 @@ final class AcquireFailoverIT {
         // Round robin offers the stopped replica every other time until it is found out.
         try (Flowgres flowgres = Flowgres.builder(config().build()).probing(false).balancer(Balancer.roundRobin())
                 .build()) {
-            Await.probed(flowgres, "every node up", () -> allUp(flowgres), SETTLE);
+            Await.everyNodeUp(flowgres, SETTLE);
             Spring spring = new Spring(flowgres);
             victim.stop();
             try {
@@ -115,7 +115,7 @@ final class AcquireFailoverIT {
     void aStoppedPrimaryFailsWriterWorkAsUnavailableWhileReplicasServeReadOnlyWork() {
         PostgresNode primary = cluster.primary();
         try (Flowgres flowgres = Flowgres.builder(config().build()).probing(false).build()) {
-            Await.probed(flowgres, "every node up", () -> allUp(flowgres), SETTLE);
+            Await.everyNodeUp(flowgres, SETTLE);
             Spring spring = new Spring(flowgres);
             primary.stop();
             try {
@@ -178,10 +178,6 @@ final class AcquireFailoverIT {
                 .pool(PoolPolicy.test())
                 .routing(RoutingPolicy.builder().probeInterval(Duration.ofMillis(200)).build())
                 .applicationName("acquire-failover-it");
-    }
-
-    private static boolean allUp(Flowgres flowgres) {
-        return flowgres.topology().nodes().stream().allMatch(node -> node.status().equals("up"));
     }
 
     /** Spring's R2DBC stack over one facade, as the starter wires it. */

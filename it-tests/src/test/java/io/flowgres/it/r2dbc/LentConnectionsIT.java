@@ -80,8 +80,7 @@ final class LentConnectionsIT {
 
     @BeforeEach
     void everyNodeInRotation() {
-        Await.probed(flowgres, "every node up", () -> flowgres.topology().nodes().stream()
-                .allMatch(node -> node.status().equals("up")), SETTLE);
+        Await.everyNodeUp(flowgres, SETTLE);
     }
 
     @Test

@@ -132,8 +132,7 @@ final class SpringDataRoutingIT {
 
     @BeforeEach
     void replicasInRotation() {
-        Await.probed(flowgres, "every node up", () -> flowgres.topology().nodes().stream()
-                .allMatch(node -> node.status().equals("up")), SETTLE);
+        Await.everyNodeUp(flowgres, SETTLE);
     }
 
     @Test

@@ -86,8 +86,7 @@ final class SpringTransactionRoutingIT {
 
     @BeforeEach
     void replicasInRotation() {
-        Await.probed(flowgres, "every node up", () -> flowgres.topology().nodes().stream()
-                .allMatch(node -> node.status().equals("up")), SETTLE);
+        Await.everyNodeUp(flowgres, SETTLE);
     }
 
     @Test

@@ -52,8 +52,7 @@ final class RoutedFactory implements AutoCloseable {
         Flowgres flowgres = Flowgres.create(cluster.clusterConfig().pool(Sql.ONE_CONNECTION)
                 .routing(RoutingPolicy.builder().probeInterval(Duration.ofMillis(200)).build())
                 .applicationName(applicationName).build());
-        Await.probed(flowgres, "every node up", () -> flowgres.topology().nodes().stream()
-                .allMatch(node -> node.status().equals("up")), WAIT);
+        Await.everyNodeUp(flowgres, WAIT);
         return new RoutedFactory(cluster, flowgres);
     }
 
