@@ -44,7 +44,11 @@ public class DemoConfiguration {
     }
 
     /**
-     * Migrates and seeds the demo database.
+     * Migrates and seeds the demo database, in the background: the rest of the context (routes,
+     * Spring Data, actuator) is built meanwhile on the main thread, and the container waits for
+     * every background bean before it starts the web server, so no request runs before seeding
+     * (issue #16: start-up). Nothing depends on this bean directly, since a dependent would wait for
+     * it where it is created.
      *
      * @param config the cluster
      * @param localCluster the embedded cluster, if any
@@ -52,7 +56,7 @@ public class DemoConfiguration {
      * @param pitches pitches to seed into an empty database
      * @return the prepared database
      */
-    @Bean
+    @Bean(bootstrap = Bean.Bootstrap.BACKGROUND)
     public DemoDatabase demoDatabase(ClusterConfig config, ObjectProvider<LocalCluster> localCluster,
             @Value("${reference.users:1000}") long users, @Value("${reference.pitches:100000}") long pitches) {
         return DemoDatabase.prepare(config, users, pitches, localCluster.getIfAvailable());
@@ -123,13 +127,11 @@ public class DemoConfiguration {
      * @param flowgres the facade
      * @param spring the Spring Data R2DBC pieces
      * @param cursors the cursor codec
-     * @param database the prepared database (a dependency so no request runs before seeding)
      * @param cache the query cache
      * @return the store
      */
     @Bean
-    public PitchStore pitchStore(Flowgres flowgres, SpringData spring, CursorCodec cursors, DemoDatabase database,
-            QueryCache cache) {
+    public PitchStore pitchStore(Flowgres flowgres, SpringData spring, CursorCodec cursors, QueryCache cache) {
         return new PitchStore(flowgres, spring, cursors, cache);
     }
 

@@ -32,11 +32,10 @@ public class UserConfiguration {
      * @param flowgres the facade
      * @param spring the Spring Data R2DBC pieces
      * @param cache the query cache
-     * @param database the prepared database (a dependency so no request runs before seeding)
      * @return the store
      */
     @Bean
-    public UserStore userStore(Flowgres flowgres, SpringData spring, QueryCache cache, DemoDatabase database) {
+    public UserStore userStore(Flowgres flowgres, SpringData spring, QueryCache cache) {
         return new UserStore(flowgres, spring, cache);
     }
 
