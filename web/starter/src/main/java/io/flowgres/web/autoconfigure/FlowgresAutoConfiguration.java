@@ -89,22 +89,28 @@ public class FlowgresAutoConfiguration {
     static class EmbeddedClusterConfiguration {
 
         /**
-         * Starts the embedded local cluster.
+         * The embedded local cluster: the one {@link EmbeddedClusterLauncher} began starting before the
+         * context existed, when there is one, else started here.
          *
          * @param properties the Flowgres properties
+         * @param early the start under way since the environment was prepared, if any
          * @return the running cluster, stopped when the context closes
          */
         @Bean(destroyMethod = "close")
         @ConditionalOnMissingBean
-        LocalCluster flowgresLocalCluster(FlowgresProperties properties) {
+        LocalCluster flowgresLocalCluster(FlowgresProperties properties, ObjectProvider<EmbeddedClusterStart> early) {
             int replicas = properties.getEmbedded().getReplicas();
             if (replicas < 0) {
                 throw new InvalidFlowgresPropertyException("flowgres.embedded.replicas",
                         "must be >= 0, was " + replicas, new IllegalArgumentException());
             }
-            LocalCluster cluster = LocalCluster.builder().replicas(replicas).start();
-            log.info("Started embedded PostgreSQL cluster: primary on port {}, {} replica(s)",
-                    cluster.primary().port(), cluster.replicas().size());
+            EmbeddedClusterStart start = early.getIfAvailable();
+            boolean takeover = start != null && start.replicas() == replicas
+                    && start.state() == EmbeddedClusterStart.State.OPEN;
+            LocalCluster cluster = takeover ? start.claim() : LocalCluster.builder().replicas(replicas).start();
+            log.info("Started embedded PostgreSQL cluster{}: primary on port {}, {} replica(s)",
+                    takeover ? " (begun while the context was built)" : "", cluster.primary().port(),
+                    cluster.replicas().size());
             return cluster;
         }
 

@@ -3,6 +3,7 @@ package io.flowgres.web.autoconfigure;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.context.annotation.ConditionContext;
+import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /** Matches when the embedded local cluster is enabled and no external primary is configured. */
@@ -10,8 +11,16 @@ final class OnEmbeddedClusterCondition extends SpringBootCondition {
 
     @Override
     public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
-        String primary = context.getEnvironment().getProperty("flowgres.primary.url");
-        boolean enabled = context.getEnvironment().getProperty("flowgres.embedded.enabled", Boolean.class, false);
+        return outcome(context.getEnvironment());
+    }
+
+    /**
+     * The condition's verdict on an environment; {@link EmbeddedClusterLauncher} asks it too, before
+     * the context exists.
+     */
+    static ConditionOutcome outcome(Environment environment) {
+        String primary = environment.getProperty("flowgres.primary.url");
+        boolean enabled = environment.getProperty("flowgres.embedded.enabled", Boolean.class, false);
         if (primary != null && !primary.isBlank()) {
             return ConditionOutcome.noMatch("flowgres.primary.url is set");
         }

@@ -1,0 +1,109 @@
+package io.flowgres.web.autoconfigure;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.flowgres.local.LocalCluster;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An embedded local cluster being started on a thread of its own by {@link EmbeddedClusterLauncher},
+ * before the context that will use it exists. The auto-configuration's {@code LocalCluster} bean
+ * {@linkplain #claim() claims} it, and from then on the bean owns it (and stops it with the context);
+ * one nobody claims is {@linkplain #stopUnlessClaimed() stopped} as soon as that is known. Only loaded
+ * with {@code flowgres-test} on the classpath.
+ */
+final class EmbeddedClusterStart {
+
+    /** The name the launcher registers it under in the application's bean factory. */
+    static final String BEAN_NAME = "flowgresEmbeddedClusterStart";
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedClusterStart.class);
+
+    /** Whether the cluster is still to be claimed, was claimed, or was (or is being) stopped unclaimed. */
+    enum State { OPEN, CLAIMED, STOPPED }
+
+    private final int replicas;
+    private final CompletableFuture<LocalCluster> cluster = new CompletableFuture<>();
+    private final AtomicReference<State> state = new AtomicReference<>(State.OPEN);
+
+    private EmbeddedClusterStart(int replicas) {
+        this.replicas = replicas;
+    }
+
+    /**
+     * Starts a cluster with the given number of replicas on a new daemon thread and returns at once.
+     *
+     * @param replicas 0 or more
+     * @return the start under way
+     */
+    static EmbeddedClusterStart begin(int replicas) {
+        EmbeddedClusterStart start = new EmbeddedClusterStart(replicas);
+        Thread thread = new Thread(() -> {
+            try {
+                start.cluster.complete(LocalCluster.builder().replicas(replicas).start());
+            } catch (Throwable e) {
+                start.cluster.completeExceptionally(e);
+            }
+        }, "flowgres-embedded-cluster");
+        // Never keeps the JVM alive; the cluster's own shutdown hook stops whatever servers it started.
+        thread.setDaemon(true);
+        thread.start();
+        return start;
+    }
+
+    /** How many replicas the cluster has; a bean asking for another number starts its own. */
+    int replicas() {
+        return replicas;
+    }
+
+    /** Whether it is open, claimed or stopped. */
+    State state() {
+        return state.get();
+    }
+
+    /**
+     * Takes the cluster, waiting for its start to finish; the caller owns it from then on.
+     *
+     * @return the running cluster
+     * @throws RuntimeException what starting it threw (an {@link IllegalStateException} with the
+     *         server's log, as {@code LocalCluster.Builder.start()} reports)
+     * @throws IllegalStateException when it was already claimed or stopped
+     */
+    LocalCluster claim() {
+        if (!state.compareAndSet(State.OPEN, State.CLAIMED)) {
+            throw new IllegalStateException("the early-started embedded cluster is " + state.get());
+        }
+        try {
+            return cluster.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
+    }
+
+    /**
+     * The cluster, once started, whoever owns it; for tests that check what became of it.
+     *
+     * @return the started cluster
+     */
+    LocalCluster awaitCluster() {
+        return cluster.join();
+    }
+
+    /**
+     * Stops the cluster unless it was claimed: at once when it is up, else as soon as its start ends.
+     * Idempotent.
+     */
+    void stopUnlessClaimed() {
+        if (state.compareAndSet(State.OPEN, State.STOPPED)) {
+            log.info("Stopping the embedded PostgreSQL cluster started early: the application did not use it");
+            cluster.whenComplete((running, failure) -> {
+                if (running != null) {
+                    running.close();
+                }
+            });
+        }
+    }
+}
