@@ -16,6 +16,7 @@ public class ReferenceProperties {
     private String cursorSecret = "";
     private int batchLimit = 500;
     private int exportLimit = 4;
+    private boolean exitWhenReady;
 
     /** Users seeded into an empty database. */
     public long getUsers() {
@@ -96,6 +97,23 @@ public class ReferenceProperties {
     public void setExportLimit(int exportLimit) {
         this.exportLimit = exportLimit;
     }
+    /**
+     * Whether the service shuts itself down once ready (after the warm-up): the build's
+     * class-data-sharing training run only.
+     */
+    public boolean isExitWhenReady() {
+        return exitWhenReady;
+    }
+
+    /**
+     * Makes the service shut itself down once ready.
+     *
+     * @param exitWhenReady whether to
+     */
+    public void setExitWhenReady(boolean exitWhenReady) {
+        this.exitWhenReady = exitWhenReady;
+    }
+
     private final Admin admin = new Admin();
 
     /** The admin routes under {@code /api/admin}. */

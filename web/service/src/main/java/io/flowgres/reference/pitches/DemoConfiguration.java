@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.r2dbc.core.R2dbcEntityTemplate;
@@ -168,6 +169,17 @@ public class DemoConfiguration {
     @Bean
     public WarmUp warmUp(PitchStore pitches, UserStore users) {
         return new WarmUp(pitches, users);
+    }
+
+    /**
+     * Shuts the service down once it is ready: for the build's class-data-sharing training run only.
+     *
+     * @return the listener
+     */
+    @Bean
+    @ConditionalOnBooleanProperty("reference.exit-when-ready")
+    public ExitWhenReady exitWhenReady() {
+        return new ExitWhenReady();
     }
 
     /**

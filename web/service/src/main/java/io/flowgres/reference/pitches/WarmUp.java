@@ -6,6 +6,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 
 /**
  * Runs each read path once before the service reports itself ready: a pitch by id, a profile, a
@@ -40,6 +42,7 @@ public final class WarmUp {
      * @param ready the event
      */
     @EventListener
+    @Order(Ordered.HIGHEST_PRECEDENCE)
     public void onReady(ApplicationReadyEvent ready) {
         long started = System.nanoTime();
         try {
