@@ -129,11 +129,13 @@ public class DemoConfiguration {
      * @param spring the Spring Data R2DBC pieces
      * @param cursors the cursor codec
      * @param cache the query cache
+     * @param json the application's JSON mapper (WebFlux's), which encodes the pitches read by id
      * @return the store
      */
     @Bean
-    public PitchStore pitchStore(Flowgres flowgres, SpringData spring, CursorCodec cursors, QueryCache cache) {
-        return new PitchStore(flowgres, spring, cursors, cache);
+    public PitchStore pitchStore(Flowgres flowgres, SpringData spring, CursorCodec cursors, QueryCache cache,
+            JsonMapper json) {
+        return new PitchStore(flowgres, spring, cursors, cache, json);
     }
 
     /**

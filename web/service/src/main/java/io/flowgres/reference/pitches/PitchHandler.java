@@ -58,10 +58,11 @@ public final class PitchHandler {
     public Mono<ServerResponse> byId(ServerRequest request) {
         return Mono.defer(() -> {
             long id = Params.positiveId("id", request.pathVariable("id"));
-            return pitches.findById(id, consistency.from(request))
+            return pitches.findJsonById(id, consistency.from(request))
                     .switchIfEmpty(Mono.error(() -> new ResponseStatusException(HttpStatus.NOT_FOUND,
                             "pitch " + id + " does not exist")))
-                    .flatMap(pitch -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(pitch));
+                    // Already JSON (cached encoded): written as it is, not encoded again.
+                    .flatMap(body -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(body));
         });
     }
 

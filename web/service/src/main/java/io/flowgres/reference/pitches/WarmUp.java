@@ -46,7 +46,7 @@ public final class WarmUp {
     public void onReady(ApplicationReadyEvent ready) {
         long started = System.nanoTime();
         try {
-            pitches.findById(1).then(users.findWithPitches(1))
+            pitches.findJsonById(1, null).then(users.findWithPitches(1))
                     .then(pitches.browse(PitchFilter.none(), PitchSorts.NEWEST, 20, null)).block(BOUND);
             log.info("read paths warmed up in {} ms", (System.nanoTime() - started) / 1_000_000);
         } catch (RuntimeException e) {

@@ -9,6 +9,7 @@ import org.springframework.data.r2dbc.core.R2dbcEntityTemplate;
 import org.springframework.data.r2dbc.dialect.PostgresDialect;
 import org.springframework.data.r2dbc.repository.support.R2dbcRepositoryFactory;
 import org.springframework.r2dbc.core.DatabaseClient;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The demo's stores over a facade, wired without a Spring context, as the application context wires them. */
 final class TestStores {
@@ -28,7 +29,7 @@ final class TestStores {
 
     /** A pitch store without a cache. */
     static PitchStore pitches(Flowgres flowgres, CursorCodec cursors) {
-        return new PitchStore(flowgres, springData(flowgres), cursors, QueryCache.builder().build());
+        return new PitchStore(flowgres, springData(flowgres), cursors, QueryCache.builder().build(), JsonMapper.builder().build());
     }
 
     /** A user store without a cache. */
