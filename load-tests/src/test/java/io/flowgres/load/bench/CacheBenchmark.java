@@ -29,7 +29,8 @@ import reactor.netty.resources.ConnectionProvider;
  * p50 and p99 of both as a chart ({@link Charts}).
  *
  * <p>Run: {@code ./mvnw -B -pl load-tests -am verify -Pbench-cache -DskipTests}; knobs
- * {@code -Dbench.seconds} (per phase, default 20), {@code -Dbench.clients} (default 32),
+ * {@code -Dbench.seconds} (per phase, default 20), {@code -Dbench.warmupSeconds} (each instance's, before
+ * the measured phases, default 15), {@code -Dbench.clients} (default 32),
  * {@code -Dbench.pitches} (default 20000), {@code -Dbench.zipf} (exponent, default 1.0).
  */
 public final class CacheBenchmark {
@@ -44,6 +45,7 @@ public final class CacheBenchmark {
      */
     public static void main(String[] args) {
         Duration phase = Duration.ofSeconds(Integer.getInteger("bench.seconds", 20));
+        Duration warmUp = Duration.ofSeconds(Integer.getInteger("bench.warmupSeconds", 15));
         int clients = Integer.getInteger("bench.clients", 32);
         int pitches = Integer.getInteger("bench.pitches", 20_000);
         double exponent = Double.parseDouble(System.getProperty("bench.zipf", "1.0"));
@@ -58,8 +60,10 @@ public final class CacheBenchmark {
             cluster.awaitReplication(Duration.ofSeconds(120));
             WebClient uncachedClient = client(uncached, connections);
             WebClient cachedClient = client(cached, connections);
-            run(uncachedClient, Duration.ofSeconds(3), clients, zipf, new LatencyRecorder(2_000_000));
-            run(cachedClient, Duration.ofSeconds(3), clients, zipf, new LatencyRecorder(2_000_000));
+            // Long enough for the JIT: with 3 s, C2 still compiled through the measured phases (a third of
+            // the CPU samples of a profile), against whichever instance ran first.
+            run(uncachedClient, warmUp, clients, zipf, new LatencyRecorder(5_000_000));
+            run(cachedClient, warmUp, clients, zipf, new LatencyRecorder(5_000_000));
 
             LatencyRecorder.Summary without = measure(uncachedClient, phase, clients, zipf);
             MeterRegistry registry = cached.getBean(io.flowgres.Flowgres.class).meterRegistry();
