@@ -241,14 +241,11 @@ public final class LocalCluster implements PostgresCluster {
         for (LocalNode replica : replicas) {
             made.add(CompletableFuture.runAsync(() -> makeReplica(first, replica), LocalCluster::runOnOwnThread));
         }
-        // Every clone settles before a failure is thrown, so that closing the cluster finds no process starting.
-        CompletableFuture.allOf(made.toArray(CompletableFuture[]::new)).exceptionally(failure -> null).join();
-        for (CompletableFuture<Void> replica : made) {
-            try {
-                replica.join();
-            } catch (CompletionException e) {
-                throw e.getCause() instanceof RuntimeException cause ? cause : e;
-            }
+        // allOf settles only when every clone has, so closing the cluster after a failure finds no process starting.
+        try {
+            CompletableFuture.allOf(made.toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
         awaitStreaming(first);
         log.info("Local PostgreSQL cluster up in {} ms: primary on {}, replicas on {} ({})",
