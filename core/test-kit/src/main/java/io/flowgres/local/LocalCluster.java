@@ -56,6 +56,7 @@ public final class LocalCluster implements PostgresCluster {
     private final List<LocalNode> replicas = new ArrayList<>();
     private final Thread shutdownHook;
     private @Nullable LocalNode primary;
+    private boolean fromSnapshot;
     private boolean closed;
 
     private LocalCluster(Builder settings, Path workDirectory, PostgresBinaries binaries, ProcessRunner runner) {
@@ -230,39 +231,148 @@ public final class LocalCluster implements PostgresCluster {
         long started = System.nanoTime();
         LocalNode first = new LocalNode("primary", freePort(), workDirectory.resolve("primary"), false, this);
         primary = first;
-        initPrimary(first);
         for (int i = 1; i <= settings.replicas; i++) {
             String name = "replica-" + i;
             replicas.add(new LocalNode(name, freePort(), workDirectory.resolve(name), true, this));
         }
-        // Each replica is a base backup and a server start, mostly waiting on those processes: made
-        // side by side, two replicas cost about what one did.
-        List<CompletableFuture<Void>> made = new ArrayList<>();
-        for (LocalNode replica : replicas) {
-            made.add(CompletableFuture.runAsync(() -> makeReplica(first, replica), LocalCluster::runOnOwnThread));
+        DataSnapshot snapshot = findSnapshot();
+        fromSnapshot = snapshot != null && startFrom(snapshot);
+        if (!fromSnapshot) {
+            initPrimary(first);
+            // Each replica is a base backup and a server start, mostly waiting on those processes: made
+            // side by side, two replicas cost about what one did.
+            onEach(replicas, replica -> makeReplica(first, replica));
         }
-        // allOf settles only when every clone has, so closing the cluster after a failure finds no process starting.
+        awaitStreaming(first);
+        log.info("Local PostgreSQL cluster up in {} ms{}: primary on {}, replicas on {} ({})",
+                (System.nanoTime() - started) / 1_000_000, fromSnapshot ? " from the snapshot in "
+                        + settings.snapshotDirectory : "", first.port(),
+                replicas.stream().map(LocalNode::port).toList(), binaries.bin());
+    }
+
+    /** Runs the task for each node, each on a thread of its own, and returns once all have ended. */
+    private static void onEach(List<LocalNode> nodes, java.util.function.Consumer<LocalNode> task) {
+        List<CompletableFuture<Void>> running = new ArrayList<>();
+        for (LocalNode node : nodes) {
+            running.add(CompletableFuture.runAsync(() -> task.accept(node), LocalCluster::runOnOwnThread));
+        }
+        // allOf settles only when every task has, so closing the cluster after a failure finds no process starting.
         try {
-            CompletableFuture.allOf(made.toArray(CompletableFuture[]::new)).join();
+            CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
-        awaitStreaming(first);
-        log.info("Local PostgreSQL cluster up in {} ms: primary on {}, replicas on {} ({})",
-                (System.nanoTime() - started) / 1_000_000, first.port(), replicas.stream().map(LocalNode::port).toList(),
-                binaries.bin());
+    }
+
+    private @Nullable DataSnapshot findSnapshot() {
+        Path directory = settings.snapshotDirectory;
+        if (directory == null) {
+            return null;
+        }
+        StringBuilder why = new StringBuilder();
+        DataSnapshot snapshot = DataSnapshot.find(directory, snapshotManifest(), why);
+        if (snapshot == null) {
+            log.info("Starting an empty cluster: {}", why);
+        }
+        return snapshot;
+    }
+
+    private Map<String, String> snapshotManifest() {
+        return DataSnapshot.manifest(settings.snapshotLabel, settings.user, settings.password, settings.database,
+                binaries);
+    }
+
+    /**
+     * Starts every node from a copy of the snapshot: the primary recovers the backup's WAL and serves;
+     * each replica, the same files plus standby.signal, replays them and streams on from the primary.
+     *
+     * @return whether the cluster runs; when not, everything it began is undone and the reason logged
+     */
+    private boolean startFrom(DataSnapshot snapshot) {
+        LocalNode first = primary();
+        try {
+            onEach(nodes(), node -> snapshot.copyInto(node.dataDirectory()));
+            prepareConf(first, false);
+            startOrExplain(first);
+            for (LocalNode replica : replicas) {
+                // Its slot keeps the WAL from here on; what came before is in the replica's own copy.
+                BlockingSql.execute(first.sql("postgres"), "SELECT pg_create_physical_replication_slot('"
+                        + slotOf(replica.name()) + "', true)");
+            }
+            onEach(replicas, replica -> {
+                prepareConf(replica, true);
+                touch(replica.dataDirectory().resolve("standby.signal"));
+                startOrExplain(replica);
+            });
+            return true;
+        } catch (RuntimeException e) {
+            log.warn("Could not start from the snapshot in {}, starting an empty cluster instead: {}",
+                    settings.snapshotDirectory, e.getMessage());
+            for (LocalNode node : nodes()) {
+                if (Files.exists(node.dataDirectory())) {
+                    node.kill();
+                }
+                deleteTree(node.dataDirectory());
+            }
+            return false;
+        }
+    }
+
+    /** Whether this cluster started from a snapshot (see {@link Builder#snapshot}) rather than empty. */
+    public boolean startedFromSnapshot() {
+        return fromSnapshot;
+    }
+
+    /**
+     * Saves what the primary holds now as the snapshot later clusters start from (see
+     * {@link Builder#snapshot}), replacing the one in that directory. A base backup of the running
+     * primary: the cluster keeps serving meanwhile, and the snapshot holds what was committed when the
+     * backup began. Needs {@code pg_basebackup}.
+     *
+     * @throws IllegalStateException when no snapshot directory is set, pg_basebackup is missing, or the
+     *         backup or the copy fails
+     */
+    public synchronized void saveSnapshot() {
+        Path directory = settings.snapshotDirectory;
+        if (directory == null) {
+            throw new IllegalStateException("no snapshot directory: set LocalCluster.Builder.snapshot(...)");
+        }
+        if (!binaries.hasBaseBackup()) {
+            throw new IllegalStateException("saving a snapshot needs pg_basebackup, which " + binaries.bin()
+                    + " lacks");
+        }
+        long started = System.nanoTime();
+        Path backup = workDirectory.resolve("snapshot-" + System.nanoTime());
+        try {
+            runner.runOrFail(List.of(binaries.program("pg_basebackup").toString(), "-d", "host=" + LocalNode.HOST
+                    + " port=" + primary().port() + " user=" + user() + " password=" + password(), "-D",
+                    backup.toString(), "-X", "stream", "--checkpoint=fast", "--no-sync"), Map.of(),
+                    Duration.ofMinutes(5));
+            DataSnapshot.publish(backup, directory, snapshotManifest());
+        } finally {
+            deleteTree(backup);
+        }
+        log.info("Saved the primary's data as the snapshot in {} in {} ms", directory,
+                (System.nanoTime() - started) / 1_000_000);
     }
 
     private void makeReplica(LocalNode primary, LocalNode replica) {
         ReplicaCloner.cloneInto(this, primary, slotOf(replica.name()), replica.dataDirectory());
-        writeNodeConf(replica, true);
+        prepareConf(replica, true);
         touch(replica.dataDirectory().resolve("standby.signal"));
-        replica.writeConf(LocalNode.RUNTIME_CONF, "");
         startOrExplain(replica);
     }
 
+    /** Writes a node's settings (the cluster's, its own, no runtime changes) and hands its files to the server's account. */
+    private void prepareConf(LocalNode node, boolean replica) {
+        node.writeConf(LocalNode.CLUSTER_CONF, serverSettings());
+        writeNodeConf(node, replica);
+        node.writeConf(LocalNode.RUNTIME_CONF, "");
+        runner.handOver(node.dataDirectory());
+    }
+
     private static void runOnOwnThread(Runnable task) {
-        Thread thread = new Thread(task, "flowgres-local-cluster-replica");
+        Thread thread = new Thread(task, "flowgres-local-cluster-node");
         thread.setDaemon(true);
         thread.start();
     }
@@ -279,14 +389,17 @@ public final class LocalCluster implements PostgresCluster {
             Files.writeString(node.dataDirectory().resolve("pg_hba.conf"),
                     "host all all 127.0.0.1/32 scram-sha-256\nhost replication all 127.0.0.1/32 scram-sha-256\n",
                     StandardCharsets.UTF_8);
-            Files.writeString(node.dataDirectory().resolve("postgresql.conf"), serverSettings(),
+            // The cluster's settings, then the node's (port, upstream), then runtime changes (apply delay):
+            // each file is rewritten whole, the last one read wins. A snapshot carries these lines along.
+            Files.writeString(node.dataDirectory().resolve("postgresql.conf"), "\n# Flowgres local cluster\n"
+                    + "include_if_exists = '" + LocalNode.CLUSTER_CONF + "'\n"
+                    + "include_if_exists = '" + LocalNode.NODE_CONF + "'\n"
+                    + "include_if_exists = '" + LocalNode.RUNTIME_CONF + "'\n",
                     StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new IllegalStateException("cannot prepare the primary: " + e.getMessage(), e);
         }
-        writeNodeConf(node, false);
-        node.writeConf(LocalNode.RUNTIME_CONF, "");
-        runner.handOver(node.dataDirectory());
+        prepareConf(node, false);
         startOrExplain(node);
         if (!"postgres".equals(settings.database)) {
             BlockingSql.execute(node.sql("postgres"), "CREATE DATABASE \"" + settings.database + "\"");
@@ -317,11 +430,8 @@ public final class LocalCluster implements PostgresCluster {
             all.put("shared_preload_libraries", "'pg_stat_statements'");
         }
         all.putAll(settings.serverSettings);
-        StringBuilder text = new StringBuilder("\n# Flowgres local cluster\n");
+        StringBuilder text = new StringBuilder();
         all.forEach((key, value) -> text.append(key).append(" = ").append(value).append('\n'));
-        // Per-node settings (port, upstream) and runtime changes (apply delay) come last and win.
-        text.append("include_if_exists = '").append(LocalNode.NODE_CONF).append("'\n");
-        text.append("include_if_exists = '").append(LocalNode.RUNTIME_CONF).append("'\n");
         return text.toString();
     }
 
@@ -385,7 +495,7 @@ public final class LocalCluster implements PostgresCluster {
         runner.handOver(file);
     }
 
-    private static void deleteTree(Path root) {
+    static void deleteTree(Path root) {
         if (!Files.exists(root)) {
             return;
         }
@@ -412,6 +522,8 @@ public final class LocalCluster implements PostgresCluster {
         private final Map<String, String> serverSettings = new LinkedHashMap<>();
         private Duration startupTimeout = Duration.ofSeconds(60);
         private String osUser = defaultOsUser();
+        private @Nullable Path snapshotDirectory;
+        private String snapshotLabel = "";
 
         private Builder() {
         }
@@ -545,6 +657,25 @@ public final class LocalCluster implements PostgresCluster {
         }
 
         /**
+         * Starts from a data snapshot instead of an empty {@code initdb}, when {@code directory} holds one
+         * that {@link LocalCluster#saveSnapshot()} saved with this label, these credentials and database,
+         * and this PostgreSQL installation; every node starts from a copy (the snapshot itself is never
+         * changed). Otherwise the cluster starts empty, and {@code saveSnapshot()} saves one there. For
+         * data that takes long to prepare (issue #16: a seeded reference service ready in seconds): the
+         * application names its content by the label, e.g. a hash of its migrations and seed, so a
+         * snapshot of other content is never used.
+         *
+         * @param directory where the snapshot is (or is to be saved); created on save
+         * @param label what the data holds, as the application names it
+         * @return this builder
+         */
+        public Builder snapshot(Path directory, String label) {
+            this.snapshotDirectory = java.util.Objects.requireNonNull(directory, "directory must not be null");
+            this.snapshotLabel = java.util.Objects.requireNonNull(label, "label must not be null");
+            return this;
+        }
+
+        /**
          * Sets the account servers run as when the JVM is root.
          *
          * @param osUser an existing account (default {@code postgres})
@@ -556,8 +687,8 @@ public final class LocalCluster implements PostgresCluster {
         }
 
         /**
-         * Starts the cluster: initdb, primary, replicas cloned from it, and waits until every
-         * replica streams. On failure everything started is stopped and the directory removed.
+         * Starts the cluster: initdb (or a copy of the snapshot, see {@link #snapshot}), primary,
+         * replicas cloned from it, and waits until every replica streams. On failure everything started is stopped and the directory removed.
          *
          * @return the running cluster
          * @throws IllegalStateException when it cannot start, with the server log's tail

@@ -23,6 +23,7 @@ public final class LocalNode implements PostgresNode {
     /** Every local node listens on this loopback address only. */
     public static final String HOST = "127.0.0.1";
 
+    static final String CLUSTER_CONF = "flowgres.cluster.conf";
     static final String NODE_CONF = "flowgres.node.conf";
     static final String RUNTIME_CONF = "flowgres.runtime.conf";
 

@@ -65,18 +65,18 @@ public final class EmbeddedClusterLauncher implements ApplicationListener<Spring
     }
 
     private static @Nullable Object begin(Environment environment) {
-        int replicas;
+        FlowgresProperties.Embedded embedded;
         try {
-            replicas = Binder.get(environment).bind("flowgres.embedded", FlowgresProperties.Embedded.class)
-                    .orElseGet(FlowgresProperties.Embedded::new).getReplicas();
+            embedded = Binder.get(environment).bind("flowgres.embedded", FlowgresProperties.Embedded.class)
+                    .orElseGet(FlowgresProperties.Embedded::new);
         } catch (RuntimeException e) {
             return null; // the bean reports the bad setting, naming it, as without this launcher
         }
-        if (replicas < 0) {
+        if (embedded.getReplicas() < 0) {
             return null;
         }
         log.debug("Starting the embedded PostgreSQL cluster while the context is built");
-        return EmbeddedClusterStart.begin(replicas);
+        return EmbeddedClusterStart.begin(EmbeddedClusterStart.Settings.of(embedded));
     }
 
     private static void handOver(EmbeddedClusterStart start, ConfigurableApplicationContext context) {

@@ -1,10 +1,12 @@
 package io.flowgres.web.autoconfigure;
 
+import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.flowgres.local.LocalCluster;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,25 +27,44 @@ final class EmbeddedClusterStart {
     /** Whether the cluster is still to be claimed, was claimed, or was (or is being) stopped unclaimed. */
     enum State { OPEN, CLAIMED, STOPPED }
 
-    private final int replicas;
+    private final Settings settings;
     private final CompletableFuture<LocalCluster> cluster = new CompletableFuture<>();
     private final AtomicReference<State> state = new AtomicReference<>(State.OPEN);
 
-    private EmbeddedClusterStart(int replicas) {
-        this.replicas = replicas;
+    private EmbeddedClusterStart(Settings settings) {
+        this.settings = settings;
+    }
+
+    /** What a cluster is started with; a bean asking for other settings starts its own. */
+    record Settings(int replicas, @Nullable Path snapshotDirectory, String snapshotLabel) {
+
+        /** The settings the properties ask for. */
+        static Settings of(FlowgresProperties.Embedded embedded) {
+            return new Settings(embedded.getReplicas(), embedded.getSnapshot().getDirectory(),
+                    embedded.getSnapshot().getLabel());
+        }
+
+        /** Starts a cluster with these settings (blocking). */
+        LocalCluster start() {
+            LocalCluster.Builder builder = LocalCluster.builder().replicas(replicas);
+            if (snapshotDirectory != null) {
+                builder.snapshot(snapshotDirectory, snapshotLabel);
+            }
+            return builder.start();
+        }
     }
 
     /**
-     * Starts a cluster with the given number of replicas on a new daemon thread and returns at once.
+     * Starts a cluster with the given settings on a new daemon thread and returns at once.
      *
-     * @param replicas 0 or more
+     * @param settings replicas (0 or more) and snapshot
      * @return the start under way
      */
-    static EmbeddedClusterStart begin(int replicas) {
-        EmbeddedClusterStart start = new EmbeddedClusterStart(replicas);
+    static EmbeddedClusterStart begin(Settings settings) {
+        EmbeddedClusterStart start = new EmbeddedClusterStart(settings);
         Thread thread = new Thread(() -> {
             try {
-                start.cluster.complete(LocalCluster.builder().replicas(replicas).start());
+                start.cluster.complete(settings.start());
             } catch (Throwable e) {
                 start.cluster.completeExceptionally(e);
             }
@@ -54,9 +75,9 @@ final class EmbeddedClusterStart {
         return start;
     }
 
-    /** How many replicas the cluster has; a bean asking for another number starts its own. */
-    int replicas() {
-        return replicas;
+    /** What the cluster is started with; a bean asking for other settings starts its own. */
+    Settings settings() {
+        return settings;
     }
 
     /** Whether it is open, claimed or stopped. */

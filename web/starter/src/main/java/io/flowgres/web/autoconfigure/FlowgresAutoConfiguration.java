@@ -104,12 +104,14 @@ public class FlowgresAutoConfiguration {
                 throw new InvalidFlowgresPropertyException("flowgres.embedded.replicas",
                         "must be >= 0, was " + replicas, new IllegalArgumentException());
             }
+            EmbeddedClusterStart.Settings wanted = EmbeddedClusterStart.Settings.of(properties.getEmbedded());
             EmbeddedClusterStart start = early.getIfAvailable();
-            boolean takeover = start != null && start.replicas() == replicas
+            boolean takeover = start != null && start.settings().equals(wanted)
                     && start.state() == EmbeddedClusterStart.State.OPEN;
-            LocalCluster cluster = takeover ? start.claim() : LocalCluster.builder().replicas(replicas).start();
-            log.info("Started embedded PostgreSQL cluster{}: primary on port {}, {} replica(s)",
-                    takeover ? " (begun while the context was built)" : "", cluster.primary().port(),
+            LocalCluster cluster = takeover ? start.claim() : wanted.start();
+            log.info("Started embedded PostgreSQL cluster{}{}: primary on port {}, {} replica(s)",
+                    takeover ? " (begun while the context was built)" : "",
+                    cluster.startedFromSnapshot() ? " from its data snapshot" : "", cluster.primary().port(),
                     cluster.replicas().size());
             return cluster;
         }

@@ -1,5 +1,6 @@
 package io.flowgres.web.autoconfigure;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -496,6 +497,14 @@ public class FlowgresProperties {
         /** How many streaming replicas the local cluster has (0 or more). */
         private int replicas = 2;
 
+        /** A saved copy of prepared data to start from instead of an empty database. */
+        private final Snapshot snapshot = new Snapshot();
+
+        /** The data snapshot to start from. */
+        public Snapshot getSnapshot() {
+            return snapshot;
+        }
+
         /** Whether the local cluster is started. */
         public boolean isEnabled() {
             return enabled;
@@ -522,6 +531,50 @@ public class FlowgresProperties {
          */
         public void setReplicas(int replicas) {
             this.replicas = replicas;
+        }
+    }
+
+    /**
+     * A data snapshot for the embedded cluster (issue #16: start-up): with a directory set, the cluster
+     * starts from a copy of the snapshot saved there with the same label (and credentials and PostgreSQL
+     * installation) instead of an empty {@code initdb}; the application saves one with
+     * {@code LocalCluster.saveSnapshot()} once it has prepared its data. The label names that data (e.g.
+     * a hash of the migrations and seed), so a snapshot of anything else is never used.
+     */
+    public static class Snapshot {
+
+        /** Where the snapshot is, or is saved; none by default (every start is empty). */
+        private @Nullable Path directory;
+
+        /** What the snapshot's data is, as the application names it. */
+        private String label = "";
+
+        /** The snapshot directory, if any. */
+        public @Nullable Path getDirectory() {
+            return directory;
+        }
+
+        /**
+         * Sets the snapshot directory.
+         *
+         * @param directory where snapshots are read and saved, or null for none
+         */
+        public void setDirectory(@Nullable Path directory) {
+            this.directory = directory;
+        }
+
+        /** The label a snapshot must carry to be used. */
+        public String getLabel() {
+            return label;
+        }
+
+        /**
+         * Sets the label.
+         *
+         * @param label what the data is
+         */
+        public void setLabel(String label) {
+            this.label = label;
         }
     }
 

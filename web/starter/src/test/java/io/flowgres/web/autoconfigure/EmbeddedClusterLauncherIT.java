@@ -2,6 +2,7 @@ package io.flowgres.web.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 import io.flowgres.Flowgres;
@@ -10,6 +11,7 @@ import io.flowgres.local.LocalNode;
 import io.flowgres.query.Query;
 import io.flowgres.test.Await;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -21,7 +23,8 @@ import reactor.core.publisher.Flux;
 /**
  * The embedded cluster begun before the context ({@link EmbeddedClusterLauncher}), on real PostgreSQL:
  * the context takes that very cluster, Flowgres talks to it, and it stops with the context; one the
- * context ends up not wanting is stopped, not leaked; with Flowgres off none is started.
+ * context ends up not wanting is stopped, not leaked; the snapshot settings reach it; with Flowgres off
+ * none is started.
  */
 final class EmbeddedClusterLauncherIT {
 
@@ -37,11 +40,7 @@ final class EmbeddedClusterLauncherIT {
             assertThat(start.state()).isEqualTo(EmbeddedClusterStart.State.CLAIMED);
             assertThat(cluster).isSameAs(start.awaitCluster());
             assertThat(cluster.replicas()).hasSize(1);
-            Integer port = context.getBean(Flowgres.class)
-                    .write(Query.named("embedded.port"), connection -> Flux.from(connection
-                            .createStatement("SELECT current_setting('port')::int").execute())
-                            .flatMap(result -> result.map(row -> row.get(0, Integer.class))))
-                    .blockLast(WAIT);
+            Integer port = sql(context, "SELECT current_setting('port')::int").blockLast(WAIT);
             assertThat(port).as("Flowgres writes to the early cluster's primary").isEqualTo(cluster.primary().port());
         }
         assertThat(cluster.nodes()).as("stopped with the context").noneMatch(LocalNode::isRunning);
@@ -66,12 +65,37 @@ final class EmbeddedClusterLauncherIT {
     }
 
     @Test
+    void theSnapshotPropertiesStartTheClusterFromTheDataAnEarlierRunSaved(@TempDir Path snapshots) {
+        String[] arguments = {"--flowgres.embedded.enabled=true", "--flowgres.embedded.replicas=1",
+            "--flowgres.embedded.snapshot.directory=" + snapshots.resolve("demo"),
+            "--flowgres.embedded.snapshot.label=demo-1"};
+        try (ConfigurableApplicationContext context = application().run(arguments)) {
+            LocalCluster cluster = context.getBean(LocalCluster.class);
+            assertThat(cluster.startedFromSnapshot()).isFalse();
+            sql(context, "CREATE TABLE prepared AS SELECT 42 AS answer").blockLast(WAIT);
+            cluster.saveSnapshot();
+        }
+        try (ConfigurableApplicationContext context = application().run(arguments)) {
+            EmbeddedClusterStart start = context.getBean(EmbeddedClusterStart.class);
+            LocalCluster cluster = context.getBean(LocalCluster.class);
+            assertThat(cluster).as("the early start used the snapshot settings").isSameAs(start.awaitCluster());
+            assertThat(cluster.startedFromSnapshot()).isTrue();
+            assertThat(sql(context, "SELECT answer FROM prepared").blockLast(WAIT)).isEqualTo(42);
+        }
+    }
+
+    @Test
     void nothingIsBegunWithFlowgresOff() {
         try (ConfigurableApplicationContext context = application()
                 .run("--flowgres.enabled=false", "--flowgres.embedded.enabled=true")) {
             assertThat(context.getBeansOfType(EmbeddedClusterStart.class)).isEmpty();
             assertThat(context.getBeansOfType(LocalCluster.class)).isEmpty();
         }
+    }
+
+    private static Flux<Integer> sql(ConfigurableApplicationContext context, String sql) {
+        return context.getBean(Flowgres.class).write(Query.named("embedded.sql"), connection -> Flux.from(connection
+                .createStatement(sql).execute()).flatMap(result -> result.map(row -> row.get(0, Integer.class))));
     }
 
     private static SpringApplicationBuilder application() {

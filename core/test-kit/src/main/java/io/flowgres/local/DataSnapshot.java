@@ -1,0 +1,176 @@
+package io.flowgres.local;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A saved copy of a local cluster's primary data directory, which later clusters start from instead of
+ * an empty {@code initdb} (issue #16: start-up): a base backup taken with {@code pg_basebackup -X stream}
+ * (so it holds the WAL it needs and starts on its own) under {@code data/}, and a manifest saying what it
+ * holds under {@code snapshot.properties}. The directory is only ever replaced whole, by renames, so a
+ * cluster copying it never sees half of one; a copy that fails anyway (another process replaced it
+ * meanwhile) makes the cluster start empty instead.
+ */
+final class DataSnapshot {
+
+    private static final String DATA = "data";
+    private static final String MANIFEST = "snapshot.properties";
+
+    private final Path data;
+
+    private DataSnapshot(Path data) {
+        this.data = data;
+    }
+
+    /**
+     * The snapshot in {@code directory} when it was saved with this label, for these credentials and
+     * with this PostgreSQL installation.
+     *
+     * @param directory where snapshots are saved
+     * @param expected what the manifest must say (see {@link #manifest})
+     * @return the snapshot, or {@code null} when there is none or it does not match (said in {@code why})
+     */
+    static @Nullable DataSnapshot find(Path directory, Map<String, String> expected, StringBuilder why) {
+        Path manifest = directory.resolve(MANIFEST);
+        if (!Files.isRegularFile(manifest) || !Files.isDirectory(directory.resolve(DATA))) {
+            why.append("no snapshot in ").append(directory);
+            return null;
+        }
+        Properties saved = new Properties();
+        try (Reader reader = Files.newBufferedReader(manifest, StandardCharsets.UTF_8)) {
+            saved.load(reader);
+        } catch (IOException e) {
+            why.append("unreadable manifest ").append(manifest).append(": ").append(e.getMessage());
+            return null;
+        }
+        for (Map.Entry<String, String> entry : expected.entrySet()) {
+            if (!entry.getValue().equals(saved.getProperty(entry.getKey()))) {
+                why.append("the snapshot in ").append(directory).append(" has another ").append(entry.getKey());
+                return null;
+            }
+        }
+        return new DataSnapshot(directory.resolve(DATA));
+    }
+
+    /**
+     * What a snapshot's manifest records and a cluster checks before starting from it.
+     *
+     * @param label the application's name for the content (e.g. a hash of its schema and seed)
+     * @param user the superuser the data knows
+     * @param password that superuser's password (only its hash is recorded)
+     * @param database the cluster's database
+     * @param binaries the installation, whose major version wrote the files
+     * @return the manifest's entries
+     */
+    static Map<String, String> manifest(String label, String user, String password, String database,
+            PostgresBinaries binaries) {
+        return Map.of("label", label, "user", user, "password-sha256", sha256(user + ':' + password),
+                "database", database, "bin", binaries.bin().toAbsolutePath().toString());
+    }
+
+    /**
+     * Copies the snapshot's data directory into {@code target} (created), keeping file modes.
+     *
+     * @param target a node's data directory, not existing yet
+     */
+    void copyInto(Path target) {
+        copyTree(data, target);
+    }
+
+    /**
+     * Makes {@code backup} the snapshot in {@code directory}, replacing the one there: the files are
+     * copied next to it first, then renamed into place.
+     *
+     * @param backup a finished base backup of the primary
+     * @param directory where the snapshot goes (created with its parents)
+     * @param manifest what to record (see {@link #manifest})
+     */
+    static void publish(Path backup, Path directory, Map<String, String> manifest) {
+        Path absolute = directory.toAbsolutePath();
+        String unique = ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Path staged = absolute.resolveSibling(absolute.getFileName() + ".saving-" + unique);
+        Path replaced = absolute.resolveSibling(absolute.getFileName() + ".old-" + unique);
+        try {
+            Files.createDirectories(staged);
+            copyTree(backup, staged.resolve(DATA));
+            Properties properties = new Properties();
+            properties.putAll(manifest);
+            properties.put("saved-at", Instant.now().toString());
+            try (Writer writer = Files.newBufferedWriter(staged.resolve(MANIFEST), StandardCharsets.UTF_8)) {
+                properties.store(writer, "Flowgres local cluster data snapshot");
+            }
+            if (Files.exists(absolute)) {
+                Files.move(absolute, replaced, StandardCopyOption.ATOMIC_MOVE);
+            }
+            Files.move(staged, absolute, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IllegalStateException("cannot replace " + absolute + " by a rename: " + e.getMessage(), e);
+        } catch (IOException | UncheckedIOException e) {
+            throw new IllegalStateException("cannot save the snapshot in " + absolute + ": " + e.getMessage(), e);
+        } finally {
+            LocalCluster.deleteTree(staged);
+            LocalCluster.deleteTree(replaced);
+        }
+    }
+
+    private static void copyTree(Path source, Path target) {
+        try (Stream<Path> tree = Files.walk(source)) {
+            for (Path each : (Iterable<Path>) tree::iterator) {
+                Path copy = target.resolve(source.relativize(each).toString());
+                if (Files.isDirectory(each)) {
+                    Files.createDirectories(copy);
+                    Files.setPosixFilePermissions(copy, Files.getPosixFilePermissions(each));
+                } else {
+                    copyFile(each, copy);
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw new IllegalStateException("cannot copy " + source + " to " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * One file, contents by the kernel ({@code transferTo}: sendfile on Linux, several times faster than
+     * {@code Files.copy}'s user-space loop on JDK 17 for the WAL segments and relation files of a data
+     * directory), then its mode.
+     */
+    private static void copyFile(Path source, Path target) throws IOException {
+        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
+                FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            long size = in.size();
+            long copied = 0;
+            while (copied < size) {
+                copied += in.transferTo(copied, size - copied, out);
+            }
+        }
+        Files.setPosixFilePermissions(target, Files.getPosixFilePermissions(source));
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(Objects.requireNonNull(text).getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+}
