@@ -37,6 +37,19 @@ final class ReferenceService implements AutoCloseable {
     }
 
     /**
+     * Starts the service on its own embedded cluster, as the README runs it (no primary URL).
+     *
+     * @param properties {@code --name=value} arguments, e.g. the embedded cluster's settings
+     * @return the running service
+     */
+    static ReferenceService startEmbedded(String... properties) {
+        List<String> args = new ArrayList<>(List.of("--server.port=0", "--reference.users=100",
+                "--flowgres.pool.preset=test", "--reference.cursor-secret=integration-test-cursor-secret"));
+        args.addAll(List.of(properties));
+        return new ReferenceService(SpringApplication.run(FlowgresApplication.class, args.toArray(String[]::new)));
+    }
+
+    /**
      * The arguments that point the service at every node of a local cluster, with the test pool
      * preset, a demo dataset of the given size and a fixed cursor secret.
      *

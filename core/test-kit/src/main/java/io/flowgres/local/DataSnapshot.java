@@ -5,6 +5,7 @@ import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -119,6 +120,10 @@ final class DataSnapshot {
                 properties.store(writer, "Flowgres local cluster data snapshot");
             }
             if (Files.exists(absolute)) {
+                if (!isSnapshotOrEmpty(absolute)) {
+                    // A mistyped setting must never cost a directory of something else.
+                    throw new IllegalStateException(absolute + " holds something other than a snapshot; not replacing it");
+                }
                 Files.move(absolute, replaced, StandardCopyOption.ATOMIC_MOVE);
             }
             Files.move(staged, absolute, StandardCopyOption.ATOMIC_MOVE);
@@ -129,6 +134,15 @@ final class DataSnapshot {
         } finally {
             LocalCluster.deleteTree(staged);
             LocalCluster.deleteTree(replaced);
+        }
+    }
+
+    private static boolean isSnapshotOrEmpty(Path directory) throws IOException {
+        if (Files.isRegularFile(directory.resolve(MANIFEST))) {
+            return true;
+        }
+        try (Stream<Path> entries = Files.list(directory)) {
+            return entries.findAny().isEmpty();
         }
     }
 
@@ -149,20 +163,62 @@ final class DataSnapshot {
     }
 
     /**
-     * One file, contents by the kernel ({@code transferTo}: sendfile on Linux, several times faster than
-     * {@code Files.copy}'s user-space loop on JDK 17 for the WAL segments and relation files of a data
-     * directory), then its mode.
+     * One file, contents by the kernel ({@code transferTo}: sendfile on Linux), then its mode. A WAL
+     * segment is written sparse instead: the backup's segment is 16 MB of which a few kB are records and
+     * the rest zeros, which need not be written (a hole reads as zeros), a sixth of a seeded copy.
      */
     private static void copyFile(Path source, Path target) throws IOException {
+        boolean walSegment = source.getParent() != null && source.getParent().endsWith("pg_wal");
         try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
                 FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             long size = in.size();
-            long copied = 0;
-            while (copied < size) {
-                copied += in.transferTo(copied, size - copied, out);
+            if (walSegment) {
+                copySparse(in, out, size);
+            } else {
+                long copied = 0;
+                while (copied < size) {
+                    copied += in.transferTo(copied, size - copied, out);
+                }
             }
         }
         Files.setPosixFilePermissions(target, Files.getPosixFilePermissions(source));
+    }
+
+    private static void copySparse(FileChannel in, FileChannel out, long size) throws IOException {
+        ByteBuffer block = ByteBuffer.allocateDirect(64 * 1024);
+        long position = 0;
+        while (position < size) {
+            block.clear();
+            int read = in.read(block, position);
+            if (read <= 0) {
+                break;
+            }
+            block.flip();
+            if (!allZeros(block)) {
+                while (block.hasRemaining()) {
+                    out.write(block, position + block.position());
+                }
+            }
+            position += read;
+        }
+        if (out.size() < size) {
+            // Extends the file to its full length with a hole: a segment must be whole to be read.
+            out.write(ByteBuffer.wrap(new byte[1]), size - 1);
+        }
+    }
+
+    private static boolean allZeros(ByteBuffer block) {
+        for (int i = block.position(); i + Long.BYTES <= block.limit(); i += Long.BYTES) {
+            if (block.getLong(i) != 0) {
+                return false;
+            }
+        }
+        for (int i = block.limit() - block.limit() % Long.BYTES; i < block.limit(); i++) {
+            if (block.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String sha256(String text) {

@@ -252,13 +252,24 @@ public final class LocalCluster implements PostgresCluster {
 
     /** Runs the task for each node, each on a thread of its own, and returns once all have ended. */
     private static void onEach(List<LocalNode> nodes, java.util.function.Consumer<LocalNode> task) {
+        settle(onEachAsync(nodes, task));
+    }
+
+    /** Begins the task for each node, each on a thread of its own; the result completes once all have ended. */
+    private static CompletableFuture<Void> onEachAsync(List<LocalNode> nodes,
+            java.util.function.Consumer<LocalNode> task) {
         List<CompletableFuture<Void>> running = new ArrayList<>();
         for (LocalNode node : nodes) {
             running.add(CompletableFuture.runAsync(() -> task.accept(node), LocalCluster::runOnOwnThread));
         }
         // allOf settles only when every task has, so closing the cluster after a failure finds no process starting.
+        return CompletableFuture.allOf(running.toArray(CompletableFuture[]::new));
+    }
+
+    /** Waits for the tasks, rethrowing the first failure as it was thrown. */
+    private static void settle(CompletableFuture<Void> tasks) {
         try {
-            CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).join();
+            tasks.join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
@@ -291,13 +302,22 @@ public final class LocalCluster implements PostgresCluster {
     private boolean startFrom(DataSnapshot snapshot) {
         LocalNode first = primary();
         try {
-            onEach(nodes(), node -> snapshot.copyInto(node.dataDirectory()));
-            prepareConf(first, false);
-            startOrExplain(first);
-            for (LocalNode replica : replicas) {
-                // Its slot keeps the WAL from here on; what came before is in the replica's own copy.
-                BlockingSql.execute(first.sql("postgres"), "SELECT pg_create_physical_replication_slot('"
-                        + slotOf(replica.name()) + "', true)");
+            // The replicas' copies proceed while the primary is copied, started and given their slots.
+            // The primary's copy first, alone: then the replicas' copies proceed while it starts and makes
+            // their slots (the first SQL of this JVM, seconds of class loading on a busy start).
+            snapshot.copyInto(first.dataDirectory());
+            CompletableFuture<Void> replicaCopies = onEachAsync(replicas,
+                    replica -> snapshot.copyInto(replica.dataDirectory()));
+            try {
+                prepareConf(first, false);
+                startOrExplain(first);
+                for (LocalNode replica : replicas) {
+                    // Its slot keeps the WAL from here on; what came before is in the replica's own copy.
+                    BlockingSql.execute(first.sql("postgres"), "SELECT pg_create_physical_replication_slot('"
+                            + slotOf(replica.name()) + "', true)");
+                }
+            } finally {
+                settle(replicaCopies);
             }
             onEach(replicas, replica -> {
                 prepareConf(replica, true);
@@ -316,6 +336,11 @@ public final class LocalCluster implements PostgresCluster {
             }
             return false;
         }
+    }
+
+    /** Where this cluster's snapshot is read and saved (see {@link Builder#snapshot}), if it has one. */
+    public java.util.Optional<Path> snapshotDirectory() {
+        return java.util.Optional.ofNullable(settings.snapshotDirectory);
     }
 
     /** Whether this cluster started from a snapshot (see {@link Builder#snapshot}) rather than empty. */

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Clusters started from a saved data snapshot (issue #16: start-up): every node holds the saved data,
- * replication runs on from it, the snapshot itself is never changed, and a snapshot of another label,
- * another password or a damaged one is never used.
+ * replication runs on from it, the snapshot itself is never changed, a snapshot of another label,
+ * another password or a damaged one is never used, and a directory of anything else is never replaced.
  */
 final class LocalClusterSnapshotIT {
 
@@ -106,6 +106,19 @@ final class LocalClusterSnapshotIT {
             assertThatThrownBy(cluster::saveSnapshot).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("no snapshot directory");
         }
+    }
+
+    @Test
+    void aDirectoryHoldingSomethingElseIsNeverReplaced() throws IOException {
+        Path directory = Files.createDirectories(snapshots.resolve("not-a-snapshot"));
+        Files.writeString(directory.resolve("precious.txt"), "keep me");
+        try (LocalCluster cluster = LocalCluster.builder().replicas(0).snapshot(directory, "x").start()) {
+            assertThat(cluster.startedFromSnapshot()).isFalse();
+            assertThatThrownBy(cluster::saveSnapshot).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("not replacing it");
+        }
+        assertThat(Files.readString(directory.resolve("precious.txt"))).isEqualTo("keep me");
+        assertThat(siblings(directory)).containsExactly("not-a-snapshot");
     }
 
     private static List<String> siblings(Path directory) {

@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * Prepares the demo database at start-up, before the service takes traffic: applies the Flyway
  * migrations on the primary, seeds users and pitches when the tables are empty, analyzes them, and
  * (with the embedded cluster) waits until every replica has replayed it all, so that the first
- * read on a replica already sees the data.
+ * read on a replica already sees the data. With an embedded cluster started from the demo data's
+ * snapshot ({@link DemoDataSnapshot}) there is nothing to do; with one that has a snapshot directory but
+ * started empty, the prepared data is saved there for the next start.
  *
  * <p>Runs over JDBC because Flyway does; this is start-up work on the main thread, never on an
  * event loop.
@@ -51,6 +53,11 @@ public final class DemoDatabase {
      */
     public static DemoDatabase prepare(ClusterConfig config, long users, long pitches,
             @Nullable LocalCluster localCluster) {
+        if (localCluster != null && localCluster.startedFromSnapshot()) {
+            // Its label says it holds exactly what the steps below would make (see DemoDataSnapshot), on every node.
+            log.info("Demo data from the embedded cluster's snapshot: already migrated, seeded and analyzed");
+            return new DemoDatabase(users, pitches);
+        }
         NodeConfig primary = config.primary();
         String jdbcUrl = "jdbc:postgresql://" + primary.host() + ":" + primary.port() + "/" + primary.database();
         // Tables first (V1), then the bulk seed, then the foreign key and the secondary indexes (V2):
@@ -65,9 +72,21 @@ public final class DemoDatabase {
         migrate(jdbcUrl, config, null);
         analyze(jdbcUrl, config);
         if (localCluster != null) {
+            if (localCluster.snapshotDirectory().isPresent()) {
+                saveSnapshot(localCluster);
+            }
             localCluster.awaitReplication(Duration.ofSeconds(120));
         }
         return new DemoDatabase(users, pitches);
+    }
+
+    /** Saves the prepared data for the next start; a start that cannot is still a start, so only said. */
+    private static void saveSnapshot(LocalCluster localCluster) {
+        try {
+            localCluster.saveSnapshot();
+        } catch (RuntimeException e) {
+            log.warn("Could not save the demo data's snapshot (the next start seeds again): {}", e.getMessage());
+        }
     }
 
     private static void migrate(String jdbcUrl, ClusterConfig config, @Nullable String target) {

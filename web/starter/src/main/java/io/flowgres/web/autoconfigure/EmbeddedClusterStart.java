@@ -40,8 +40,11 @@ final class EmbeddedClusterStart {
 
         /** The settings the properties ask for. */
         static Settings of(FlowgresProperties.Embedded embedded) {
-            return new Settings(embedded.getReplicas(), embedded.getSnapshot().getDirectory(),
-                    embedded.getSnapshot().getLabel());
+            Path directory = embedded.getSnapshot().getDirectory();
+            // An empty setting (--flowgres.embedded.snapshot.directory=) turns snapshots off rather than
+            // naming the working directory.
+            boolean none = directory == null || directory.toString().isEmpty();
+            return new Settings(embedded.getReplicas(), none ? null : directory, embedded.getSnapshot().getLabel());
         }
 
         /** Starts a cluster with these settings (blocking). */

@@ -543,7 +543,7 @@ public class FlowgresProperties {
      */
     public static class Snapshot {
 
-        /** Where the snapshot is, or is saved; none by default (every start is empty). */
+        /** Where the snapshot is, or is saved; none by default or when empty (every start is then empty). */
         private @Nullable Path directory;
 
         /** What the snapshot's data is, as the application names it. */
