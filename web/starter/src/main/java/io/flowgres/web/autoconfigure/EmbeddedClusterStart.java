@@ -40,11 +40,10 @@ final class EmbeddedClusterStart {
 
         /** The settings the properties ask for. */
         static Settings of(FlowgresProperties.Embedded embedded) {
-            Path directory = embedded.getSnapshot().getDirectory();
-            // An empty setting (--flowgres.embedded.snapshot.directory=) turns snapshots off rather than
-            // naming the working directory.
-            boolean none = directory == null || directory.toString().isEmpty();
-            return new Settings(embedded.getReplicas(), none ? null : directory, embedded.getSnapshot().getLabel());
+            String directory = embedded.getSnapshot().getDirectory();
+            // An empty setting turns snapshots off (rather than naming the working directory).
+            return new Settings(embedded.getReplicas(), directory.isEmpty() ? null : Path.of(directory),
+                    embedded.getSnapshot().getLabel());
         }
 
         /** Starts a cluster with these settings (blocking). */

@@ -1,6 +1,5 @@
 package io.flowgres.web.autoconfigure;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -544,23 +543,24 @@ public class FlowgresProperties {
     public static class Snapshot {
 
         /** Where the snapshot is, or is saved; none by default or when empty (every start is then empty). */
-        private @Nullable Path directory;
+        private String directory = "";
 
         /** What the snapshot's data is, as the application names it. */
         private String label = "";
 
-        /** The snapshot directory, if any. */
-        public @Nullable Path getDirectory() {
+        /** The snapshot directory; empty for none. */
+        public String getDirectory() {
             return directory;
         }
 
         /**
-         * Sets the snapshot directory.
+         * Sets the snapshot directory (a path; empty turns snapshots off, e.g. on the command line
+         * {@code --flowgres.embedded.snapshot.directory=}).
          *
-         * @param directory where snapshots are read and saved, or null for none
+         * @param directory where snapshots are read and saved, or empty for none
          */
-        public void setDirectory(@Nullable Path directory) {
-            this.directory = directory;
+        public void setDirectory(String directory) {
+            this.directory = directory == null ? "" : directory.strip();
         }
 
         /** The label a snapshot must carry to be used. */

@@ -82,6 +82,13 @@ final class EmbeddedClusterLauncherIT {
             assertThat(cluster.startedFromSnapshot()).isTrue();
             assertThat(sql(context, "SELECT answer FROM prepared").blockLast(WAIT)).isEqualTo(42);
         }
+        // An empty directory turns snapshots off, as on a command line that overrides a default.
+        try (ConfigurableApplicationContext context = application().run(arguments[0], arguments[1], arguments[3],
+                "--flowgres.embedded.snapshot.directory=")) {
+            LocalCluster cluster = context.getBean(LocalCluster.class);
+            assertThat(cluster.startedFromSnapshot()).isFalse();
+            assertThat(cluster.snapshotDirectory()).isEmpty();
+        }
     }
 
     @Test
