@@ -9,6 +9,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 import io.flowgres.Flowgres;
 import io.flowgres.query.Query;
@@ -209,11 +210,8 @@ public final class PostgresInvalidations implements InvalidationBroadcaster, Aut
         Flux<String> notifications = connection.getNotifications().map(PostgresInvalidations::payload)
                 .concatWith(Mono.error(() -> new IllegalStateException("listener connection closed")));
         // A silent connection (a paused or unreachable primary) must count as lost, not as quiet.
-        Flux<String> heartbeats = Flux.interval(heartbeat, scheduler)
-                .concatMap(tick -> connection.createStatement("SELECT 1").execute()
-                        .flatMap(result -> result.getRowsUpdated()).then()
-                        .timeout(heartbeat, scheduler))
-                .thenMany(Flux.empty());
+        Flux<String> heartbeats = heartbeats(heartbeat, scheduler, () -> connection.createStatement("SELECT 1")
+                .execute().flatMap(result -> result.getRowsUpdated()).then()).thenMany(Flux.empty());
         return listen.flatMapMany(pid -> {
                     listenerPid.set(pid);
                     listening.set(true);
@@ -221,6 +219,22 @@ public final class PostgresInvalidations implements InvalidationBroadcaster, Aut
                     log.info("cache listener subscribed to {} (backend pid {})", CHANNEL, pid);
                     return Flux.merge(Flux.just(CONNECTED), notifications, heartbeats);
                 });
+    }
+
+    /**
+     * Checks a connection every {@code every}, each check bounded by {@code every}: a check that does not
+     * answer in time fails the stream (the connection counts as lost). The next wait begins when a check
+     * ends, so a slow check never meets the next tick: with {@code Flux.interval} and a concatenated
+     * check, a tick due while a check still ran found no demand and failed the stream with "Could not
+     * emit tick" on a starved JVM, reporting a healthy listener lost.
+     *
+     * @param every the wait between checks and the bound of each
+     * @param scheduler where the waits and bounds run
+     * @param check one liveness check, subscribed afresh each time
+     * @return a stream that never emits and fails when a check fails or times out
+     */
+    static Flux<Void> heartbeats(Duration every, Scheduler scheduler, Supplier<Mono<Void>> check) {
+        return Mono.delay(every, scheduler).then(Mono.defer(check).timeout(every, scheduler)).repeat();
     }
 
     private static String payload(Notification notification) {
