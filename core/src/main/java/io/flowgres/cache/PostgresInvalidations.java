@@ -178,7 +178,7 @@ public final class PostgresInvalidations implements InvalidationBroadcaster, Aut
      */
     public void listen(QueryCache cache) {
         Checks.notNull(cache, "cache");
-        cache.suspend();
+        cache.suspend(false);
         Disposable started = sessions(cache)
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, reconnectDelay).maxBackoff(MAX_RECONNECT_DELAY)
                         .transientErrors(true).scheduler(scheduler)
@@ -198,7 +198,7 @@ public final class PostgresInvalidations implements InvalidationBroadcaster, Aut
                         PostgresqlConnection::close)
                 .doOnError(error -> {
                     listening.set(false);
-                    cache.suspend();
+                    cache.suspend(true);
                 });
     }
 

@@ -332,10 +332,19 @@ public final class QueryCache {
         return coherent.get();
     }
 
-    /** Stops serving entries: invalidations from other instances may now be missed. */
-    void suspend() {
+    /**
+     * Stops serving entries: invalidations from other instances may now be missed.
+     *
+     * @param lost whether a listener that was receiving them lost its connection (a warning), rather
+     *        than one only starting (said at INFO: every start passes through it)
+     */
+    void suspend(boolean lost) {
         if (coherent.compareAndSet(true, false)) {
-            log.warn("query cache suspended: reads bypass it until invalidations arrive again");
+            if (lost) {
+                log.warn("query cache suspended: reads bypass it until invalidations arrive again");
+            } else {
+                log.info("query cache waits for its invalidation listener: reads bypass it until it listens");
+            }
         }
     }
 

@@ -227,7 +227,7 @@ final class QueryCacheTest {
     void suspendedCacheIsBypassedAndResumesEmpty() {
         QueryCache cache = cache(CachePolicy.defaults());
         cache.get(KEY, TAGS, () -> load("v1")).block();
-        cache.suspend();
+        cache.suspend(true);
         assertThat(cache.isCoherent()).isFalse();
         cache.get(KEY, TAGS, () -> load("v2")).as(StepVerifier::create).expectNext("v2").verifyComplete();
         cache.resume();
