@@ -302,9 +302,8 @@ public final class LocalCluster implements PostgresCluster {
     private boolean startFrom(DataSnapshot snapshot) {
         LocalNode first = primary();
         try {
-            // The replicas' copies proceed while the primary is copied, started and given their slots.
             // The primary's copy first, alone: then the replicas' copies proceed while it starts and makes
-            // their slots (the first SQL of this JVM, seconds of class loading on a busy start).
+            // their slots (the first SQL of this JVM: up to a second of class loading on a busy start).
             snapshot.copyInto(first.dataDirectory());
             CompletableFuture<Void> replicaCopies = onEachAsync(replicas,
                     replica -> snapshot.copyInto(replica.dataDirectory()));
