@@ -35,6 +35,9 @@ final class DataSnapshot {
 
     private static final String DATA = "data";
     private static final String MANIFEST = "snapshot.properties";
+    private static final String SPARES = "spares";
+    /** The prefix of a spare still being copied: never claimed, removed once its process is gone. */
+    private static final String MAKING = ".making-";
 
     private final Path data;
 
@@ -95,6 +98,84 @@ final class DataSnapshot {
      */
     void copyInto(Path target) {
         copyTree(data, target);
+    }
+
+    /**
+     * Moves a spare copy of the data into {@code target}, when the snapshot has one and it lies on the
+     * same file system: a rename instead of a copy, the one cost a start from a snapshot still had
+     * (three 89 MB copies for the reference service's cluster, 1-1.5 s of a 6 s start).
+     *
+     * @param target a node's data directory, not existing yet
+     * @return whether a spare is now there; when not, the caller copies
+     */
+    boolean claimSpare(Path target) {
+        Path spares = data.resolveSibling(SPARES);
+        try (Stream<Path> each = Files.list(spares)) {
+            for (Path spare : (Iterable<Path>) each.filter(path -> !path.getFileName().toString().startsWith("."))
+                    ::iterator) {
+                try {
+                    Files.move(spare, target, StandardCopyOption.ATOMIC_MOVE);
+                    return true;
+                } catch (java.nio.file.NoSuchFileException takenMeanwhile) {
+                    // Another cluster claimed it first: try the next.
+                } catch (AtomicMoveNotSupportedException elsewhere) {
+                    return false; // another file system: a rename cannot move it
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // No spares (or none readable): copy.
+        }
+        return false;
+    }
+
+    /**
+     * Copies the data into spares until there are {@code wanted} (for the next start's nodes), first
+     * removing half-made ones whose process has ended. Each is copied under a {@code .making-} name and
+     * renamed when complete, so a claim never takes half of one.
+     *
+     * @param wanted how many spares to keep
+     * @return how many were made now
+     */
+    int replenish(int wanted) {
+        Path spares = data.resolveSibling(SPARES);
+        int made = 0;
+        try {
+            Files.createDirectories(spares);
+            int ready = 0;
+            try (Stream<Path> each = Files.list(spares)) {
+                for (Path spare : (Iterable<Path>) each::iterator) {
+                    String name = spare.getFileName().toString();
+                    if (!name.startsWith(".")) {
+                        ready++;
+                    } else if (name.startsWith(MAKING) && !alive(name.substring(MAKING.length()))) {
+                        LocalCluster.deleteTree(spare);
+                    }
+                }
+            }
+            for (int i = ready; i < wanted; i++) {
+                String unique = ProcessHandle.current().pid() + "-" + System.nanoTime();
+                Path making = spares.resolve(MAKING + unique);
+                try {
+                    copyTree(data, making);
+                    Files.move(making, spares.resolve(unique), StandardCopyOption.ATOMIC_MOVE);
+                    made++;
+                } finally {
+                    LocalCluster.deleteTree(making); // gone after the rename; half a copy otherwise
+                }
+            }
+        } catch (IOException | UncheckedIOException | IllegalStateException e) {
+            // The snapshot was replaced or removed meanwhile, or the disk is full: the next start copies.
+        }
+        return made;
+    }
+
+    private static boolean alive(String pidAndNanos) {
+        try {
+            long pid = Long.parseLong(pidAndNanos.substring(0, pidAndNanos.indexOf('-')));
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        } catch (RuntimeException malformed) {
+            return false;
+        }
     }
 
     /**

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Clusters started from a saved data snapshot (issue #16: start-up): every node holds the saved data,
- * replication runs on from it, the snapshot itself is never changed, a snapshot of another label,
+ * replication runs on from it, spare copies are renamed into place and made again on close, the
+ * snapshot itself is never changed, a snapshot of another label,
  * another password or a damaged one is never used, and a directory of anything else is never replaced.
  */
 final class LocalClusterSnapshotIT {
@@ -34,9 +35,11 @@ final class LocalClusterSnapshotIT {
         }
         assertThat(directory.resolve("snapshot.properties")).exists();
         assertThat(siblings(directory)).containsExactly("seeded"); // no staged or replaced copy left behind
+        assertThat(spares(directory)).as("one spare copy per node, left by close for the next start").isEqualTo(2);
 
         try (LocalCluster second = LocalCluster.builder().replicas(2).snapshot(directory, "seed-1").start()) {
             assertThat(second.startedFromSnapshot()).isTrue();
+            assertThat(spares(directory)).as("both spares renamed into place, the third node copied").isZero();
             for (LocalNode node : second.nodes()) {
                 assertThat(query(second, node, "SELECT count(*)::text FROM seeded")).containsExactly("1000");
             }
@@ -50,7 +53,8 @@ final class LocalClusterSnapshotIT {
             }
         }
 
-        // The second cluster's write went to its copies, not into the snapshot.
+        assertThat(spares(directory)).isEqualTo(3);
+        // The second cluster's write went to its copies, not into the snapshot or its spares.
         try (LocalCluster third = LocalCluster.builder().replicas(0).snapshot(directory, "seed-1").start()) {
             assertThat(third.startedFromSnapshot()).isTrue();
             assertThat(query(third, third.primary(), "SELECT count(*)::text FROM seeded")).containsExactly("1000");
@@ -91,6 +95,7 @@ final class LocalClusterSnapshotIT {
             first.saveSnapshot();
         }
         Files.delete(directory.resolve("data").resolve("global").resolve("pg_control"));
+        LocalCluster.deleteTree(directory.resolve("spares")); // copies made before the damage would start
 
         try (LocalCluster second = LocalCluster.builder().replicas(1).snapshot(directory, "x").start()) {
             assertThat(second.startedFromSnapshot()).isFalse();
@@ -119,6 +124,14 @@ final class LocalClusterSnapshotIT {
         }
         assertThat(Files.readString(directory.resolve("precious.txt"))).isEqualTo("keep me");
         assertThat(siblings(directory)).containsExactly("not-a-snapshot");
+    }
+
+    private static long spares(Path directory) {
+        try (Stream<Path> files = Files.list(directory.resolve("spares"))) {
+            return files.filter(file -> !file.getFileName().toString().startsWith(".")).count();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static List<String> siblings(Path directory) {
