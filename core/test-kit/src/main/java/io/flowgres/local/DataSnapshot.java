@@ -148,7 +148,7 @@ final class DataSnapshot {
                     if (!name.startsWith(".")) {
                         ready++;
                     } else if (name.startsWith(MAKING) && !alive(name.substring(MAKING.length()))) {
-                        LocalCluster.deleteTree(spare);
+                        FileTrees.delete(spare);
                     }
                 }
             }
@@ -160,7 +160,7 @@ final class DataSnapshot {
                     Files.move(making, spares.resolve(unique), StandardCopyOption.ATOMIC_MOVE);
                     made++;
                 } finally {
-                    LocalCluster.deleteTree(making); // gone after the rename; half a copy otherwise
+                    FileTrees.delete(making); // gone after the rename; half a copy otherwise
                 }
             }
         } catch (IOException | UncheckedIOException | IllegalStateException e) {
@@ -213,8 +213,8 @@ final class DataSnapshot {
         } catch (IOException | UncheckedIOException e) {
             throw new IllegalStateException("cannot save the snapshot in " + absolute + ": " + e.getMessage(), e);
         } finally {
-            LocalCluster.deleteTree(staged);
-            LocalCluster.deleteTree(replaced);
+            FileTrees.delete(staged);
+            FileTrees.delete(replaced);
         }
     }
 

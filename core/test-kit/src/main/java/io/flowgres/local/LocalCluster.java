@@ -11,13 +11,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.stream.Stream;
 
 import io.r2dbc.postgresql.PostgresqlConnectionFactory;
 import org.jspecify.annotations.Nullable;
@@ -214,7 +212,7 @@ public final class LocalCluster implements PostgresCluster {
             }
         }
         if (!settings.keepWorkDirectory) {
-            deleteTree(workDirectory);
+            FileTrees.delete(workDirectory);
         }
         replenishSpares();
     }
@@ -352,7 +350,7 @@ public final class LocalCluster implements PostgresCluster {
                 if (Files.exists(node.dataDirectory())) {
                     node.kill();
                 }
-                deleteTree(node.dataDirectory());
+                FileTrees.delete(node.dataDirectory());
             }
             return false;
         }
@@ -421,7 +419,7 @@ public final class LocalCluster implements PostgresCluster {
                     Duration.ofMinutes(5));
             DataSnapshot.publish(backup, directory, snapshotManifest());
         } finally {
-            deleteTree(backup);
+            FileTrees.delete(backup);
         }
         log.info("Saved the primary's data as the snapshot in {} in {} ms", directory,
                 (System.nanoTime() - started) / 1_000_000);
@@ -565,19 +563,6 @@ public final class LocalCluster implements PostgresCluster {
             throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
         }
         runner.handOver(file);
-    }
-
-    static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> tree = Files.walk(root)) {
-            for (Path each : (Iterable<Path>) tree.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(each);
-            }
-        } catch (IOException | java.io.UncheckedIOException e) {
-            log.warn("Could not delete {}: {}", root, e.getMessage());
-        }
     }
 
     /** Builds and starts a {@link LocalCluster}. Not thread-safe. */

@@ -95,7 +95,7 @@ final class LocalClusterSnapshotIT {
             first.saveSnapshot();
         }
         Files.delete(directory.resolve("data").resolve("global").resolve("pg_control"));
-        LocalCluster.deleteTree(directory.resolve("spares")); // copies made before the damage would start
+        FileTrees.delete(directory.resolve("spares")); // copies made before the damage would start
 
         try (LocalCluster second = LocalCluster.builder().replicas(1).snapshot(directory, "x").start()) {
             assertThat(second.startedFromSnapshot()).isFalse();
