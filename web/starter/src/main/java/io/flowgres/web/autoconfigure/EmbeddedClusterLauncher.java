@@ -65,18 +65,20 @@ public final class EmbeddedClusterLauncher implements ApplicationListener<Spring
     }
 
     private static @Nullable Object begin(Environment environment) {
-        FlowgresProperties.Embedded embedded;
+        EmbeddedClusterStart.Settings settings;
         try {
-            embedded = Binder.get(environment).bind("flowgres.embedded", FlowgresProperties.Embedded.class)
+            FlowgresProperties.Embedded embedded = Binder.get(environment)
+                    .bind("flowgres.embedded", FlowgresProperties.Embedded.class)
                     .orElseGet(FlowgresProperties.Embedded::new);
+            settings = EmbeddedClusterStart.Settings.of(embedded);
         } catch (RuntimeException e) {
             return null; // the bean reports the bad setting, naming it, as without this launcher
         }
-        if (embedded.getReplicas() < 0) {
+        if (settings.replicas() < 0) {
             return null;
         }
         log.debug("Starting the embedded PostgreSQL cluster while the context is built");
-        return EmbeddedClusterStart.begin(EmbeddedClusterStart.Settings.of(embedded));
+        return EmbeddedClusterStart.begin(settings);
     }
 
     private static void handOver(EmbeddedClusterStart start, ConfigurableApplicationContext context) {

@@ -104,7 +104,13 @@ public class FlowgresAutoConfiguration {
                 throw new InvalidFlowgresPropertyException("flowgres.embedded.replicas",
                         "must be >= 0, was " + replicas, new IllegalArgumentException());
             }
-            EmbeddedClusterStart.Settings wanted = EmbeddedClusterStart.Settings.of(properties.getEmbedded());
+            EmbeddedClusterStart.Settings wanted;
+            try {
+                wanted = EmbeddedClusterStart.Settings.of(properties.getEmbedded());
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new InvalidFlowgresPropertyException("flowgres.embedded.snapshot.directory",
+                        "not a path: " + e.getMessage(), e);
+            }
             EmbeddedClusterStart start = early.getIfAvailable();
             boolean takeover = start != null && start.settings().equals(wanted)
                     && start.state() == EmbeddedClusterStart.State.OPEN;

@@ -56,6 +56,21 @@ final class BadConfigurationTest {
     }
 
     @Test
+    void aSnapshotDirectoryThatIsNoPathFailsNamingItBeforeAnyClusterStarts() {
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(FlowgresAutoConfiguration.class))
+                .withPropertyValues("flowgres.embedded.enabled=true", "flowgres.embedded.snapshot.directory=bad\u0000path")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    List<String> messages = new ArrayList<>();
+                    for (Throwable t = context.getStartupFailure(); t != null && messages.size() < 20; t = t.getCause()) {
+                        messages.add(String.valueOf(t.getMessage()));
+                    }
+                    assertThat(messages).anySatisfy(message -> assertThat(message)
+                            .contains("flowgres.embedded.snapshot.directory: not a path"));
+                });
+    }
+
+    @Test
     void unknownPropertyFailsNamingIt() {
         expectFailure("flowgres.pool.max-sise", "flowgres.pool.max-sise=3");
         expectFailure("flowgres.helth.cache-ttl", "flowgres.helth.cache-ttl=3s");
