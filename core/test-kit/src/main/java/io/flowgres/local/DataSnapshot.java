@@ -153,7 +153,7 @@ final class DataSnapshot {
                 }
             }
             for (int i = ready; i < wanted; i++) {
-                String unique = ProcessHandle.current().pid() + "-" + System.nanoTime();
+                String unique = unique();
                 Path making = spares.resolve(MAKING + unique);
                 try {
                     copyTree(data, making);
@@ -167,6 +167,11 @@ final class DataSnapshot {
             // The snapshot was replaced or removed meanwhile, or the disk is full: the next start copies.
         }
         return made;
+    }
+
+    /** A name part no other save or copy uses: this process's id (which {@link #alive} reads back), then the time. */
+    private static String unique() {
+        return ProcessHandle.current().pid() + "-" + System.nanoTime();
     }
 
     private static boolean alive(String pidAndNanos) {
@@ -188,7 +193,7 @@ final class DataSnapshot {
      */
     static void publish(Path backup, Path directory, Map<String, String> manifest) {
         Path absolute = directory.toAbsolutePath();
-        String unique = ProcessHandle.current().pid() + "-" + System.nanoTime();
+        String unique = unique();
         Path staged = absolute.resolveSibling(absolute.getFileName() + ".saving-" + unique);
         Path replaced = absolute.resolveSibling(absolute.getFileName() + ".old-" + unique);
         try {

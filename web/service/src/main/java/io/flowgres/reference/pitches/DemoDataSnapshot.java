@@ -80,15 +80,16 @@ public final class DemoDataSnapshot implements EnvironmentPostProcessor {
     static String label(long users, long pitches) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            Resource[] migrations = new PathMatchingResourcePatternResolver(DemoDataSnapshot.class.getClassLoader())
-                    .getResources("classpath*:db/reference/*");
+            PathMatchingResourcePatternResolver resources =
+                    new PathMatchingResourcePatternResolver(DemoDataSnapshot.class.getClassLoader());
+            Resource[] migrations = resources.getResources("classpath*:db/reference/*");
             Arrays.sort(migrations, Comparator.comparing(DemoDataSnapshot::name));
             for (Resource migration : migrations) {
                 digest.update(name(migration).getBytes(StandardCharsets.UTF_8));
                 digest.update(bytes(migration));
             }
-            digest.update(bytes(new PathMatchingResourcePatternResolver(DemoDataSnapshot.class.getClassLoader())
-                    .getResource("classpath:" + DemoDatabase.class.getName().replace('.', '/') + ".class")));
+            digest.update(bytes(resources.getResource(
+                    "classpath:" + DemoDatabase.class.getName().replace('.', '/') + ".class")));
             digest.update((users + "/" + pitches).getBytes(StandardCharsets.UTF_8));
             return "demo-" + HexFormat.of().formatHex(digest.digest(), 0, 8);
         } catch (IOException e) {
