@@ -23,7 +23,7 @@ import reactor.netty.resources.ConnectionProvider;
  * streaming replica, the reference service's seeded pitches): on a bare {@code r2dbc-pool} pointed at
  * the replica (what Boot's own pool gives), and on Flowgres's routing {@code ConnectionFactory} over
  * the primary and the replica. Closed model, {@code bench.httpClients} connections, the two contenders
- * in interleaved rounds; prints throughput, p50, p99, the ratio Flowgres / plain and whether the goal
+ * in interleaved rounds; prints throughput, p50, p99, this JVM's CPU time per request, the ratio Flowgres / plain and whether the goal
  * (at least 0.95x) is met.
  *
  * <p>Run: {@code ./mvnw -B -pl load-tests -am verify -Pbench-dropin -DskipTests}; knobs
@@ -103,13 +103,15 @@ public final class DropInBenchmark {
         System.out.printf("%nDrop-in benchmark, %s; throughput in requests/s, latencies in ms%n", started);
         for (Map.Entry<String, Result> entry : results.entrySet()) {
             LatencyRecorder.Summary summary = entry.getValue().summary();
-            System.out.printf("  %-32s %10.0f req/s   p50 %7.2f   p99 %7.2f   failed %d%n", entry.getKey(),
-                    summary.throughput(), summary.p50(), summary.p99(), summary.failures());
+            System.out.printf("  %-32s %10.0f req/s   p50 %7.2f   p99 %7.2f   CPU %6.1f us/req   failed %d%n",
+                    entry.getKey(), summary.throughput(), summary.p50(), summary.p99(),
+                    entry.getValue().cpuMicrosPerRequest(), summary.failures());
         }
         double ratio = dropIn.summary().throughput() / plain.summary().throughput();
         double[] range = dropIn.roundRatioRange(plain);
         System.out.printf("  Flowgres / plain throughput: %.2fx overall, median of rounds %.2fx (range %.2f-%.2f); "
-                + "goal >= %.2fx: %s%n", ratio, dropIn.medianRoundRatio(plain), range[0], range[1], GOAL,
-                ratio >= GOAL ? "met" : "NOT met");
+                + "goal >= %.2fx: %s; CPU per request %.2fx (this JVM: client and both services)%n", ratio,
+                dropIn.medianRoundRatio(plain), range[0], range[1], GOAL, ratio >= GOAL ? "met" : "NOT met",
+                dropIn.cpuMicrosPerRequest() / plain.cpuMicrosPerRequest());
     }
 }
