@@ -18,7 +18,7 @@ import io.flowgres.reference.FlowgresApplication;
 
 /**
  * The reference service in a JVM of its own, with JVM options the test chooses (a small heap, say),
- * against a local cluster. The process is stopped on {@link #close()}, and killed if it does not
+ * against a local cluster or on its own embedded one. The process is stopped on {@link #close()}, and killed if it does not
  * stop in time; its output goes to a log file under {@code target/} for diagnosis.
  */
 final class ForkedReferenceService implements AutoCloseable {
@@ -51,6 +51,36 @@ final class ForkedReferenceService implements AutoCloseable {
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), FlowgresApplication.class.getName(),
                 "--server.port=" + port, "--server.address=127.0.0.1", "--reference.users=1000"));
         command.addAll(ReferenceService.clusterArguments(cluster, pitches));
+        ForkedReferenceService service = launch(command, port);
+        try {
+            cluster.awaitReplication(Duration.ofSeconds(120));
+            return service;
+        } catch (RuntimeException | Error e) {
+            service.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts the service on its own embedded cluster, as the README runs it (no primary URL), and waits
+     * until it answers its readiness probe.
+     *
+     * @param pitches how many demo pitches to seed
+     * @param arguments more {@code --name=value} arguments, e.g. the embedded cluster's settings
+     * @return the ready service
+     */
+    static ForkedReferenceService startEmbedded(long pitches, String... arguments) {
+        int port = freePort();
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), FlowgresApplication.class.getName(),
+                "--server.port=" + port, "--server.address=127.0.0.1", "--reference.users=100",
+                "--reference.pitches=" + pitches, "--flowgres.pool.preset=test"));
+        command.addAll(List.of(arguments));
+        return launch(command, port);
+    }
+
+    private static ForkedReferenceService launch(List<String> command, int port) {
         try {
             Path log = Files.createTempFile(Path.of("target"), "forked-service-", ".log");
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -58,7 +88,6 @@ final class ForkedReferenceService implements AutoCloseable {
             ForkedReferenceService service = new ForkedReferenceService(process, port, log);
             try {
                 service.awaitReady();
-                cluster.awaitReplication(Duration.ofSeconds(120));
                 return service;
             } catch (RuntimeException | Error e) {
                 service.close();
@@ -66,6 +95,26 @@ final class ForkedReferenceService implements AutoCloseable {
             }
         } catch (IOException e) {
             throw new IllegalStateException("could not start the reference service: " + e.getMessage(), e);
+        }
+    }
+
+    /** Sends the service {@code SIGTERM}, as a container runtime or a terminal does, and returns at once. */
+    void terminate() {
+        process.destroy();
+    }
+
+    /**
+     * Waits for the service's process to end.
+     *
+     * @param timeout how long to wait
+     * @return whether it ended within that time
+     */
+    boolean awaitExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

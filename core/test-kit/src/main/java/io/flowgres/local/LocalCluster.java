@@ -194,11 +194,15 @@ public final class LocalCluster implements PostgresCluster {
             return;
         }
         closed = true;
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException alreadyShuttingDown) {
-            // called from the hook itself
+        if (settings.shutdownHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException alreadyShuttingDown) {
+                // called from the hook itself
+            }
         }
+        log.info("Stopping the local PostgreSQL cluster (primary on port {})",
+                primary != null ? primary.port() : "none");
         List<LocalNode> stopOrder = new ArrayList<>(replicas);
         if (primary != null) {
             stopOrder.add(primary);
@@ -247,7 +251,9 @@ public final class LocalCluster implements PostgresCluster {
     }
 
     private void boot() {
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        if (settings.shutdownHook) {
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+        }
         long started = System.nanoTime();
         LocalNode first = new LocalNode("primary", freePort(), workDirectory.resolve("primary"), false, this);
         primary = first;
@@ -574,6 +580,7 @@ public final class LocalCluster implements PostgresCluster {
         private String password = "flowgres";
         private @Nullable Path workDirectory;
         private boolean keepWorkDirectory;
+        private boolean shutdownHook = true;
         private @Nullable Path binDirectory;
         private @Nullable PostgresBinaries binaries;
         private final Map<String, String> serverSettings = new LinkedHashMap<>();
@@ -654,6 +661,20 @@ public final class LocalCluster implements PostgresCluster {
          */
         public Builder keepWorkDirectory(boolean keep) {
             this.keepWorkDirectory = keep;
+            return this;
+        }
+
+        /**
+         * Whether the cluster registers a JVM shutdown hook that stops its servers when the JVM exits
+         * (default true). An owner that stops it in an order of its own turns it off and stops it itself:
+         * a Spring application stops it after its graceful shutdown, when requests still running have
+         * finished, where the JVM runs every hook at once.
+         *
+         * @param register whether to register the hook
+         * @return this builder
+         */
+        public Builder shutdownHook(boolean register) {
+            this.shutdownHook = register;
             return this;
         }
 

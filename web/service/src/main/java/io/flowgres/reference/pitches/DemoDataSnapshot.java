@@ -32,7 +32,8 @@ import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
  * <p>Defaults only, each set unless the application's configuration sets it:
  * <ul>
  *   <li>{@code flowgres.embedded.snapshot.directory}: {@code demo-snapshot} beside the service's jar, when
- *       it runs from a jar (run from classes, as in tests, every start seeds afresh);</li>
+ *       that jar is the application launched ({@code java -jar}); run from classes, as in tests, or as a
+ *       jar among others on a class path (a Maven repository's copy, say), every start seeds afresh;</li>
  *   <li>{@code flowgres.embedded.snapshot.label}: a hash of everything that decides the demo data (the
  *       migrations under {@code db/reference}, the seeding code, {@code reference.users} and
  *       {@code reference.pitches}), so a snapshot of other data is never used, only replaced.</li>
@@ -53,7 +54,7 @@ public final class DemoDataSnapshot implements EnvironmentPostProcessor {
         Map<String, Object> defaults = new HashMap<>();
         if (!environment.containsProperty(DIRECTORY)) {
             File jar = new ApplicationHome(FlowgresApplication.class).getSource();
-            if (jar != null && jar.isFile() && jar.getName().endsWith(".jar")) {
+            if (jar != null && jar.isFile() && jar.getName().endsWith(".jar") && isLaunched(jar)) {
                 defaults.put(DIRECTORY, new File(jar.getAbsoluteFile().getParentFile(), "demo-snapshot").getPath());
             }
         }
@@ -68,6 +69,12 @@ public final class DemoDataSnapshot implements EnvironmentPostProcessor {
             }
         }
         environment.getPropertySources().addLast(new MapPropertySource("flowgresDemoDataSnapshot", defaults));
+    }
+
+    /** Whether the jar is what {@code java -jar} launched: the whole class path, not one jar among others. */
+    private static boolean isLaunched(File jar) {
+        File classPath = new File(System.getProperty("java.class.path", ""));
+        return classPath.getAbsoluteFile().toPath().normalize().equals(jar.getAbsoluteFile().toPath().normalize());
     }
 
     /**

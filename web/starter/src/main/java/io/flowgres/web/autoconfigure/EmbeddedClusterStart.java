@@ -9,6 +9,7 @@ import io.flowgres.local.LocalCluster;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.SpringApplication;
 
 /**
  * An embedded local cluster being started on a thread of its own by {@link EmbeddedClusterLauncher},
@@ -16,6 +17,13 @@ import org.slf4j.LoggerFactory;
  * {@linkplain #claim() claims} it, and from then on the bean owns it (and stops it with the context);
  * one nobody claims is {@linkplain #stopUnlessClaimed() stopped} as soon as that is known. Only loaded
  * with {@code flowgres-test} on the classpath.
+ *
+ * <p>When the JVM exits (on {@code SIGTERM}, say) the cluster is stopped by a Spring Boot shutdown
+ * handler, which runs after the application's contexts have closed, rather than by a JVM shutdown hook
+ * of its own: the JVM runs all its hooks at once, so the servers would stop while the web server's
+ * graceful shutdown still lets running requests finish on them. Normally the context's close has
+ * stopped it already (the bean's destroy method, after the graceful shutdown); the handler catches a
+ * cluster whose context never took it, or whose start was still under way.
  */
 final class EmbeddedClusterStart {
 
@@ -46,9 +54,9 @@ final class EmbeddedClusterStart {
                     embedded.getSnapshot().getLabel());
         }
 
-        /** Starts a cluster with these settings (blocking). */
-        LocalCluster start() {
-            LocalCluster.Builder builder = LocalCluster.builder().replicas(replicas);
+        /** Starts a cluster with these settings (blocking), stopped on exit only by {@link #begin}'s handler. */
+        private LocalCluster start() {
+            LocalCluster.Builder builder = LocalCluster.builder().replicas(replicas).shutdownHook(false);
             if (snapshotDirectory != null) {
                 builder.snapshot(snapshotDirectory, snapshotLabel);
             }
@@ -57,13 +65,16 @@ final class EmbeddedClusterStart {
     }
 
     /**
-     * Starts a cluster with the given settings on a new daemon thread and returns at once.
+     * Starts a cluster with the given settings on a new daemon thread and returns at once; from now on
+     * the cluster is stopped when the JVM exits, after the application's contexts have closed.
      *
      * @param settings replicas (0 or more) and snapshot
      * @return the start under way
      */
     static EmbeddedClusterStart begin(Settings settings) {
         EmbeddedClusterStart start = new EmbeddedClusterStart(settings);
+        // Registered before the start, so that an exit during it still stops whatever it started.
+        SpringApplication.getShutdownHandlers().add(start::stopAtExit);
         Thread thread = new Thread(() -> {
             try {
                 start.cluster.complete(settings.start());
@@ -71,7 +82,7 @@ final class EmbeddedClusterStart {
                 start.cluster.completeExceptionally(e);
             }
         }, "flowgres-embedded-cluster");
-        // Never keeps the JVM alive; the cluster's own shutdown hook stops whatever servers it started.
+        // Never keeps the JVM alive; stopAtExit stops whatever servers it started.
         thread.setDaemon(true);
         thread.start();
         return start;
@@ -113,6 +124,21 @@ final class EmbeddedClusterStart {
      */
     LocalCluster awaitCluster() {
         return cluster.join();
+    }
+
+    /**
+     * The JVM is exiting and the contexts are closed: stops the cluster, waiting for a start under way
+     * to end (bounded by the cluster's start-up timeout). Stopping is idempotent, so a cluster its bean
+     * stopped already is left as it is.
+     */
+    private void stopAtExit() {
+        try {
+            cluster.join().close();
+        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+            // The start failed: it stopped whatever it had started before it threw.
+        } catch (RuntimeException e) {
+            log.warn("Stopping the embedded PostgreSQL cluster at exit failed: {}", e.getMessage());
+        }
     }
 
     /**

@@ -114,7 +114,8 @@ public class FlowgresAutoConfiguration {
             EmbeddedClusterStart start = early.getIfAvailable();
             boolean takeover = start != null && start.settings().equals(wanted)
                     && start.state() == EmbeddedClusterStart.State.OPEN;
-            LocalCluster cluster = takeover ? start.claim() : wanted.start();
+            // Either way the cluster is started by an EmbeddedClusterStart, which stops it at exit after the context.
+            LocalCluster cluster = takeover ? start.claim() : EmbeddedClusterStart.begin(wanted).claim();
             log.info("Started embedded PostgreSQL cluster{}{}: primary on port {}, {} replica(s)",
                     takeover ? " (begun while the context was built)" : "",
                     cluster.startedFromSnapshot() ? " from its data snapshot" : "", cluster.primary().port(),
