@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.r2dbc.core.R2dbcEntityTemplate;
@@ -166,11 +167,13 @@ public class DemoConfiguration {
      *
      * @param pitches the pitch store
      * @param users the user store
+     * @param flowgres its slow-query report forgets the warm-up's reads
+     * @param logging quiets the slow-query log during the warm-up
      * @return the warm-up
      */
     @Bean
-    public WarmUp warmUp(PitchStore pitches, UserStore users) {
-        return new WarmUp(pitches, users);
+    public WarmUp warmUp(PitchStore pitches, UserStore users, Flowgres flowgres, LoggingSystem logging) {
+        return new WarmUp(pitches, users, flowgres.slowQueries(), logging);
     }
 
     /**
