@@ -19,9 +19,10 @@ import org.junit.jupiter.api.Test;
  * {@code SIGTERM} to the reference service on its embedded cluster, as the README runs it, while a
  * request is being served: the web server's graceful shutdown lets the request finish, and only then do
  * the embedded PostgreSQL servers stop. (They used to stop at once, from a JVM shutdown hook of their
- * own that ran beside Spring Boot's, cutting off the request they served.)
+ * own that ran beside Spring Boot's, cutting off the request they served.) {@link ShutdownIT} checks the
+ * graceful shutdown itself, on an external cluster.
  */
-final class GracefulShutdownIT {
+final class EmbeddedClusterShutdownIT {
 
     /** About 50 MB of NDJSON: more than socket buffers hold, so the export is still running at SIGTERM. */
     private static final int PITCHES = 200_000;
