@@ -5,13 +5,10 @@ import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -97,7 +94,7 @@ final class DataSnapshot {
      * @param target a node's data directory, not existing yet
      */
     void copyInto(Path target) {
-        copyTree(data, target);
+        FileTrees.copy(data, target, path -> false, false);
     }
 
     /**
@@ -156,7 +153,7 @@ final class DataSnapshot {
                 String unique = unique();
                 Path making = spares.resolve(MAKING + unique);
                 try {
-                    copyTree(data, making);
+                    FileTrees.copy(data, making, path -> false, false);
                     Files.move(making, spares.resolve(unique), StandardCopyOption.ATOMIC_MOVE);
                     made++;
                 } finally {
@@ -198,7 +195,7 @@ final class DataSnapshot {
         Path replaced = absolute.resolveSibling(absolute.getFileName() + ".old-" + unique);
         try {
             Files.createDirectories(staged);
-            copyTree(backup, staged.resolve(DATA));
+            FileTrees.copy(backup, staged.resolve(DATA), path -> false, false);
             Properties properties = new Properties();
             properties.putAll(manifest);
             properties.put("saved-at", Instant.now().toString());
@@ -230,81 +227,6 @@ final class DataSnapshot {
         try (Stream<Path> entries = Files.list(directory)) {
             return entries.findAny().isEmpty();
         }
-    }
-
-    private static void copyTree(Path source, Path target) {
-        try (Stream<Path> tree = Files.walk(source)) {
-            for (Path each : (Iterable<Path>) tree::iterator) {
-                Path copy = target.resolve(source.relativize(each).toString());
-                if (Files.isDirectory(each)) {
-                    Files.createDirectories(copy);
-                    Files.setPosixFilePermissions(copy, Files.getPosixFilePermissions(each));
-                } else {
-                    copyFile(each, copy);
-                }
-            }
-        } catch (IOException | UncheckedIOException e) {
-            throw new IllegalStateException("cannot copy " + source + " to " + target + ": " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * One file, contents by the kernel ({@code transferTo}: sendfile on Linux), then its mode. A WAL
-     * segment is written sparse instead: the backup's segment is 16 MB of which a few kB are records and
-     * the rest zeros, which need not be written (a hole reads as zeros), a sixth of a seeded copy.
-     */
-    private static void copyFile(Path source, Path target) throws IOException {
-        boolean walSegment = source.getParent() != null && source.getParent().endsWith("pg_wal");
-        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
-                FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            long size = in.size();
-            if (walSegment) {
-                copySparse(in, out, size);
-            } else {
-                long copied = 0;
-                while (copied < size) {
-                    copied += in.transferTo(copied, size - copied, out);
-                }
-            }
-        }
-        Files.setPosixFilePermissions(target, Files.getPosixFilePermissions(source));
-    }
-
-    private static void copySparse(FileChannel in, FileChannel out, long size) throws IOException {
-        ByteBuffer block = ByteBuffer.allocateDirect(64 * 1024);
-        long position = 0;
-        while (position < size) {
-            block.clear();
-            int read = in.read(block, position);
-            if (read <= 0) {
-                break;
-            }
-            block.flip();
-            if (!allZeros(block)) {
-                while (block.hasRemaining()) {
-                    out.write(block, position + block.position());
-                }
-            }
-            position += read;
-        }
-        if (out.size() < size) {
-            // Extends the file to its full length with a hole: a segment must be whole to be read.
-            out.write(ByteBuffer.wrap(new byte[1]), size - 1);
-        }
-    }
-
-    private static boolean allZeros(ByteBuffer block) {
-        for (int i = block.position(); i + Long.BYTES <= block.limit(); i += Long.BYTES) {
-            if (block.getLong(i) != 0) {
-                return false;
-            }
-        }
-        for (int i = block.limit() - block.limit() % Long.BYTES; i < block.limit(); i++) {
-            if (block.get(i) != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static String sha256(String text) {

@@ -4,12 +4,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 import io.r2dbc.postgresql.PostgresqlConnectionFactory;
 import reactor.core.publisher.Mono;
@@ -47,7 +45,9 @@ final class ReplicaCloner {
     private static void copyFiles(LocalCluster cluster, PostgresqlConnectionFactory admin, Path source, Path target) {
         String label = BlockingSql.session(admin, connection -> BlockingSql
                 .strings(connection, "SELECT pg_backup_start('flowgres-replica', true)::text")
-                .then(Mono.fromRunnable(() -> copyTree(source, target)).subscribeOn(Schedulers.boundedElastic()))
+                .then(Mono.fromRunnable(() -> FileTrees.copy(source, target,
+                                relative -> SKIPPED.contains(relative.getName(0).toString()), true))
+                        .subscribeOn(Schedulers.boundedElastic()))
                 .then(BlockingSql.strings(connection, "SELECT labelfile FROM pg_backup_stop(true)").next()));
         try {
             for (String directory : List.of("pg_wal", "pg_replslot", "pg_stat_tmp", "pg_dynshmem", "pg_notify",
@@ -60,28 +60,5 @@ final class ReplicaCloner {
             throw new IllegalStateException("cannot finish the copy of the primary: " + e.getMessage(), e);
         }
         cluster.runner().handOver(target);
-    }
-
-    private static void copyTree(Path source, Path target) {
-        try (Stream<Path> tree = Files.walk(source)) {
-            for (Path each : (Iterable<Path>) tree::iterator) {
-                Path relative = source.relativize(each);
-                if (relative.getNameCount() > 0 && SKIPPED.contains(relative.getName(0).toString())) {
-                    continue;
-                }
-                Path copy = target.resolve(relative.toString());
-                if (Files.isDirectory(each)) {
-                    Files.createDirectories(copy);
-                } else {
-                    try {
-                        Files.copy(each, copy, StandardCopyOption.COPY_ATTRIBUTES);
-                    } catch (java.nio.file.NoSuchFileException vanished) {
-                        // A file removed while copying (e.g. a temporary one) is not needed: WAL replay restores state.
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot copy the primary's files: " + e.getMessage(), e);
-        }
     }
 }
