@@ -44,14 +44,9 @@ final class ForkedReferenceService implements AutoCloseable {
      * @return the ready service
      */
     static ForkedReferenceService start(PostgresCluster cluster, long pitches, String... jvmOptions) {
-        int port = freePort();
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of(jvmOptions));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), FlowgresApplication.class.getName(),
-                "--server.port=" + port, "--server.address=127.0.0.1", "--reference.users=1000"));
-        command.addAll(ReferenceService.clusterArguments(cluster, pitches));
-        ForkedReferenceService service = launch(command, port);
+        List<String> arguments = new ArrayList<>(List.of("--reference.users=1000"));
+        arguments.addAll(ReferenceService.clusterArguments(cluster, pitches));
+        ForkedReferenceService service = launch(List.of(jvmOptions), arguments);
         try {
             cluster.awaitReplication(Duration.ofSeconds(120));
             return service;
@@ -70,17 +65,21 @@ final class ForkedReferenceService implements AutoCloseable {
      * @return the ready service
      */
     static ForkedReferenceService startEmbedded(long pitches, String... arguments) {
+        List<String> all = new ArrayList<>(List.of("--reference.users=100", "--reference.pitches=" + pitches,
+                "--flowgres.pool.preset=test"));
+        all.addAll(List.of(arguments));
+        return launch(List.of(), all);
+    }
+
+    /** Starts the service's JVM on a free loopback port with this test JVM's class path; waits until ready. */
+    private static ForkedReferenceService launch(List<String> jvmOptions, List<String> arguments) {
         int port = freePort();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), FlowgresApplication.class.getName(),
-                "--server.port=" + port, "--server.address=127.0.0.1", "--reference.users=100",
-                "--reference.pitches=" + pitches, "--flowgres.pool.preset=test"));
-        command.addAll(List.of(arguments));
-        return launch(command, port);
-    }
-
-    private static ForkedReferenceService launch(List<String> command, int port) {
+                "--server.port=" + port, "--server.address=127.0.0.1"));
+        command.addAll(arguments);
         try {
             Path log = Files.createTempFile(Path.of("target"), "forked-service-", ".log");
             Process process = new ProcessBuilder(command).redirectErrorStream(true)

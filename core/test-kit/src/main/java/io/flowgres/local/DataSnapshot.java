@@ -94,7 +94,7 @@ final class DataSnapshot {
      * @param target a node's data directory, not existing yet
      */
     void copyInto(Path target) {
-        FileTrees.copy(data, target, path -> false, false);
+        FileTrees.copy(data, target);
     }
 
     /**
@@ -153,7 +153,7 @@ final class DataSnapshot {
                 String unique = unique();
                 Path making = spares.resolve(MAKING + unique);
                 try {
-                    FileTrees.copy(data, making, path -> false, false);
+                    FileTrees.copy(data, making);
                     Files.move(making, spares.resolve(unique), StandardCopyOption.ATOMIC_MOVE);
                     made++;
                 } finally {
@@ -195,7 +195,7 @@ final class DataSnapshot {
         Path replaced = absolute.resolveSibling(absolute.getFileName() + ".old-" + unique);
         try {
             Files.createDirectories(staged);
-            FileTrees.copy(backup, staged.resolve(DATA), path -> false, false);
+            FileTrees.copy(backup, staged.resolve(DATA));
             Properties properties = new Properties();
             properties.putAll(manifest);
             properties.put("saved-at", Instant.now().toString());

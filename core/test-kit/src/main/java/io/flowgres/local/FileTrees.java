@@ -27,6 +27,17 @@ final class FileTrees {
     }
 
     /**
+     * Copies a still directory tree whole, as {@link #copy(Path, Path, Predicate, boolean)} does.
+     *
+     * @param source the tree to copy
+     * @param target where the copy goes; its files must not exist yet
+     * @throws IllegalStateException when the copy fails
+     */
+    static void copy(Path source, Path target) {
+        copy(source, target, path -> false, false);
+    }
+
+    /**
      * Copies a directory tree: directories with their modes, each file's contents by the kernel
      * ({@code transferTo}: sendfile on Linux), then its mode. A WAL segment is written sparse: a
      * backup's segment is 16 MB of which a few kB are records and the rest zeros, which need not be
