@@ -21,6 +21,7 @@ module io.flowgres.core {
     requires r2dbc.pool;
     requires reactor.pool;
     requires r2dbc.postgresql;
+    requires io.netty.common;
     requires io.github.resilience4j.core;
     requires transitive io.github.resilience4j.circuitbreaker;
     requires io.github.resilience4j.reactor;

@@ -42,7 +42,7 @@ public final class RecordingLeakDetector<T> extends ResourceLeakDetector<T> {
     }
 
     /** Whether Netty was told to build its detectors with this class (a system property of the test JVM). */
-    static boolean installed() {
+    public static boolean installed() {
         return RecordingLeakDetector.class.getName().equals(System.getProperty("io.netty.customResourceLeakDetector"));
     }
 

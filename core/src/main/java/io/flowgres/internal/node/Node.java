@@ -8,6 +8,7 @@ import io.flowgres.cluster.AvailabilityPolicy;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.NodeConfig;
 import io.flowgres.cluster.PoolPolicy;
+import io.flowgres.internal.DroppedBuffers;
 import io.flowgres.internal.NodeAcquireException;
 import io.flowgres.internal.NodeOverloadedException;
 import io.flowgres.metrics.PoolUsage;
@@ -285,9 +286,9 @@ public final class Node {
         Flux<T> attempt = Flux.defer(() -> {
             long[] acquiredAt = {0};
             boolean[] answered = {false};
-            return Flux.usingWhen(acquire().doOnNext(connection -> acquiredAt[0] = now()), work,
-                            Connection::close, (connection, error) -> ConnectionSettler.release(connection),
-                            connection -> settler.settle(connection, answered[0] ? 0 : acquiredAt[0]))
+            return DroppedBuffers.released(Flux.usingWhen(acquire().doOnNext(connection -> acquiredAt[0] = now()),
+                            work, Connection::close, (connection, error) -> ConnectionSettler.release(connection),
+                            connection -> settler.settle(connection, answered[0] ? 0 : acquiredAt[0])))
                     .doOnEach(signal -> {
                         if (!signal.isOnSubscribe() && acquiredAt[0] != 0) {
                             answered[0] = true;

@@ -5,7 +5,10 @@ import io.r2dbc.spi.Result;
 import io.r2dbc.spi.Wrapped;
 import org.reactivestreams.Publisher;
 
-/** A batch of a {@link LeasedConnection}: the driver's, with its execution watched by the lease. */
+/**
+ * A batch of a {@link LeasedConnection}: the driver's, with its execution watched by the lease and its
+ * results {@linkplain LeasedResult releasing what a cancel drops}.
+ */
 final class LeasedBatch implements Batch, Wrapped<Batch> {
 
     private final Batch batch;
@@ -24,7 +27,7 @@ final class LeasedBatch implements Batch, Wrapped<Batch> {
 
     @Override
     public Publisher<? extends Result> execute() {
-        return lease.watch(batch.execute());
+        return lease.watch(batch.execute()).map(LeasedResult::new);
     }
 
     @Override

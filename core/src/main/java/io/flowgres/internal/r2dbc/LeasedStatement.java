@@ -5,7 +5,10 @@ import io.r2dbc.spi.Statement;
 import io.r2dbc.spi.Wrapped;
 import org.reactivestreams.Publisher;
 
-/** A statement of a {@link LeasedConnection}: the driver's, with its execution watched by the lease. */
+/**
+ * A statement of a {@link LeasedConnection}: the driver's, with its execution watched by the lease and
+ * its results {@linkplain LeasedResult releasing what a cancel drops}.
+ */
 final class LeasedStatement implements Statement, Wrapped<Statement> {
 
     private final Statement statement;
@@ -60,7 +63,7 @@ final class LeasedStatement implements Statement, Wrapped<Statement> {
 
     @Override
     public Publisher<? extends Result> execute() {
-        return lease.watch(statement.execute());
+        return lease.watch(statement.execute()).map(LeasedResult::new);
     }
 
     @Override

@@ -3,8 +3,10 @@ package io.flowgres.it.r2dbc.spi;
 import static io.flowgres.it.r2dbc.spi.RoutedFactory.WAIT;
 import static io.flowgres.it.r2dbc.spi.RoutedFactory.strings;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.List;
+import java.util.SplittableRandom;
 
 import io.flowgres.Flowgres;
 import io.flowgres.local.PostgresCluster;
@@ -12,10 +14,13 @@ import io.flowgres.local.PostgresNode;
 import io.flowgres.r2dbc.FlowgresRouting;
 import io.flowgres.test.Await;
 import io.flowgres.test.FlowgresCluster;
+import io.flowgres.testing.NettyLeakCheck;
+import io.flowgres.testing.RecordingLeakDetector;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.r2dbc.core.DatabaseClient;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
@@ -24,7 +29,8 @@ import reactor.test.StepVerifier;
  * cancelling the subscription of a running {@code pg_sleep(30)} ends it on the server, which another
  * connection straight to the node watches in {@code pg_stat_activity}, on the writer and on a replica,
  * through the SPI and through {@code DatabaseClient}; the connection is discarded, not pooled, so no
- * late cancel can reach the next statement, and nothing stays leased.
+ * late cancel can reach the next statement, and nothing stays leased; reads cancelled at any moment
+ * leak no buffer.
  */
 @FlowgresCluster(replicas = 2)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -32,6 +38,7 @@ final class CancellationIT {
 
     private static final String APPLICATION = "cancellation-it";
     private static final String SLEEP = "SELECT pg_sleep(30)::text";
+    private static final int CANCELLED_READS = 3_000;
 
     private final PostgresCluster cluster;
     @AutoClose
@@ -93,6 +100,35 @@ final class CancellationIT {
                 .as(StepVerifier::create)
                 .expectNext(true)
                 .verifyComplete();
+    }
+
+    /**
+     * {@code DatabaseClient} reads with a bound parameter, each cancelled at a random moment (before its
+     * parameter is encoded, while it waits to be sent, while its row is on the way): the buffers the
+     * driver drops when cancelled are released, and every connection comes back.
+     */
+    @Test
+    void databaseClientReadsCancelledAtAnyMomentLeakNoBuffer() {
+        assumeTrue(RecordingLeakDetector.installed(), "run by the build, with the recording detector");
+        NettyLeakCheck.collect();
+        DatabaseClient client = DatabaseClient.create(routed.factory());
+        SplittableRandom random = new SplittableRandom(7);
+        for (int i = 0; i < CANCELLED_READS; i++) {
+            Disposable read = client.sql("SELECT $1::int8 + 1, repeat('x', 100)").bind(0, (long) i)
+                    .map(row -> row.get(0, Long.class)).one()
+                    .contextWrite(FlowgresRouting.readOnly())
+                    .subscribe();
+            // From nothing to a round trip: the cancel lands at every stage of the exchange.
+            long until = System.nanoTime() + random.nextLong(400_000);
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+            read.dispose();
+        }
+        Await.until("every cancelled connection settled", () -> routed.flowgres().topology().inFlight() == 0
+                && cluster.replicas().stream().allMatch(replica -> routed.pool(replica.name()).acquired() == 0),
+                WAIT);
+        assertThat(NettyLeakCheck.collect()).as("leak reports").isEmpty();
     }
 
     /** How many of this class's {@code pg_sleep(30)} statements a node is running now. */
