@@ -67,7 +67,9 @@ import reactor.netty.resources.ConnectionProvider;
  * (per contender and round, default 2; pgbench gets 2 s more to connect its clients first), {@code -Dbench.warmupSeconds} (default 15: the JIT is still compiling after a few seconds, and its CPU would count against whoever runs),
  * {@code -Dbench.httpClients} (default 32), {@code -Dbench.pitches} (default 100000),
  * {@code -Dbench.referenceArgs} (extra arguments for the reference service), {@code -Dbench.httpContenders}
- * (default {@code plain,reference,pgbench}: which of them the HTTP part measures), {@code -Dbench.adaptiveHedging}
+ * (default {@code plain,reference,pgbench}: which of them the HTTP part measures), {@code -Dbench.inprocessContenders}
+ * (default {@code Flowgres.read,routing ConnectionFactory}: which of them the in-process part measures beside the
+ * bare pool), {@code -Dbench.adaptiveHedging}
  * (default {@code true}: the in-process Flowgres contender's default hedging),
  * {@code -Dbench.pgbench} (default {@code /usr/bin/pgbench}), {@code -Dbench.parts} (default
  * {@code inprocess,http}).
@@ -185,12 +187,14 @@ public final class OverheadBenchmark {
         ConnectionPool bare = PlainPools.create("bench-bare", replica.r2dbcUrl(), cluster.user(), cluster.password(),
                 poolSize, poolSize);
         Map<Integer, Map<String, Result>> results = new TreeMap<>();
+        Set<String> measuredInProcess = Set.of(System.getProperty("bench.inprocessContenders",
+                FLOWGRES + "," + FACTORY).split(","));
         try (Flowgres flowgres = Flowgres.create(config)) {
             ConnectionFactory factory = flowgres.connectionFactory();
             bare.warmup().block(Duration.ofSeconds(30));
             for (int concurrency : levels) {
                 System.out.printf("in-process, concurrency %d ...%n", concurrency);
-                List<LoadContender> contenders = List.of(
+                List<LoadContender> contenders = new ArrayList<>(List.of(
                         new LoadContender(BARE, concurrency, pitches,
                                 id -> Mono.usingWhen(bare.create(), connection -> pointRead(connection, id),
                                         Connection::close)),
@@ -201,7 +205,11 @@ public final class OverheadBenchmark {
                         // read, marked read-only so that it is routed to the replica, closed after it.
                         new LoadContender(FACTORY, concurrency, pitches,
                                 id -> Mono.usingWhen(factory.create(), connection -> pointRead(connection, id),
-                                        Connection::close).contextWrite(FlowgresRouting.readOnly())));
+                                        Connection::close).contextWrite(FlowgresRouting.readOnly()))));
+                // -Dbench.inprocessContenders measures some of them alone, e.g. to profile one; the bare pool
+                // always runs, as everything is measured against it.
+                contenders.removeIf(contender -> !contender.name().equals(BARE)
+                        && !measuredInProcess.contains(contender.name()));
                 results.put(concurrency, InterleavedRounds.run(contenders, warmUp, rounds, round));
             }
             System.out.println("Flowgres attempts by node: " + attemptsByNode(flowgres, POINT_READ.name()));
@@ -303,6 +311,10 @@ public final class OverheadBenchmark {
                 + "throughput, p99 within +%.1f ms); CPU = this JVM's CPU time per request%n", poolSize, READ_GOAL,
                 READ_P99_GOAL_MS);
         for (String contender : List.of(FLOWGRES, FACTORY)) {
+            if (!results.values().iterator().next().containsKey(contender)) {
+                System.out.printf("%s: not measured (-Dbench.inprocessContenders)%n", contender);
+                continue;
+            }
             System.out.printf("%s against the bare pool:%n", contender);
             System.out.printf("%5s | %8s %6s %6s %7s | %8s %6s %6s %7s | %6s %6s %11s | %6s | %7s | %s%n", "conc",
                     "bare/s", "p50", "p99", "CPU us", "Flowg./s", "p50", "p99", "CPU us", "ratio", "median", "rounds",
@@ -385,6 +397,9 @@ public final class OverheadBenchmark {
             Map<String, double[]> p99 = Charts.series();
             Map<String, double[]> cpu = Charts.series();
             for (String name : List.of(BARE, FLOWGRES, FACTORY)) {
+                if (!inProcess.values().iterator().next().containsKey(name)) {
+                    continue;
+                }
                 throughput.put(name, inProcess.values().stream()
                         .mapToDouble(byName -> byName.get(name).summary().throughput()).toArray());
                 p99.put(name, inProcess.values().stream()
