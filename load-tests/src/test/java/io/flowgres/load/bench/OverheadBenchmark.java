@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 import java.util.function.LongFunction;
 
 import io.flowgres.Flowgres;
@@ -69,7 +70,8 @@ import reactor.netty.resources.ConnectionProvider;
  * {@code -Dbench.referenceArgs} (extra arguments for the reference service), {@code -Dbench.httpContenders}
  * (default {@code plain,reference,pgbench}: which of them the HTTP part measures), {@code -Dbench.inprocessContenders}
  * (default {@code Flowgres.read,routing ConnectionFactory}: which of them the in-process part measures beside the
- * bare pool), {@code -Dbench.adaptiveHedging}
+ * bare pool), {@code -Dbench.work} ({@code none}: each in-process contender leases a connection and does nothing on
+ * it, to see what each path costs without the database), {@code -Dbench.adaptiveHedging}
  * (default {@code true}: the in-process Flowgres contender's default hedging),
  * {@code -Dbench.pgbench} (default {@code /usr/bin/pgbench}), {@code -Dbench.parts} (default
  * {@code inprocess,http}).
@@ -189,6 +191,10 @@ public final class OverheadBenchmark {
         Map<Integer, Map<String, Result>> results = new TreeMap<>();
         Set<String> measuredInProcess = Set.of(System.getProperty("bench.inprocessContenders",
                 FLOWGRES + "," + FACTORY).split(","));
+        // -Dbench.work=none: a lease and nothing on it, to see what each path costs without the database.
+        BiFunction<Connection, Long, Mono<?>> work = "none".equals(System.getProperty("bench.work"))
+                ? (connection, id) -> Mono.just(id)
+                : OverheadBenchmark::pointRead;
         try (Flowgres flowgres = Flowgres.create(config)) {
             ConnectionFactory factory = flowgres.connectionFactory();
             bare.warmup().block(Duration.ofSeconds(30));
@@ -196,15 +202,15 @@ public final class OverheadBenchmark {
                 System.out.printf("in-process, concurrency %d ...%n", concurrency);
                 List<LoadContender> contenders = new ArrayList<>(List.of(
                         new LoadContender(BARE, concurrency, pitches,
-                                id -> Mono.usingWhen(bare.create(), connection -> pointRead(connection, id),
+                                id -> Mono.usingWhen(bare.create(), connection -> work.apply(connection, id),
                                         Connection::close)),
                         new LoadContender(FLOWGRES, concurrency, pitches,
-                                id -> flowgres.read(POINT_READ, connection -> pointRead(connection, id))
+                                id -> flowgres.read(POINT_READ, connection -> work.apply(connection, id))
                                         .singleOrEmpty()),
                         // What DatabaseClient and Spring Data do with the drop-in factory: a connection per
                         // read, marked read-only so that it is routed to the replica, closed after it.
                         new LoadContender(FACTORY, concurrency, pitches,
-                                id -> Mono.usingWhen(factory.create(), connection -> pointRead(connection, id),
+                                id -> Mono.usingWhen(factory.create(), connection -> work.apply(connection, id),
                                         Connection::close).contextWrite(FlowgresRouting.readOnly()))));
                 // -Dbench.inprocessContenders measures some of them alone, e.g. to profile one; the bare pool
                 // always runs, as everything is measured against it.
