@@ -53,6 +53,7 @@ public final class Node {
     private final Duration probeTimeout;
     private final Scheduler timer;
     private final LongSupplier ticker;
+    private final AttemptWatch watch;
 
     private Node(NodeConfig config, NodeRole role, ClusterConfig cluster, CircuitBreaker breaker, Scheduler timer,
             LongSupplier ticker, PoolObserver observer) {
@@ -73,6 +74,7 @@ public final class Node {
         this.availability = cluster.availability();
         this.limiter = new NodeLimiter(config.name(), poolPolicy, availability, ticker);
         this.probeTimeout = cluster.routing().probeTimeout();
+        this.watch = new AttemptWatch(config.name(), availability.silenceCeiling(), this::isAlive, timer, ticker);
     }
 
     /**
@@ -272,7 +274,7 @@ public final class Node {
      * server answers: failing to get a connection (a pool waiting on a frozen server) is no sign of
      * life, and neither is a cancellation.
      *
-     * @param work what to do with the connection; subscribed once per call
+     * @param runner what to do with the connection; subscribed once per call
      * @param deadline the bound on the attempt, or {@code null} for none
      * @param watchSilence whether silence past the node's usual latency triggers liveness checks
      *        (not for streams paced by their consumer)
@@ -281,13 +283,14 @@ public final class Node {
      * @param <T> the type of the results
      * @return the results
      */
-    public <T> Flux<T> run(Function<? super Connection, ? extends Publisher<T>> work, @Nullable Duration deadline,
+    public <T> Flux<T> run(Function<? super Connection, ? extends Publisher<T>> runner, @Nullable Duration deadline,
             boolean watchSilence, boolean queueAtLimit) {
         Flux<T> attempt = Flux.defer(() -> {
             long[] acquiredAt = {0};
             boolean[] answered = {false};
-            return DroppedBuffers.released(Flux.usingWhen(acquire().doOnNext(connection -> acquiredAt[0] = now()),
-                            work, Connection::close, (connection, error) -> ConnectionSettler.release(connection),
+            Flux<T> work = DroppedBuffers.released(Flux.usingWhen(
+                            acquire().doOnNext(connection -> acquiredAt[0] = now()), runner,
+                            Connection::close, (connection, error) -> ConnectionSettler.release(connection),
                             connection -> settler.settle(connection, answered[0] ? 0 : acquiredAt[0])))
                     .doOnEach(signal -> {
                         if (!signal.isOnSubscribe() && acquiredAt[0] != 0) {
@@ -303,16 +306,9 @@ public final class Node {
                             health.recordLatency(now() - acquiredAt[0], now());
                         }
                     });
+            // The deadline bounds the whole stream, not the gap between two items.
+            return watch.watch(work, deadline, watchSilence ? silenceWindow() : null);
         });
-        if (deadline != null) {
-            // One shared timer bounds the whole stream, not the gap between two items.
-            Mono<Long> expiry = Mono.delay(deadline, timer).cache();
-            attempt = SilenceWatchdog.named(attempt).timeout(expiry, item -> expiry);
-        }
-        if (watchSilence) {
-            attempt = SilenceWatchdog.watch(attempt, name(), silenceWindow(), availability.silenceCeiling(),
-                    this::isAlive, timer);
-        }
         Flux<T> guarded = attempt
                 .transformDeferred(CircuitBreakerOperator.of(gate.breaker()))
                 .doOnSubscribe(subscription -> load.started())
