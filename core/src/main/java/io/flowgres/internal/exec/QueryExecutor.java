@@ -16,6 +16,7 @@ import io.flowgres.cluster.RetryPolicy;
 import io.flowgres.internal.NodeAcquireException;
 import io.flowgres.internal.NodeOverloadedException;
 import io.flowgres.internal.SqlStates;
+import io.flowgres.internal.Sweeper;
 import io.flowgres.internal.metrics.QueryMetrics;
 import io.flowgres.internal.node.Node;
 import io.flowgres.internal.routing.Router;
@@ -58,6 +59,7 @@ public final class QueryExecutor {
     private final RandomGenerator random;
     private final RetryBudget budget;
     private final LatencyWindow replicaReads;
+    private final Sweeper hedgeDelays;
     private final ReplayCheck replayCheck;
     private final Runnable nodeFailed;
 
@@ -83,6 +85,7 @@ public final class QueryExecutor {
         this.random = random;
         this.budget = new RetryBudget(config.retryBudget(), ticker);
         this.replicaReads = new LatencyWindow(ticker);
+        this.hedgeDelays = new Sweeper(Hedging.TICK, timer, ticker);
         this.replayCheck = new ReplayCheck(ticker, timer);
     }
 
@@ -247,7 +250,7 @@ public final class QueryExecutor {
                 return first;
             }
             return Hedging.race(first, () -> hedge(operation, bodies, number, failedNodes, node, share), hedgeAfter,
-                    timer);
+                    hedgeDelays);
         });
     }
 

@@ -1,17 +1,13 @@
 package io.flowgres.internal.node;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
+import io.flowgres.internal.Sweeper;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscriber;
@@ -21,9 +17,9 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * Watches the running attempts of one node for their deadline and for silence, with one sweep every
- * {@link #TICK} while any runs, instead of timers per attempt: scheduling and cancelling a timer on
- * the shared scheduler (a locked delay queue) for the deadline, for the first silence and again
+ * Watches the running attempts of one node for their deadline and for silence, on a {@link Sweeper}
+ * that looks at them every {@link #TICK} while any runs, instead of timers per attempt: a timer
+ * scheduled and cancelled on the shared scheduler for the deadline, for the first silence and again
  * after each row cost a point read about a third of what Flowgres added to the bare driver.
  *
  * <p>An attempt past its deadline fails with a {@link TimeoutException}. Silence tells a hung node
@@ -45,14 +41,7 @@ final class AttemptWatch {
     private final String node;
     private final Duration ceiling;
     private final Supplier<Mono<Boolean>> alive;
-    private final Scheduler timer;
-    private final LongSupplier ticker;
-    /** Attempts started since the last sweep; offered by any thread. */
-    private final Queue<Watched> arrivals = new ConcurrentLinkedQueue<>();
-    /** The attempts being watched; touched by the sweep only (one is scheduled at a time). */
-    private final List<Watched> watched = new ArrayList<>();
-    /** Whether a sweep is scheduled: set by the first arrival, cleared by a sweep that finds nothing to watch. */
-    private final AtomicBoolean armed = new AtomicBoolean();
+    private final Sweeper sweeper;
 
     /**
      * Creates the watch of a node.
@@ -67,8 +56,7 @@ final class AttemptWatch {
         this.node = node;
         this.ceiling = ceiling;
         this.alive = alive;
-        this.timer = timer;
-        this.ticker = ticker;
+        this.sweeper = new Sweeper(TICK, timer, ticker);
     }
 
     /** The node did not answer a liveness check while an attempt waited on it. */
@@ -100,43 +88,8 @@ final class AttemptWatch {
         return attempt.name(ATTEMPT_NAME).timeout(watched, item -> watched.signalled());
     }
 
-    private void arrived(Watched attempt) {
-        arrivals.offer(attempt);
-        if (armed.compareAndSet(false, true)) {
-            scheduleSweep();
-        }
-    }
-
-    private void scheduleSweep() {
-        timer.schedule(this::sweep, TICK.toNanos(), TimeUnit.NANOSECONDS);
-    }
-
-    /** Looks at every running attempt once, then comes again after a tick while any is left. */
-    private void sweep() {
-        for (Watched attempt = arrivals.poll(); attempt != null; attempt = arrivals.poll()) {
-            watched.add(attempt);
-        }
-        long now = now();
-        int kept = 0;
-        for (int i = 0; i < watched.size(); i++) {
-            Watched attempt = watched.get(i);
-            if (attempt.looked(now)) {
-                watched.set(kept++, attempt);
-            }
-        }
-        watched.subList(kept, watched.size()).clear();
-        if (watched.isEmpty()) {
-            armed.set(false);
-            // An arrival that found the sweep still armed counts on this one to see it.
-            if (arrivals.isEmpty() || !armed.compareAndSet(false, true)) {
-                return;
-            }
-        }
-        scheduleSweep();
-    }
-
     private long now() {
-        return ticker.getAsLong();
+        return sweeper.now();
     }
 
     /**
@@ -146,7 +99,7 @@ final class AttemptWatch {
      * two subscriptions, or once the attempt ended, it has no subscriber and the sweep lets it go; a
      * later subscription brings it back.
      */
-    private final class Watched implements Publisher<Object> {
+    private final class Watched implements Publisher<Object>, Sweeper.Watched {
 
         private final @Nullable Duration deadline;
         private final long deadlineNanos;
@@ -190,16 +143,12 @@ final class AttemptWatch {
                 }
             });
             if (registered.compareAndSet(false, true)) {
-                arrived(this);
+                sweeper.add(this);
             }
         }
 
-        /**
-         * A sweep looks at the attempt.
-         *
-         * @return whether to go on watching it
-         */
-        boolean looked(long now) {
+        @Override
+        public boolean looked(long now) {
             if (subscriber.get() == null) {
                 registered.set(false);
                 // A subscription that came meanwhile found it still registered: keep it for that one.

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import io.flowgres.internal.Sweeper;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -24,7 +26,7 @@ final class HedgingTest {
         PublisherProbe<String> first = PublisherProbe.of(Flux.never());
 
         StepVerifier.withVirtualTime(() -> Hedging.race(first.flux(), () -> Mono.just(Flux.just("hedge")), AFTER,
-                        VirtualTimeScheduler.get()))
+                        delays()))
                 .expectSubscription()
                 .expectNoEvent(AFTER)
                 .expectNext("hedge")
@@ -41,7 +43,7 @@ final class HedgingTest {
         List<String> seen = new ArrayList<>();
         AtomicBoolean completed = new AtomicBoolean();
 
-        Hedging.race(first, () -> Mono.just(Flux.just("hedge")), AFTER, time)
+        Hedging.race(first, () -> Mono.just(Flux.just("hedge")), AFTER, delays(time))
                 .subscribe(seen::add, error -> { }, () -> completed.set(true));
         time.advanceTimeBy(AFTER);
         assertThat(seen).containsExactly("hedge");
@@ -58,7 +60,7 @@ final class HedgingTest {
         PublisherProbe<String> first = PublisherProbe.of(Flux.never());
 
         StepVerifier.withVirtualTime(() -> Hedging.race(first.flux(), () -> Mono.just(Flux.<String>never()), AFTER,
-                        VirtualTimeScheduler.get()))
+                        delays()))
                 .expectSubscription()
                 .thenAwait(AFTER.multipliedBy(2))
                 .thenCancel()
@@ -74,7 +76,7 @@ final class HedgingTest {
                         () -> {
                             asked.set(true);
                             return Mono.just(Flux.just("hedge"));
-                        }, AFTER, VirtualTimeScheduler.get()))
+                        }, AFTER, delays()))
                 .thenAwait(Duration.ofSeconds(1))
                 .expectNext("first")
                 .verifyComplete();
@@ -85,7 +87,7 @@ final class HedgingTest {
     void hedgeFailingBeforeAnsweringLeavesTheFirstAttemptToDecide() {
         StepVerifier.withVirtualTime(() -> Hedging.race(Flux.just("first").delaySubscription(Duration.ofMillis(80)),
                         () -> Mono.just(Flux.<String>error(new IllegalStateException("hedge node down"))), AFTER,
-                        VirtualTimeScheduler.get()))
+                        delays()))
                 .thenAwait(Duration.ofMillis(80))
                 .expectNext("first")
                 .verifyComplete();
@@ -96,8 +98,17 @@ final class HedgingTest {
         StepVerifier.withVirtualTime(() -> Hedging.race(
                         Flux.<String>error(new IllegalStateException("first failed")).delaySubscription(
                                 Duration.ofMillis(90)),
-                        Mono::empty, AFTER, VirtualTimeScheduler.get()))
+                        Mono::empty, AFTER, delays()))
                 .thenAwait(Duration.ofMillis(90))
                 .verifyErrorMessage("first failed");
+    }
+
+    /** Hedge delays on the virtual time of the test's {@link StepVerifier#withVirtualTime}. */
+    private static Sweeper delays() {
+        return delays(VirtualTimeScheduler.get());
+    }
+
+    private static Sweeper delays(VirtualTimeScheduler time) {
+        return new Sweeper(Hedging.TICK, time, () -> time.now(TimeUnit.NANOSECONDS));
     }
 }
