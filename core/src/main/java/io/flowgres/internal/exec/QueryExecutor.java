@@ -16,7 +16,6 @@ import io.flowgres.cluster.RetryPolicy;
 import io.flowgres.internal.NodeAcquireException;
 import io.flowgres.internal.NodeOverloadedException;
 import io.flowgres.internal.SqlStates;
-import io.flowgres.internal.Sweeper;
 import io.flowgres.internal.metrics.QueryMetrics;
 import io.flowgres.internal.node.Node;
 import io.flowgres.internal.routing.Router;
@@ -59,7 +58,7 @@ public final class QueryExecutor {
     private final RandomGenerator random;
     private final RetryBudget budget;
     private final LatencyWindow replicaReads;
-    private final Sweeper hedgeDelays;
+    private final HedgeDelays hedgeDelays;
     private final ReplayCheck replayCheck;
     private final Runnable nodeFailed;
 
@@ -85,7 +84,7 @@ public final class QueryExecutor {
         this.random = random;
         this.budget = new RetryBudget(config.retryBudget(), ticker);
         this.replicaReads = new LatencyWindow(ticker);
-        this.hedgeDelays = new Sweeper(Hedging.TICK, timer, ticker);
+        this.hedgeDelays = new HedgeDelays(timer, ticker);
         this.replayCheck = new ReplayCheck(ticker, timer);
     }
 

@@ -3,24 +3,23 @@ package io.flowgres.internal.node;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import io.flowgres.internal.Sweeper;
 import org.jspecify.annotations.Nullable;
-import org.reactivestreams.Publisher;
-import org.reactivestreams.Subscriber;
-import org.reactivestreams.Subscription;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 
 /**
  * Watches the running attempts of one node for their deadline and for silence, on a {@link Sweeper}
  * that looks at them every {@link #TICK} while any runs, instead of timers per attempt: a timer
  * scheduled and cancelled on the shared scheduler for the deadline, for the first silence and again
- * after each row cost a point read about a third of what Flowgres added to the bare driver.
+ * after each row cost a point read a large part of what Flowgres added to the bare driver. Each
+ * attempt's {@code timeout} operator listens to a sink ({@link Sinks#empty()}) that the sweep fails
+ * when the attempt is due.
  *
  * <p>An attempt past its deadline fails with a {@link TimeoutException}. Silence tells a hung node
  * from a slow query: whenever an attempt has heard nothing from its node for a window, the node is
@@ -84,8 +83,9 @@ final class AttemptWatch {
             return attempt;
         }
         Watched watched = new Watched(now(), deadline, firstSilence);
+        sweeper.add(watched);
         // Named, so that the timeout operator does not walk the chain at assembly for a description.
-        return attempt.name(ATTEMPT_NAME).timeout(watched, item -> watched.signalled());
+        return attempt.name(ATTEMPT_NAME).timeout(watched.expiry, item -> watched.signalled());
     }
 
     private long now() {
@@ -93,19 +93,22 @@ final class AttemptWatch {
     }
 
     /**
-     * One watched attempt. It is the publisher the attempt's {@code timeout} operator listens to (for
-     * the first signal and again after each item): a sweep that finds it due signals the error to
-     * the operator's current subscriber, which cancels the attempt and passes the error on. Between
-     * two subscriptions, or once the attempt ended, it has no subscriber and the sweep lets it go; a
-     * later subscription brings it back.
+     * One watched attempt. Its {@code timeout} operator listens to its expiry (for the first signal
+     * and again after each item), which a sweep that finds it due fails: the operator cancels the
+     * attempt and passes the error on. An expiry nobody has listened to for two sweeps belongs to an
+     * attempt that ended and is let go; an item that comes later (after a very slow consumer) brings
+     * it back.
      */
-    private final class Watched implements Publisher<Object>, Sweeper.Watched {
+    private final class Watched implements Sweeper.Watched {
 
+        private final Sinks.Empty<Void> expiring = Sinks.empty();
+        private final Mono<Void> expiry = expiring.asMono();
         private final @Nullable Duration deadline;
         private final long deadlineNanos;
         private final long firstWindowNanos;
-        private final AtomicReference<@Nullable Subscriber<? super Object>> subscriber = new AtomicReference<>();
-        private final AtomicBoolean registered = new AtomicBoolean();
+        private final AtomicBoolean registered = new AtomicBoolean(true);
+        /** Sweeps in a row that found nobody listening; the sweep's own. */
+        private int unheardSweeps;
         private volatile long lastSignalNanos;
         /** When the last liveness check answered that the node is alive. */
         private volatile long checkedNanos;
@@ -121,42 +124,31 @@ final class AttemptWatch {
             this.windowNanos = firstWindowNanos;
         }
 
-        /** An item of the attempt: a new first window. */
-        Watched signalled() {
+        /** An item of the attempt: a new first window; the expiry to listen to until the next. */
+        Mono<Void> signalled() {
             lastSignalNanos = now();
             windowNanos = firstWindowNanos;
-            return this;
-        }
-
-        @Override
-        public void subscribe(Subscriber<? super Object> timeout) {
-            subscriber.set(timeout);
-            timeout.onSubscribe(new Subscription() {
-                @Override
-                public void request(long n) {
-                    // Nothing to request: the only signal is the error.
-                }
-
-                @Override
-                public void cancel() {
-                    subscriber.compareAndSet(timeout, null);
-                }
-            });
-            if (registered.compareAndSet(false, true)) {
+            if (!registered.get() && registered.compareAndSet(false, true)) {
                 sweeper.add(this);
             }
+            return expiry;
         }
 
         @Override
         public boolean looked(long now) {
-            if (subscriber.get() == null) {
+            if (expiring.currentSubscriberCount() == 0) {
+                // Between two items for a moment, or over.
+                if (++unheardSweeps < 2) {
+                    return true;
+                }
                 registered.set(false);
-                // A subscription that came meanwhile found it still registered: keep it for that one.
-                return subscriber.get() != null && registered.compareAndSet(false, true);
+                // An item that came meanwhile found it still registered: keep it for that one.
+                return expiring.currentSubscriberCount() > 0 && registered.compareAndSet(false, true);
             }
+            unheardSweeps = 0;
             if (deadline != null && now - deadlineNanos >= 0) {
-                fail(new TimeoutException("'" + ATTEMPT_NAME + "' on " + node + " did not end within its deadline of "
-                        + deadline.toMillis() + " ms"));
+                expiring.tryEmitError(new TimeoutException("'" + ATTEMPT_NAME + "' on " + node
+                        + " did not end within its deadline of " + deadline.toMillis() + " ms"));
                 return false;
             }
             long silentSince = Math.max(lastSignalNanos, checkedNanos);
@@ -170,20 +162,13 @@ final class AttemptWatch {
             checking = true;
             alive.get().subscribe(answered -> {
                 if (!answered) {
-                    fail(new NodeSilentException(node, Duration.ofNanos(silentNanos)));
+                    expiring.tryEmitError(new NodeSilentException(node, Duration.ofNanos(silentNanos)));
                     return;
                 }
                 checkedNanos = now();
                 windowNanos = Math.min(windowNanos * 2, ceiling.toNanos());
                 checking = false;
-            }, error -> fail(new NodeSilentException(node, Duration.ofNanos(silentNanos))));
-        }
-
-        private void fail(Throwable error) {
-            Subscriber<? super Object> timeout = subscriber.getAndSet(null);
-            if (timeout != null) {
-                timeout.onError(error);
-            }
+            }, error -> expiring.tryEmitError(new NodeSilentException(node, Duration.ofNanos(silentNanos))));
         }
     }
 }

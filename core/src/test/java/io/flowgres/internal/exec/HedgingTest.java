@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import io.flowgres.internal.Sweeper;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -104,11 +103,11 @@ final class HedgingTest {
     }
 
     /** Hedge delays on the virtual time of the test's {@link StepVerifier#withVirtualTime}. */
-    private static Sweeper delays() {
+    private static HedgeDelays delays() {
         return delays(VirtualTimeScheduler.get());
     }
 
-    private static Sweeper delays(VirtualTimeScheduler time) {
-        return new Sweeper(Hedging.TICK, time, () -> time.now(TimeUnit.NANOSECONDS));
+    private static HedgeDelays delays(VirtualTimeScheduler time) {
+        return new HedgeDelays(time, () -> time.now(TimeUnit.NANOSECONDS));
     }
 }

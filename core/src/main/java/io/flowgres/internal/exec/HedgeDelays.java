@@ -1,0 +1,78 @@
+package io.flowgres.internal.exec;
+
+import java.time.Duration;
+import java.util.function.LongSupplier;
+
+import io.flowgres.internal.Sweeper;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The delays before hedges, on a {@link Sweeper} with a {@link #TICK} of one millisecond (the
+ * shortest adaptive delay is five). Every replica read with hedging on waits for one and nearly every
+ * read answers before it ends, so a timer per read, scheduled and cancelled on the shared scheduler,
+ * cost more than the hedges themselves; here a delay is a sink the sweep fills once due.
+ */
+final class HedgeDelays {
+
+    /** The time between two sweeps: how late a hedge may start at most. */
+    static final Duration TICK = Duration.ofMillis(1);
+
+    private final Sweeper sweeper;
+
+    /**
+     * Creates the delays.
+     *
+     * @param timer the scheduler of the sweeps
+     * @param ticker the clock of the delays, in nanoseconds
+     */
+    HedgeDelays(Scheduler timer, LongSupplier ticker) {
+        this.sweeper = new Sweeper(TICK, timer, ticker);
+    }
+
+    /**
+     * A delay, like {@code Mono.delay}: emits {@code 0} once it has passed, counted from each
+     * subscription; one whose subscriber went away is forgotten on the next sweep.
+     *
+     * @param delay how long
+     * @return the delay
+     */
+    Mono<Long> after(Duration delay) {
+        return Mono.defer(() -> {
+            Delay pending = new Delay(sweeper.now() + delay.toNanos());
+            sweeper.add(pending);
+            return pending.elapsed.asMono();
+        });
+    }
+
+    /** One subscription's delay: filled on the first sweep at or past its time while someone waits. */
+    private static final class Delay implements Sweeper.Watched {
+
+        private final Sinks.One<Long> elapsed = Sinks.one();
+        private final long dueNanos;
+        private boolean heard;
+
+        Delay(long dueNanos) {
+            this.dueNanos = dueNanos;
+        }
+
+        @Override
+        public boolean looked(long nowNanos) {
+            if (elapsed.currentSubscriberCount() == 0) {
+                // Not yet subscribed on the first sweep (it is, right after this delay was made), or cancelled.
+                if (heard) {
+                    return false;
+                }
+                heard = true;
+                return true;
+            }
+            heard = true;
+            if (nowNanos - dueNanos < 0) {
+                return true;
+            }
+            elapsed.tryEmitValue(0L);
+            return false;
+        }
+    }
+}
