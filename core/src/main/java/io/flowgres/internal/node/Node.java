@@ -274,7 +274,7 @@ public final class Node {
      * server answers: failing to get a connection (a pool waiting on a frozen server) is no sign of
      * life, and neither is a cancellation.
      *
-     * @param runner what to do with the connection; subscribed once per call
+     * @param work what to do with the connection; subscribed once per call
      * @param deadline the bound on the attempt, or {@code null} for none
      * @param watchSilence whether silence past the node's usual latency triggers liveness checks
      *        (not for streams paced by their consumer)
@@ -283,13 +283,13 @@ public final class Node {
      * @param <T> the type of the results
      * @return the results
      */
-    public <T> Flux<T> run(Function<? super Connection, ? extends Publisher<T>> runner, @Nullable Duration deadline,
+    public <T> Flux<T> run(Function<? super Connection, ? extends Publisher<T>> work, @Nullable Duration deadline,
             boolean watchSilence, boolean queueAtLimit) {
         Flux<T> attempt = Flux.defer(() -> {
             long[] acquiredAt = {0};
             boolean[] answered = {false};
-            Flux<T> work = DroppedBuffers.released(Flux.usingWhen(
-                            acquire().doOnNext(connection -> acquiredAt[0] = now()), runner,
+            Flux<T> leased = DroppedBuffers.released(Flux.usingWhen(
+                            acquire().doOnNext(connection -> acquiredAt[0] = now()), work,
                             Connection::close, (connection, error) -> ConnectionSettler.release(connection),
                             connection -> settler.settle(connection, answered[0] ? 0 : acquiredAt[0])))
                     .doOnEach(signal -> {
@@ -307,7 +307,7 @@ public final class Node {
                         }
                     });
             // The deadline bounds the whole stream, not the gap between two items.
-            return watch.watch(work, deadline, watchSilence ? silenceWindow() : null);
+            return watch.watch(leased, deadline, watchSilence ? silenceWindow() : null);
         });
         Flux<T> guarded = attempt
                 .transformDeferred(CircuitBreakerOperator.of(gate.breaker()))
