@@ -9,6 +9,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -32,6 +34,8 @@ public final class Sweeper {
          */
         boolean looked(long nowNanos);
     }
+
+    private static final Logger log = LoggerFactory.getLogger(Sweeper.class);
 
     private final long tickNanos;
     private final Scheduler timer;
@@ -85,7 +89,15 @@ public final class Sweeper {
         int kept = 0;
         for (int i = 0; i < watched.size(); i++) {
             Watched one = watched.get(i);
-            if (one.looked(now)) {
+            boolean keep;
+            try {
+                keep = one.looked(now);
+            } catch (RuntimeException | Error e) {
+                // What a wait's end runs (an attempt's error handling, a hedge) must not stop the sweeps of the rest.
+                log.error("A sweep's wait failed; it is dropped and the sweeps go on", e);
+                keep = false;
+            }
+            if (keep) {
                 watched.set(kept++, one);
             }
         }

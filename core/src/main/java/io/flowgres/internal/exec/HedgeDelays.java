@@ -60,12 +60,9 @@ final class HedgeDelays {
         @Override
         public boolean looked(long nowNanos) {
             if (elapsed.currentSubscriberCount() == 0) {
-                // Not yet subscribed on the first sweep (it is, right after this delay was made), or cancelled.
-                if (heard) {
-                    return false;
-                }
-                heard = true;
-                return true;
+                // Cancelled; or not yet subscribed (it is right after this delay was made, on a thread that a busy
+                // machine may deschedule for a while), kept until its time.
+                return !heard && nowNanos - dueNanos < 0;
             }
             heard = true;
             if (nowNanos - dueNanos < 0) {

@@ -2,7 +2,6 @@ package io.flowgres.internal.node;
 
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -69,24 +68,52 @@ final class AttemptWatch {
     }
 
     /**
-     * Watches an attempt from now: call it when the attempt is subscribed (inside its {@code defer}).
+     * Starts watching an attempt: call it when the attempt is subscribed (inside its {@code defer}),
+     * bind the attempt with {@link Watch#bound}, and tell {@link Watch#ended()} when it completes,
+     * fails or is cancelled (from hooks the attempt has anyway, so that watching adds no operator).
      *
-     * @param attempt the attempt
      * @param deadline the longest the whole attempt may run, or {@code null} for none
      * @param firstSilence the first silence window, or {@code null} not to watch for silence
-     * @param <T> the result type
-     * @return the attempt, failing with a {@link TimeoutException} at its deadline and with a
-     *         {@link NodeSilentException} when its node is hung
+     * @return the attempt's watch
      */
-    <T> Flux<T> watch(Flux<T> attempt, @Nullable Duration deadline, @Nullable Duration firstSilence) {
+    Watch start(@Nullable Duration deadline, @Nullable Duration firstSilence) {
         if (deadline == null && firstSilence == null) {
-            return attempt;
+            return UNWATCHED;
         }
         Watched watched = new Watched(now(), deadline, firstSilence);
         sweeper.add(watched);
-        // Named, so that the timeout operator does not walk the chain at assembly for a description.
-        return attempt.name(ATTEMPT_NAME).timeout(watched.expiry, item -> watched.signalled());
+        return watched;
     }
+
+    /** One attempt's watch. */
+    interface Watch {
+
+        /**
+         * Binds the attempt to the watch.
+         *
+         * @param attempt the attempt
+         * @param <T> the result type
+         * @return the attempt, failing with a {@link TimeoutException} at its deadline and with a
+         *         {@link NodeSilentException} when its node is hung
+         */
+        <T> Flux<T> bound(Flux<T> attempt);
+
+        /** The attempt completed, failed or was cancelled: the sweeps let it go. */
+        void ended();
+    }
+
+    /** The watch of an attempt with neither a deadline nor a silence window. */
+    private static final Watch UNWATCHED = new Watch() {
+        @Override
+        public <T> Flux<T> bound(Flux<T> attempt) {
+            return attempt;
+        }
+
+        @Override
+        public void ended() {
+            // Nothing watched.
+        }
+    };
 
     private long now() {
         return sweeper.now();
@@ -95,20 +122,16 @@ final class AttemptWatch {
     /**
      * One watched attempt. Its {@code timeout} operator listens to its expiry (for the first signal
      * and again after each item), which a sweep that finds it due fails: the operator cancels the
-     * attempt and passes the error on. An expiry nobody has listened to for two sweeps belongs to an
-     * attempt that ended and is let go; an item that comes later (after a very slow consumer) brings
-     * it back.
+     * attempt and passes the error on. The attempt says when it ended; the next sweep lets it go.
      */
-    private final class Watched implements Sweeper.Watched {
+    private final class Watched implements Sweeper.Watched, Watch {
 
         private final Sinks.Empty<Void> expiring = Sinks.empty();
         private final Mono<Void> expiry = expiring.asMono();
         private final @Nullable Duration deadline;
         private final long deadlineNanos;
         private final long firstWindowNanos;
-        private final AtomicBoolean registered = new AtomicBoolean(true);
-        /** Sweeps in a row that found nobody listening; the sweep's own. */
-        private int unheardSweeps;
+        private volatile boolean ended;
         private volatile long lastSignalNanos;
         /** When the last liveness check answered that the node is alive. */
         private volatile long checkedNanos;
@@ -125,27 +148,28 @@ final class AttemptWatch {
         }
 
         /** An item of the attempt: a new first window; the expiry to listen to until the next. */
-        Mono<Void> signalled() {
+        private Mono<Void> signalled() {
             lastSignalNanos = now();
             windowNanos = firstWindowNanos;
-            if (!registered.get() && registered.compareAndSet(false, true)) {
-                sweeper.add(this);
-            }
             return expiry;
         }
 
         @Override
+        public <T> Flux<T> bound(Flux<T> attempt) {
+            // Named, so that the timeout operator does not walk the chain at assembly for a description.
+            return attempt.name(ATTEMPT_NAME).timeout(expiry, item -> signalled());
+        }
+
+        @Override
+        public void ended() {
+            ended = true;
+        }
+
+        @Override
         public boolean looked(long now) {
-            if (expiring.currentSubscriberCount() == 0) {
-                // Between two items for a moment, or over.
-                if (++unheardSweeps < 2) {
-                    return true;
-                }
-                registered.set(false);
-                // An item that came meanwhile found it still registered: keep it for that one.
-                return expiring.currentSubscriberCount() > 0 && registered.compareAndSet(false, true);
+            if (ended) {
+                return false;
             }
-            unheardSweeps = 0;
             if (deadline != null && now - deadlineNanos >= 0) {
                 expiring.tryEmitError(new TimeoutException("'" + ATTEMPT_NAME + "' on " + node
                         + " did not end within its deadline of " + deadline.toMillis() + " ms"));

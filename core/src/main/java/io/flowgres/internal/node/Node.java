@@ -288,11 +288,16 @@ public final class Node {
         Flux<T> attempt = Flux.defer(() -> {
             long[] acquiredAt = {0};
             boolean[] answered = {false};
+            // The deadline bounds the whole stream, not the gap between two items.
+            AttemptWatch.Watch watched = watch.start(deadline, watchSilence ? silenceWindow() : null);
             Flux<T> leased = DroppedBuffers.released(Flux.usingWhen(
                             acquire().doOnNext(connection -> acquiredAt[0] = now()), work,
                             Connection::close, (connection, error) -> ConnectionSettler.release(connection),
                             connection -> settler.settle(connection, answered[0] ? 0 : acquiredAt[0])))
                     .doOnEach(signal -> {
+                        if (signal.isOnComplete() || signal.isOnError()) {
+                            watched.ended();
+                        }
                         if (!signal.isOnSubscribe() && acquiredAt[0] != 0) {
                             answered[0] = true;
                             load.answered();
@@ -300,14 +305,14 @@ public final class Node {
                     })
                     .doOnComplete(() -> health.recordLatency(now() - acquiredAt[0], now()))
                     .doOnCancel(() -> {
+                        watched.ended();
                         // Abandoned before any answer: the wait so far is a lower bound of the latency,
                         // and the average learns it at once (settling teaches the rest).
                         if (!answered[0] && acquiredAt[0] != 0) {
                             health.recordLatency(now() - acquiredAt[0], now());
                         }
                     });
-            // The deadline bounds the whole stream, not the gap between two items.
-            return watch.watch(leased, deadline, watchSilence ? silenceWindow() : null);
+            return watched.bound(leased);
         });
         Flux<T> guarded = attempt
                 .transformDeferred(CircuitBreakerOperator.of(gate.breaker()))

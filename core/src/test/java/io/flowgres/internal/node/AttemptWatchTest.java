@@ -25,8 +25,8 @@ final class AttemptWatchTest {
 
     @Test
     void hungNodeFailsTheAttemptAfterOneWindowAndACheck() {
-        StepVerifier.withVirtualTime(() -> watch("replica-1", () -> Mono.just(false))
-                        .watch(Flux.<String>never(), null, FIRST))
+        StepVerifier.withVirtualTime(() -> watched(watch("replica-1", () -> Mono.just(false))
+                        .start(null, FIRST), Flux.<String>never()))
                 .expectSubscription()
                 .expectNoEvent(FIRST.minusMillis(1))
                 .thenAwait(Duration.ofMillis(1))
@@ -39,8 +39,8 @@ final class AttemptWatchTest {
     void slowQueryOnALiveNodeIsLeftToFinishWithDoublingChecks() {
         AtomicInteger checks = new AtomicInteger();
 
-        StepVerifier.withVirtualTime(() -> watch("replica-1", () -> Mono.fromSupplier(() -> checks.incrementAndGet() > 0))
-                        .watch(Mono.just("result").delayElement(Duration.ofMillis(1000)).flux(), null, FIRST))
+        StepVerifier.withVirtualTime(() -> watched(watch("replica-1", () -> Mono.fromSupplier(() -> checks.incrementAndGet() > 0))
+                        .start(null, FIRST), Mono.just("result").delayElement(Duration.ofMillis(1000)).flux()))
                 .thenAwait(Duration.ofMillis(1000))
                 .expectNext("result")
                 .verifyComplete();
@@ -52,10 +52,10 @@ final class AttemptWatchTest {
     void everySignalStartsANewWindow() {
         AtomicInteger checks = new AtomicInteger();
 
-        StepVerifier.withVirtualTime(() -> watch("replica-1", () -> {
+        StepVerifier.withVirtualTime(() -> watched(watch("replica-1", () -> {
                             checks.incrementAndGet();
                             return Mono.just(false);
-                        }).watch(Flux.interval(Duration.ofMillis(30)).take(10), null, FIRST))
+                        }).start(null, FIRST), Flux.interval(Duration.ofMillis(30)).take(10)))
                 .thenAwait(Duration.ofMillis(300))
                 .expectNextCount(10)
                 .verifyComplete();
@@ -66,8 +66,8 @@ final class AttemptWatchTest {
     void nodeThatStopsAnsweringMidQueryIsFoundOnTheNextCheck() {
         AtomicInteger checks = new AtomicInteger();
 
-        StepVerifier.withVirtualTime(() -> watch("primary", () -> Mono.just(checks.incrementAndGet() < 3))
-                        .watch(Flux.<String>never(), null, FIRST))
+        StepVerifier.withVirtualTime(() -> watched(watch("primary", () -> Mono.just(checks.incrementAndGet() < 3))
+                        .start(null, FIRST), Flux.<String>never()))
                 .expectSubscription()
                 .thenAwait(Duration.ofMillis(50 + 100 + 200))
                 .verifyError(AttemptWatch.NodeSilentException.class);
@@ -76,8 +76,8 @@ final class AttemptWatchTest {
 
     @Test
     void anAttemptPastItsDeadlineFailsWithATimeoutEvenWhileItsRowsFlow() {
-        StepVerifier.withVirtualTime(() -> watch("replica-1", () -> Mono.just(true))
-                        .watch(Flux.interval(Duration.ofMillis(10)), Duration.ofMillis(500), FIRST))
+        StepVerifier.withVirtualTime(() -> watched(watch("replica-1", () -> Mono.just(true))
+                        .start(Duration.ofMillis(500), FIRST), Flux.interval(Duration.ofMillis(10))))
                 .expectSubscription()
                 .thenAwait(Duration.ofMillis(499))
                 .expectNextCount(49)
@@ -93,19 +93,24 @@ final class AttemptWatchTest {
         AttemptWatch watch = new AttemptWatch("replica-1", CEILING, () -> Mono.just(false), time,
                 () -> time.now(TimeUnit.NANOSECONDS));
 
-        StepVerifier.create(watch.watch(Mono.just("quick").flux(), Duration.ofSeconds(1), FIRST))
+        StepVerifier.create(watched(watch.start(Duration.ofSeconds(1), FIRST), Mono.just("quick").flux()))
                 .expectNext("quick")
                 .verifyComplete();
-        // The attempt's expiry unheard on two sweeps in a row: let go, and the sweeps stop.
-        time.advanceTimeBy(AttemptWatch.TICK.multipliedBy(2));
-        assertThat(time.getScheduledTaskCount()).as("sweeps scheduled, in all").isEqualTo(2);
+        // The attempt ended: the next sweep lets it go, and the sweeps stop.
+        time.advanceTimeBy(AttemptWatch.TICK);
+        assertThat(time.getScheduledTaskCount()).as("sweeps scheduled, in all").isEqualTo(1);
         time.advanceTimeBy(Duration.ofSeconds(10));
-        assertThat(time.getScheduledTaskCount()).as("no sweep while nothing runs").isEqualTo(2);
+        assertThat(time.getScheduledTaskCount()).as("no sweep while nothing runs").isEqualTo(1);
 
-        StepVerifier.create(watch.watch(Flux.<String>never(), Duration.ofSeconds(1), null))
+        StepVerifier.create(watched(watch.start(Duration.ofSeconds(1), null), Flux.<String>never()))
                 .expectSubscription()
                 .then(() -> time.advanceTimeBy(Duration.ofSeconds(1)))
                 .verifyError(TimeoutException.class);
+    }
+
+    /** An attempt bound to its watch and telling it when it ended, as {@code Node.run} does. */
+    private static <T> Flux<T> watched(AttemptWatch.Watch watch, Flux<T> attempt) {
+        return watch.bound(attempt.doFinally(signal -> watch.ended()));
     }
 
     /** A watch on the virtual time of the test's {@link StepVerifier#withVirtualTime}. */
