@@ -70,6 +70,17 @@ public final class LoadTracker {
         lastAnswer.set(clock.getAsLong());
     }
 
+    /**
+     * When the server last answered anything on this node (a row, a result, an error, a settled
+     * connection), on this tracker's clock: what tells a node that is working from one that is not,
+     * whatever a single slow probe says.
+     *
+     * @return the time of the last answer, in nanoseconds; the tracker's creation before any
+     */
+    public long lastAnswerNanos() {
+        return lastAnswer.get();
+    }
+
     /** Operations running on the node right now. */
     public int inFlight() {
         return inFlight.get();

@@ -136,16 +136,31 @@ public final class Prober implements AutoCloseable {
         // a slow node and keep it there for seconds, blinding the balancer's stall rule.
         // A connection that failed is tried once more on a fresh one: after a restart the probe pool
         // may still hold a connection to the old server, which would call a running node down.
-        return Flux.defer(() -> node.probe(connection -> Flux.defer(() -> {
-                    long started = ticker.getAsLong();
-                    return Flux.from(connection.createStatement(SQL).execute())
-                            .flatMap(result -> result.map(row -> read(node, row, started)));
-                }), policy.probeTimeout()))
-                .retryWhen(Retry.max(1).filter(SqlStates::isConnectionFailure)
-                        .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
-                .singleOrEmpty()
-                .switchIfEmpty(Mono.fromSupplier(() -> Sample.failed(node, "no answer")))
-                .onErrorResume(error -> Mono.just(Sample.failed(node, SqlStates.reason(error))));
+        return Mono.defer(() -> {
+            long began = ticker.getAsLong();
+            return Flux.defer(() -> node.probe(connection -> Flux.defer(() -> {
+                        long started = ticker.getAsLong();
+                        return Flux.from(connection.createStatement(SQL).execute())
+                                .flatMap(result -> result.map(row -> read(node, row, started)));
+                    }), policy.probeTimeout()))
+                    .retryWhen(Retry.max(1).filter(SqlStates::isConnectionFailure)
+                            .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
+                    .singleOrEmpty()
+                    .switchIfEmpty(Mono.fromSupplier(() -> Sample.failed(node, "no answer")))
+                    .onErrorResume(error -> Mono.just(answeredMeanwhile(node, error, began) ? Sample.inconclusive(node)
+                            : Sample.failed(node, SqlStates.reason(error))));
+        });
+    }
+
+    /**
+     * Whether a probe that failed was outrun by other work: it timed out, yet the server answered
+     * something else on the node since the probe began. The node is working; what was slow is the
+     * probe (its login, or this JVM starved of CPU under load, which delays the probe's timer-bound
+     * signals as much as the node's), and taking a working primary out would fail every write for a
+     * round or more. A frozen or partitioned node answers nothing, so its timeouts stay verdicts.
+     */
+    static boolean answeredMeanwhile(Node node, Throwable error, long probeBeganNanos) {
+        return SqlStates.isTimeout(error) && node.load().lastAnswerNanos() - probeBeganNanos > 0;
     }
 
     private Sample read(Node node, Readable row, long started) {
@@ -153,7 +168,7 @@ public final class Prober implements AutoCloseable {
         String current = row.get("current_lsn", String.class);
         String replay = row.get("replay_lsn", String.class);
         Double age = row.get("replay_age", Double.class);
-        return new Sample(node, null, Boolean.TRUE.equals(row.get("recovery", Boolean.class)),
+        return new Sample(node, null, false, Boolean.TRUE.equals(row.get("recovery", Boolean.class)),
                 current == null ? -1 : Lsn.parse(current), replay == null ? -1 : Lsn.parse(replay),
                 age == null ? Double.NaN : age, rtt);
     }
@@ -164,13 +179,16 @@ public final class Prober implements AutoCloseable {
         Node writer = router.writer();
         long primaryLsn = -1;
         for (Sample sample : samples) {
-            if (sample.node() == writer && sample.failure() == null && !sample.recovery()) {
+            if (sample.node() == writer && sample.failure() == null && !sample.inconclusive() && !sample.recovery()) {
                 primaryLsn = sample.currentLsn();
             }
         }
         for (Sample sample : samples) {
             String failure = sample.failure();
-            if (failure != null) {
+            if (sample.inconclusive()) {
+                log.debug("The probe of {} timed out while the node answered other work: no verdict this round",
+                        sample.node().name());
+            } else if (failure != null) {
                 sample.node().health().recordProbeFailure(now, failure);
             } else if (!sample.recovery()) {
                 sample.node().health().recordProbe(false, -1, 0, Double.NaN, sample.rttNanos(), now);
@@ -194,11 +212,19 @@ public final class Prober implements AutoCloseable {
         }
     }
 
-    private record Sample(Node node, @Nullable String failure, boolean recovery, long currentLsn, long replayLsn,
-            double replayAgeSeconds, long rttNanos) {
+    /**
+     * What one probe of one node found: its answer, a failure, or nothing to judge by ({@code
+     * inconclusive}: it timed out while the node answered other work).
+     */
+    private record Sample(Node node, @Nullable String failure, boolean inconclusive, boolean recovery,
+            long currentLsn, long replayLsn, double replayAgeSeconds, long rttNanos) {
 
         static Sample failed(Node node, String failure) {
-            return new Sample(node, failure, false, -1, -1, Double.NaN, 0);
+            return new Sample(node, failure, false, false, -1, -1, Double.NaN, 0);
+        }
+
+        static Sample inconclusive(Node node) {
+            return new Sample(node, null, true, false, -1, -1, Double.NaN, 0);
         }
     }
 }
