@@ -130,8 +130,9 @@ public final class FlowgresConnectionFactory implements ConnectionFactory {
                         if (judged.compareAndSet(false, true)) {
                             breaker.onSuccess(now - started, TimeUnit.NANOSECONDS);
                         }
+                        // Not an answer of the server (the stall goes on): an idle pooled connection is handed
+                        // out without a round trip, and a frozen node's pool still has some for a while.
                         node.health().recordSuccess(now);
-                        lease.answered();
                     })
                     .doOnError(error -> {
                         long now = ticker.getAsLong();

@@ -14,13 +14,18 @@ import io.flowgres.local.PostgresCluster;
 import io.flowgres.local.PostgresNode;
 import io.flowgres.query.Query;
 import io.flowgres.query.UnavailableException;
+import io.flowgres.r2dbc.FlowgresRouting;
 import io.flowgres.routing.NodeView;
 import io.flowgres.test.Await;
 import io.flowgres.test.FlowgresCluster;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 /**
@@ -86,6 +91,45 @@ final class FrozenNodesIT {
         Await.probed(flowgres, "the replica to return", () -> "up".equals(status(frozen.name())),
                 Duration.ofSeconds(20));
         assertThat(answered).hasValue(200);
+    }
+
+    @Test
+    void oneProbeRoundTakesAFrozenReplicaOutWhileItsPoolStillHandsOutConnections(PostgresCluster cluster) {
+        // A probe that times out while the node answered other work is no verdict (the probe was slow,
+        // not the node); a pooled connection handed out involves no round trip, so it must not count as
+        // the node answering, or leases of a frozen replica's idle connections would excuse its probe.
+        PostgresNode frozen = cluster.replicas().get(1);
+        PostgresNode other = cluster.replicas().get(0);
+        ConnectionFactory factory = flowgres.connectionFactory();
+        Flux.range(0, 32)
+                .flatMap(i -> Mono.usingWhen(factory.create(), connection -> Flux.from(connection
+                                        .createStatement("SELECT pg_sleep(0.02)").execute())
+                                .flatMap(result -> result.getRowsUpdated()).then(), Connection::close)
+                        .contextWrite(FlowgresRouting.readOnly()), 16)
+                .blockLast(Duration.ofSeconds(30));
+        // Read-only leases all go to the replica that freezes: the other is drained.
+        flowgres.drain(other.name());
+        frozen.pause();
+        // Leases without statements, a few hundred a second while the replica is frozen, bounded in time:
+        // its idle connections, handed out without a round trip.
+        Disposable leasing = Flux.range(0, 20_000)
+                .concatMap(i -> Mono.usingWhen(factory.create(), connection -> Mono.empty(), Connection::close)
+                        .contextWrite(FlowgresRouting.readOnly())
+                        .timeout(Duration.ofSeconds(1))
+                        .onErrorResume(error -> Mono.empty())
+                        .then(Mono.delay(Duration.ofMillis(2))))
+                .take(Duration.ofSeconds(20))
+                .subscribe();
+        try {
+            flowgres.probeNow().block(Duration.ofSeconds(10));
+            assertThat(status(frozen.name())).as("the frozen replica after one probe round").isEqualTo("down");
+        } finally {
+            leasing.dispose();
+            frozen.resume();
+            flowgres.undrain(other.name());
+        }
+        Await.probed(flowgres, "the replica to return", () -> "up".equals(status(frozen.name())),
+                Duration.ofSeconds(20));
     }
 
     @Test
