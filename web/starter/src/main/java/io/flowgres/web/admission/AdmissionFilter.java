@@ -3,6 +3,7 @@ package io.flowgres.web.admission;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.netflix.concurrency.limits.Limiter;
 import com.netflix.concurrency.limits.limit.Gradient2Limit;
@@ -12,7 +13,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
@@ -94,20 +97,49 @@ public final class AdmissionFilter implements WebFilter, Ordered {
             rejected.increment();
             return refuse(exchange.getResponse());
         }
-        Limiter.Listener listener = admitted.get();
+        // The place is freed when the response is committed, before the client can see any of it: freed
+        // only after the chain completed, a closed-model client that sends its next request the moment it
+        // has the answer found it still taken, and at a limit equal to its users it was refused.
+        Place place = new Place(admitted.get());
+        ServerHttpResponse response = exchange.getResponse();
+        response.beforeCommit(() -> {
+            place.served(response.getStatusCode());
+            return Mono.empty();
+        });
         return chain.filter(exchange)
-                .doOnSuccess(done -> {
-                    HttpStatus status = HttpStatus.resolve(exchange.getResponse().getStatusCode() == null ? 200
-                            : exchange.getResponse().getStatusCode().value());
-                    // A request that failed fast says nothing about how long served ones take.
-                    if (status != null && status.is5xxServerError()) {
-                        listener.onIgnore();
-                    } else {
-                        listener.onSuccess();
-                    }
-                })
-                .doOnError(error -> listener.onIgnore())
-                .doOnCancel(listener::onIgnore);
+                .doOnSuccess(done -> place.served(response.getStatusCode()))
+                .doOnError(error -> place.ignored())
+                .doOnCancel(place::ignored);
+    }
+
+    /** The place one admitted request holds under the limit, given back once. */
+    private static final class Place {
+
+        private final Limiter.Listener listener;
+        private final AtomicBoolean freed = new AtomicBoolean();
+
+        Place(Limiter.Listener listener) {
+            this.listener = listener;
+        }
+
+        /** The request was served: its latency counts, unless it failed fast with a 5xx. */
+        void served(@Nullable HttpStatusCode status) {
+            if (freed.compareAndSet(false, true)) {
+                // A request that failed fast says nothing about how long served ones take.
+                if (status != null && status.is5xxServerError()) {
+                    listener.onIgnore();
+                } else {
+                    listener.onSuccess();
+                }
+            }
+        }
+
+        /** The request failed or was cancelled before its response: its latency does not count. */
+        void ignored() {
+            if (freed.compareAndSet(false, true)) {
+                listener.onIgnore();
+            }
+        }
     }
 
     /** Runs first, before any other filter spends work on a request that will be refused. */

@@ -20,8 +20,8 @@ import reactor.core.publisher.Sinks;
 
 /**
  * The admission filter at its limit: a request past it is refused at once with 503, Retry-After and a
- * problem body, and counted; excluded and unlimited paths always pass; a finished request frees its
- * place.
+ * problem body, and counted; excluded and unlimited paths always pass; a request frees its place
+ * when its response is committed, or when it fails or is cancelled.
  */
 final class AdmissionFilterTest {
 
@@ -56,6 +56,32 @@ final class AdmissionFilterTest {
         MockServerWebExchange after = exchange("/api/fast");
         filter.filter(after, passing()).block(WAIT);
         assertThat(after.getResponse().getStatusCode()).as("once the first finished").isEqualTo(HttpStatus.OK);
+    }
+
+    @Test
+    void aRequestsPlaceIsFreeOnceItsResponseIsCommittedBeforeItsChainEnds() {
+        // The response goes out, but the chain has not completed (the server still flushes and ends the
+        // exchange): a client that sends its next request the moment it has the answer is admitted.
+        Disposable answered = filter.filter(exchange("/api/first"), exchange -> {
+            exchange.getResponse().setStatusCode(HttpStatus.OK);
+            return exchange.getResponse().setComplete().then(Mono.never());
+        }).subscribe();
+
+        MockServerWebExchange next = exchange("/api/next");
+        filter.filter(next, passing()).block(WAIT);
+        assertThat(next.getResponse().getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(registry.counter(AdmissionFilter.REJECTED).count()).isZero();
+        answered.dispose();
+    }
+
+    @Test
+    void aCancelledRequestFreesItsPlace() {
+        Disposable cancelled = filter.filter(exchange("/api/gone"), exchange -> Mono.never()).subscribe();
+        cancelled.dispose();
+
+        MockServerWebExchange next = exchange("/api/next");
+        filter.filter(next, passing()).block(WAIT);
+        assertThat(next.getResponse().getStatusCode()).isEqualTo(HttpStatus.OK);
     }
 
     @Test
