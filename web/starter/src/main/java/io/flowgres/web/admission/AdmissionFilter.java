@@ -31,6 +31,10 @@ import reactor.core.publisher.Mono;
  * a pool's queue is full, after waiting; with it, admitted requests keep their usual latency and a
  * refusal costs the service microseconds.
  *
+ * <p>A request holds its place until its response is committed (status and headers on their way), so
+ * a client that sends its next request as soon as it has an answer finds the place free; the latency
+ * the limit learns from is the time to that commit.
+ *
  * <p>Only paths under the given prefixes are limited, and never the excluded ones: health checks and
  * operations must answer under overload, and long streams (exports) have a limit of their own and
  * would blind a latency-based limit.
