@@ -155,9 +155,9 @@ public final class Prober implements AutoCloseable {
     /**
      * Whether a probe that failed was outrun by other work: it timed out, yet the server answered
      * something else on the node since the probe began. The node is working; what was slow is the
-     * probe (its login, or this JVM starved of CPU under load, which delays the probe's timer-bound
-     * signals as much as the node's), and taking a working primary out would fail every write for a
-     * round or more. A frozen or partitioned node answers nothing, so its timeouts stay verdicts.
+     * probe (its login, or this JVM starved of CPU under load, so that the probe's timeout fired before
+     * its answer was read), and taking a working primary out would fail every write for a round or
+     * more. A frozen or partitioned node answers nothing, so its timeouts stay verdicts.
      */
     static boolean answeredMeanwhile(Node node, Throwable error, long probeBeganNanos) {
         return SqlStates.isTimeout(error) && node.load().lastAnswerNanos() - probeBeganNanos > 0;

@@ -3,6 +3,7 @@ package io.flowgres.internal.routing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -76,7 +77,7 @@ final class ProberVerdictTest {
             silent.add(server);
             return "r2dbc:postgresql://127.0.0.1:" + server.getLocalPort() + "/none";
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
