@@ -6,6 +6,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.flowgres.load.bench.InterleavedRounds.Result;
 import io.flowgres.load.bench.plain.PlainWebFluxApplication;
@@ -30,7 +31,8 @@ import reactor.netty.resources.ConnectionProvider;
  * {@code -Dbench.httpClients} (default 32), {@code -Dbench.rounds} (default 10),
  * {@code -Dbench.roundSeconds} (default 2), {@code -Dbench.warmupSeconds} (default 15: the JIT is still compiling after a few seconds, and its CPU would count against whoever runs),
  * {@code -Dbench.pitches} (default 100000), {@code -Dbench.read} ({@code repository}, the default, or
- * {@code client}).
+ * {@code client}), {@code -Dbench.dropinContenders} ({@code plain}, {@code flowgres} or both, the default: one
+ * alone, to profile what each service costs; no ratio then).
  */
 public final class DropInBenchmark {
 
@@ -92,8 +94,17 @@ public final class DropInBenchmark {
                         + "pools of %d on the replica; %d rounds of %d s per contender after %d s of warm-up%n",
                         started, Runtime.getRuntime().availableProcessors(), clients, staging.maxSize(), rounds,
                         round.toSeconds(), warmUp.toSeconds());
-                results = InterleavedRounds.run(List.of(new HttpContender(PLAIN, clients, pitches, plainClient),
-                        new HttpContender(DROP_IN, clients, pitches, dropInClient)), warmUp, rounds, round);
+                // -Dbench.dropinContenders measures one service alone, e.g. to profile it.
+                Set<String> measured = Set.of(System.getProperty("bench.dropinContenders", "plain,flowgres")
+                        .split(","));
+                List<InterleavedRounds.Contender> contenders = new ArrayList<>();
+                if (measured.contains("plain")) {
+                    contenders.add(new HttpContender(PLAIN, clients, pitches, plainClient));
+                }
+                if (measured.contains("flowgres")) {
+                    contenders.add(new HttpContender(DROP_IN, clients, pitches, dropInClient));
+                }
+                results = InterleavedRounds.run(contenders, warmUp, rounds, round);
             }
         } finally {
             providers.forEach(ConnectionProvider::dispose);
@@ -106,6 +117,9 @@ public final class DropInBenchmark {
             System.out.printf("  %-32s %10.0f req/s   p50 %7.2f   p99 %7.2f   CPU %6.1f us/req   failed %d%n",
                     entry.getKey(), summary.throughput(), summary.p50(), summary.p99(),
                     entry.getValue().cpuMicrosPerRequest(), summary.failures());
+        }
+        if (plain == null || dropIn == null) {
+            return;
         }
         double ratio = dropIn.summary().throughput() / plain.summary().throughput();
         double[] range = dropIn.roundRatioRange(plain);
