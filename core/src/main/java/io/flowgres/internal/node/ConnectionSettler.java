@@ -85,10 +85,25 @@ final class ConnectionSettler {
      * @return completes when the connection is back in the pool or discarded
      */
     Mono<Void> settle(Connection connection, long unansweredSince, Mono<Void> reset) {
+        return settle(connection, unansweredSince, reset, CANCEL_GRACE);
+    }
+
+    /**
+     * Settles the connection of cancelled work like {@link #settle(Connection, long, Mono)}, with a grace
+     * of its own: how long the statement may still take to end by itself before it is cancelled on the
+     * server and the connection discarded.
+     *
+     * @param connection the connection
+     * @param unansweredSince when the connection was acquired if the work had not answered, else 0
+     * @param reset undoes the borrower's session settings
+     * @param grace how long the connection may take to become idle
+     * @return completes when the connection is back in the pool or discarded
+     */
+    Mono<Void> settle(Connection connection, long unansweredSince, Mono<Void> reset, Duration grace) {
         return Mono.defer(() -> {
             load.settlingStarted();
             return Mono.from(connection.validate(ValidationDepth.REMOTE))
-                    .timeout(CANCEL_GRACE, timer)
+                    .timeout(grace, timer)
                     .onErrorReturn(false)
                     .defaultIfEmpty(false)
                     .flatMap(idle -> {

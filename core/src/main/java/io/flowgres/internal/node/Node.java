@@ -37,6 +37,16 @@ public final class Node {
 
     private static final Logger log = LoggerFactory.getLogger(Node.class);
 
+    /**
+     * How long a probe that timed out may keep its connection waiting for the server's answer before
+     * the statement is cancelled and the connection discarded. On a frozen server (every process
+     * stopped) a short grace cost a cancel request and a new login per round, and the first probe
+     * after the thaw a login on a server busy with everyone's reconnects: the primary came back about
+     * 1.5 s after it answered again, long enough for the replicas' unknown lag to pass {@code maxLag}.
+     * Kept, the connection answers the moment the server does and the next probe takes it at once.
+     */
+    static final Duration PROBE_SETTLE_GRACE = Duration.ofSeconds(10);
+
     private final NodeConfig config;
     private final NodeRole role;
     private final PoolPolicy poolPolicy;
@@ -174,7 +184,9 @@ public final class Node {
 
     /**
      * Runs a probe on the node's own probe connection, outside the breaker (a probe is how an
-     * unhealthy node is found healthy again) and outside the load figures.
+     * unhealthy node is found healthy again) and outside the load figures. A probe that times out
+     * leaves its connection settling for up to {@link #PROBE_SETTLE_GRACE}, so that the next probe
+     * waits for the same connection instead of logging in again.
      *
      * @param work the probe's statements
      * @param timeout the bound on the whole probe
@@ -183,7 +195,8 @@ public final class Node {
      */
     public <T> Flux<T> probe(Function<? super Connection, ? extends Publisher<T>> work, Duration timeout) {
         return Flux.<T, Connection>usingWhen(probePool.create(), work, Connection::close,
-                        (connection, error) -> connection.close(), connection -> settler.settle(connection, 0))
+                        (connection, error) -> connection.close(),
+                        connection -> settler.settle(connection, 0, Mono.empty(), PROBE_SETTLE_GRACE))
                 .timeout(timeout, timer);
     }
 

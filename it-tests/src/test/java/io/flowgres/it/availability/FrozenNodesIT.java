@@ -15,6 +15,7 @@ import io.flowgres.local.PostgresNode;
 import io.flowgres.query.Query;
 import io.flowgres.query.UnavailableException;
 import io.flowgres.r2dbc.FlowgresRouting;
+import io.flowgres.routing.Route;
 import io.flowgres.routing.NodeView;
 import io.flowgres.test.Await;
 import io.flowgres.test.FlowgresCluster;
@@ -164,6 +165,56 @@ final class FrozenNodesIT {
                 return false;
             }
         }, Duration.ofSeconds(20));
+    }
+
+    @Test
+    void aProbeThatTimesOutOnAFrozenNodeKeepsItsConnectionForTheThaw(PostgresCluster cluster) {
+        // A probe that timed out waits for the server's answer on the same connection: the node returns on
+        // the connection it had, without a cancel request and a new login on a server that has just thawed
+        // (where everyone else reconnects too). Counted on the server: no backend of this facade started
+        // between the freeze and its return.
+        PostgresNode frozen = cluster.replicas().get(0);
+        String applicationName = "it-probe-kept";
+        // No connection opened ahead of need: with no reads, the probe connections are the facade's only ones.
+        ClusterConfig config = cluster.clusterConfig().applicationName(applicationName)
+                .pool(PoolPolicy.test().toBuilder().initialSize(0).build())
+                .routing(RoutingPolicy.builder().probeInterval(Duration.ofMillis(200))
+                        .probeTimeout(Duration.ofMillis(500)).build())
+                .build();
+        try (Flowgres probing = Flowgres.create(config)) {
+            Await.probed(probing, "the replica up for the new facade",
+                    () -> "up".equals(probing.topology().node(frozen.name()).map(NodeView::status).orElseThrow()),
+                    Duration.ofSeconds(20));
+            String before = onServer(cluster, frozen, "SELECT now()::text");
+            frozen.pause();
+            try {
+                for (int round = 0; round < 3; round++) {
+                    probing.probeNow().block(Duration.ofSeconds(10));
+                }
+                assertThat(probing.topology().node(frozen.name()).map(NodeView::status).orElseThrow())
+                        .as("the frozen replica after three probe rounds").isEqualTo("down");
+            } finally {
+                frozen.resume();
+            }
+            Await.probed(probing, "the replica to return",
+                    () -> "up".equals(probing.topology().node(frozen.name()).map(NodeView::status).orElseThrow()),
+                    Duration.ofSeconds(20));
+            assertThat(onServer(cluster, frozen, "SELECT count(*)::text FROM pg_stat_activity WHERE application_name = '"
+                    + applicationName + "' AND backend_start > '" + before + "'::timestamptz"))
+                    .as("connections the facade opened to the replica since the freeze began").isEqualTo("0");
+        }
+    }
+
+    /** One value read on a server itself, on a connection of its own (not the facade under test's). */
+    private static String onServer(PostgresCluster cluster, PostgresNode node, String sql) {
+        try (Flowgres direct = Flowgres.create(ClusterConfig.builder().primary(node.r2dbcUrl())
+                .credentials(cluster.user(), cluster.password()).applicationName("it-direct")
+                .pool(PoolPolicy.test()).build())) {
+            return direct.read(Query.named("availability.direct").withRoute(Route.PRIMARY), connection -> Flux
+                            .from(connection.createStatement(sql).execute())
+                            .flatMap(result -> result.map(row -> row.get(0, String.class))))
+                    .blockLast(Duration.ofSeconds(20));
+        }
     }
 
     private static String status(String node) {
