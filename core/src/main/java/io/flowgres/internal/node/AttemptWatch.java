@@ -6,6 +6,7 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import io.flowgres.internal.Sweeper;
+import io.r2dbc.spi.R2dbcTimeoutException;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -28,6 +29,10 @@ import reactor.core.scheduler.Scheduler;
  * {@link NodeSilentException}, in a fraction of a second instead of at its deadline. Any signal of
  * the attempt (a row, a result) starts a new first window. Both fire on the first sweep at or past
  * their time, so up to one tick late.
+ *
+ * <p>The same sweeps bound each wait for a pooled connection ({@link #startAcquire}): r2dbc-pool's own
+ * {@code maxAcquireTime} scheduled and cancelled a timer per acquire, on the read path and on every
+ * connection the routing factory hands out.
  */
 final class AttemptWatch {
 
@@ -35,6 +40,8 @@ final class AttemptWatch {
     static final Duration TICK = Duration.ofMillis(5);
     /** The name timeouts give in their errors: a Flowgres attempt on a node. */
     static final String ATTEMPT_NAME = "flowgres.attempt";
+    /** The name of a wait for a pooled connection. */
+    static final String ACQUIRE_NAME = "flowgres.acquire";
 
     private final String node;
     private final Duration ceiling;
@@ -80,7 +87,25 @@ final class AttemptWatch {
         if (deadline == null && firstSilence == null) {
             return UNWATCHED;
         }
-        Watched watched = new Watched(now(), deadline, firstSilence);
+        long deadlineMillis = deadline == null ? 0 : deadline.toMillis();
+        Watched watched = new Watched(now(), deadline, firstSilence, ATTEMPT_NAME, () -> new TimeoutException(
+                "'" + ATTEMPT_NAME + "' on " + node + " did not end within its deadline of " + deadlineMillis + " ms"));
+        sweeper.add(watched);
+        return watched;
+    }
+
+    /**
+     * Starts watching a wait for a pooled connection: call it when the acquire is subscribed, bind
+     * the acquire with {@link Watch#bound(Mono)}, and tell {@link Watch#ended()} when it ends in any
+     * way. An acquire still waiting after {@code maxAcquireTime} fails as r2dbc-pool's own bound did,
+     * with an {@link R2dbcTimeoutException}.
+     *
+     * @param maxAcquireTime the longest the wait may take
+     * @return the acquire's watch
+     */
+    Watch startAcquire(Duration maxAcquireTime) {
+        Watched watched = new Watched(now(), maxAcquireTime, null, ACQUIRE_NAME, () -> new R2dbcTimeoutException(
+                "Connection acquisition from " + node + " timed out after " + maxAcquireTime.toMillis() + "ms"));
         sweeper.add(watched);
         return watched;
     }
@@ -98,6 +123,15 @@ final class AttemptWatch {
          */
         <T> Flux<T> bound(Flux<T> attempt);
 
+        /**
+         * Binds a single-valued wait (an acquire) to the watch.
+         *
+         * @param wait the wait
+         * @param <T> the value's type
+         * @return the wait, failing when the watch expires
+         */
+        <T> Mono<T> bound(Mono<T> wait);
+
         /** The attempt completed, failed or was cancelled: the sweeps let it go. */
         void ended();
     }
@@ -107,6 +141,11 @@ final class AttemptWatch {
         @Override
         public <T> Flux<T> bound(Flux<T> attempt) {
             return attempt;
+        }
+
+        @Override
+        public <T> Mono<T> bound(Mono<T> wait) {
+            return wait;
         }
 
         @Override
@@ -130,6 +169,8 @@ final class AttemptWatch {
         private final Mono<Void> expiry = expiring.asMono();
         private final @Nullable Duration deadline;
         private final long deadlineNanos;
+        private final String name;
+        private final Supplier<Throwable> overdue;
         private final long firstWindowNanos;
         private volatile boolean ended;
         private volatile long lastSignalNanos;
@@ -138,8 +179,11 @@ final class AttemptWatch {
         private volatile long windowNanos;
         private volatile boolean checking;
 
-        Watched(long startedNanos, @Nullable Duration deadline, @Nullable Duration firstSilence) {
+        Watched(long startedNanos, @Nullable Duration deadline, @Nullable Duration firstSilence, String name,
+                Supplier<Throwable> overdue) {
             this.deadline = deadline;
+            this.name = name;
+            this.overdue = overdue;
             this.deadlineNanos = deadline == null ? 0 : startedNanos + deadline.toNanos();
             this.firstWindowNanos = firstSilence == null ? 0 : firstSilence.toNanos();
             this.lastSignalNanos = startedNanos;
@@ -157,7 +201,13 @@ final class AttemptWatch {
         @Override
         public <T> Flux<T> bound(Flux<T> attempt) {
             // Named, so that the timeout operator does not walk the chain at assembly for a description.
-            return attempt.name(ATTEMPT_NAME).timeout(expiry, item -> signalled());
+            return attempt.name(name).timeout(expiry, item -> signalled());
+        }
+
+        @Override
+        public <T> Mono<T> bound(Mono<T> wait) {
+            // Named, so that the timeout operator does not walk the chain at assembly for a description.
+            return wait.name(name).timeout(expiry);
         }
 
         @Override
@@ -171,8 +221,7 @@ final class AttemptWatch {
                 return false;
             }
             if (deadline != null && now - deadlineNanos >= 0) {
-                expiring.tryEmitError(new TimeoutException("'" + ATTEMPT_NAME + "' on " + node
-                        + " did not end within its deadline of " + deadline.toMillis() + " ms"));
+                expiring.tryEmitError(overdue.get());
                 return false;
             }
             long silentSince = Math.max(lastSignalNanos, checkedNanos);

@@ -222,14 +222,21 @@ public final class Node {
     private Mono<Connection> acquire(int staleLeft) {
         return Mono.defer(() -> {
             long started = System.nanoTime();
-            return pool.create()
-                    .doOnSuccess(connection -> observer.recordAcquire(System.nanoTime() - started, true))
+            // Bounded by the node's sweeps, not by the pool's maxAcquireTime (a timer per acquire).
+            AttemptWatch.Watch waiting = watch.startAcquire(poolPolicy.maxAcquireTime());
+            return waiting.bound(pool.create())
+                    .doOnSuccess(connection -> {
+                        waiting.ended();
+                        observer.recordAcquire(System.nanoTime() - started, true);
+                    })
                     .doOnError(error -> {
+                        waiting.ended();
                         observer.recordAcquire(System.nanoTime() - started, false);
                         if (NodeAcquireException.isQueueFull(error)) {
                             observer.recordRejected(); // work past the limit found the queue full
                         }
-                    });
+                    })
+                    .doOnCancel(waiting::ended);
         }).onErrorResume(error -> staleLeft > 0 && NodeConnections.isStale(error), error -> acquire(staleLeft - 1));
     }
 

@@ -66,7 +66,8 @@ public final class NodeConnections {
                 .maxSize(policy.maxSize())
                 .maxIdleTime(policy.maxIdleTime())
                 .maxLifeTime(policy.maxLifeTime())
-                .maxAcquireTime(policy.maxAcquireTime())
+                // No maxAcquireTime: Node.acquire bounds the wait on the node's sweeps, where the pool's own
+                // bound scheduled and cancelled a timer per acquire.
                 .maxCreateConnectionTime(policy.maxCreateConnectionTime())
                 .acquireRetry(0)
                 .validationDepth(policy.validationDepth())

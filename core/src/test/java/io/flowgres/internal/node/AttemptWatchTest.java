@@ -8,6 +8,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
+import io.r2dbc.spi.R2dbcTimeoutException;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -85,6 +86,32 @@ final class AttemptWatchTest {
                 .expectNextCount(1)
                 .verifyErrorSatisfies(error -> assertThat(error).isExactlyInstanceOf(TimeoutException.class)
                         .hasMessage("'flowgres.attempt' on replica-1 did not end within its deadline of 500 ms"));
+    }
+
+    @Test
+    void aWaitForAPooledConnectionFailsAsThePoolsOwnBoundDidAndAQuickOneIsLetGo() {
+        VirtualTimeScheduler time = VirtualTimeScheduler.create();
+        AttemptWatch watch = new AttemptWatch("replica-1", CEILING, () -> Mono.just(true), time,
+                () -> time.now(TimeUnit.NANOSECONDS));
+
+        AttemptWatch.Watch waiting = watch.startAcquire(Duration.ofMillis(300));
+        StepVerifier.create(waiting.bound(Mono.<String>never()).doFinally(signal -> waiting.ended()))
+                .expectSubscription()
+                .then(() -> time.advanceTimeBy(Duration.ofMillis(299)))
+                .expectNoEvent(Duration.ZERO)
+                .then(() -> time.advanceTimeBy(AttemptWatch.TICK))
+                .verifyErrorSatisfies(error -> assertThat(error).isExactlyInstanceOf(R2dbcTimeoutException.class)
+                        .hasMessage("Connection acquisition from replica-1 timed out after 300ms"));
+
+        AttemptWatch.Watch quick = watch.startAcquire(Duration.ofMillis(300));
+        StepVerifier.create(quick.bound(Mono.just("connection")).doFinally(signal -> quick.ended()))
+                .expectNext("connection")
+                .verifyComplete();
+        // Ended: the next sweep lets it go and nothing is watched any more, so the sweeps stop.
+        time.advanceTimeBy(Duration.ofSeconds(10));
+        long scheduled = time.getScheduledTaskCount();
+        time.advanceTimeBy(Duration.ofSeconds(10));
+        assertThat(time.getScheduledTaskCount()).as("sweeps scheduled while nothing waits").isEqualTo(scheduled);
     }
 
     @Test
