@@ -159,9 +159,10 @@ final class AttemptWatch {
     }
 
     /**
-     * One watched attempt. Its {@code timeout} operator listens to its expiry (for the first signal
-     * and again after each item), which a sweep that finds it due fails: the operator cancels the
-     * attempt and passes the error on. The attempt says when it ended; the next sweep lets it go.
+     * One watched attempt, or acquire. Its {@code timeout} operator listens to its expiry (for the first
+     * signal and again after each item), which a sweep that finds it due fails with {@code overdue}'s
+     * error: the operator cancels the attempt and passes the error on. The attempt says when it ended;
+     * the next sweep lets it go.
      */
     private final class Watched implements Sweeper.Watched, Watch {
 
