@@ -138,11 +138,12 @@ public final class Prober implements AutoCloseable {
         // may still hold a connection to the old server, which would call a running node down.
         return Mono.defer(() -> {
             long began = ticker.getAsLong();
-            return Flux.defer(() -> node.probe(connection -> Flux.defer(() -> {
+            // node.probe is lazy (a usingWhen), so each retry takes a connection and times its round trip anew.
+            return node.probe(connection -> Flux.defer(() -> {
                         long started = ticker.getAsLong();
                         return Flux.from(connection.createStatement(SQL).execute())
                                 .flatMap(result -> result.map(row -> read(node, row, started)));
-                    }), policy.probeTimeout()))
+                    }), policy.probeTimeout())
                     .retryWhen(Retry.max(1).filter(SqlStates::isConnectionFailure)
                             .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
                     .singleOrEmpty()

@@ -10,13 +10,14 @@ import io.flowgres.Flowgres;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.cluster.RoutingPolicy;
+import io.flowgres.it.Sql;
 import io.flowgres.local.PostgresCluster;
 import io.flowgres.local.PostgresNode;
 import io.flowgres.query.Query;
 import io.flowgres.query.UnavailableException;
 import io.flowgres.r2dbc.FlowgresRouting;
-import io.flowgres.routing.Route;
 import io.flowgres.routing.NodeView;
+import io.flowgres.routing.Route;
 import io.flowgres.test.Await;
 import io.flowgres.test.FlowgresCluster;
 import io.r2dbc.spi.Connection;
@@ -210,9 +211,8 @@ final class FrozenNodesIT {
         try (Flowgres direct = Flowgres.create(ClusterConfig.builder().primary(node.r2dbcUrl())
                 .credentials(cluster.user(), cluster.password()).applicationName("it-direct")
                 .pool(PoolPolicy.test()).build())) {
-            return direct.read(Query.named("availability.direct").withRoute(Route.PRIMARY), connection -> Flux
-                            .from(connection.createStatement(sql).execute())
-                            .flatMap(result -> result.map(row -> row.get(0, String.class))))
+            return direct.read(Query.named("availability.direct").withRoute(Route.PRIMARY),
+                            connection -> Sql.strings(connection, sql))
                     .blockLast(Duration.ofSeconds(20));
         }
     }
