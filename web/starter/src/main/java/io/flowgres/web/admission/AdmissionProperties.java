@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * The {@code flowgres.admission.*} settings (part of {@code FlowgresProperties}): the adaptive limit of HTTP API requests one instance
- * serves at once, and which paths it applies to.
+ * serves at once, and which paths it applies to. Reads ({@code GET}, {@code HEAD}, {@code OPTIONS}) and
+ * writes (every other method) have a limit each, both within these bounds.
  *
  * <pre>
  * flowgres.admission.enabled=true
@@ -18,10 +19,10 @@ public class AdmissionProperties {
     /** Whether HTTP requests past the adaptive limit are refused at once. */
     private boolean enabled = true;
 
-    /** The lowest the adaptive limit goes (at least 1). */
+    /** The lowest each lane's adaptive limit goes (at least 1). */
     private int minLimit = 64;
 
-    /** The highest the adaptive limit goes (at least the lowest). */
+    /** The highest each lane's adaptive limit goes (at least the lowest). */
     private int maxLimit = 500;
 
     /** The limited request paths, by prefix; / limits every request. */

@@ -9,6 +9,7 @@ import java.util.List;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
@@ -21,7 +22,7 @@ import reactor.core.publisher.Sinks;
 /**
  * The admission filter at its limit: a request past it is refused at once with 503, Retry-After and a
  * problem body, and counted; excluded and unlimited paths always pass; a request frees its place
- * when its response is committed, or when it fails or is cancelled.
+ * when its response is committed, or when it fails or is cancelled; reads and writes have a limit each.
  */
 final class AdmissionFilterTest {
 
@@ -43,7 +44,7 @@ final class AdmissionFilterTest {
         assertThat(refused.getResponse().getHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
         assertThat(refused.getResponse().getBodyAsString().block(WAIT)).contains("\"status\":503",
                 "\"title\":\"Service overloaded\"");
-        assertThat(registry.counter(AdmissionFilter.REJECTED).count()).isEqualTo(1.0);
+        assertThat(registry.counter(AdmissionFilter.REJECTED, AdmissionFilter.LANE, "read").count()).isEqualTo(1.0);
 
         for (String path : List.of("/api/health", "/other")) {
             MockServerWebExchange passed = exchange(path);
@@ -70,7 +71,7 @@ final class AdmissionFilterTest {
         MockServerWebExchange next = exchange("/api/next");
         filter.filter(next, passing()).block(WAIT);
         assertThat(next.getResponse().getStatusCode()).isEqualTo(HttpStatus.OK);
-        assertThat(registry.counter(AdmissionFilter.REJECTED).count()).isZero();
+        assertThat(registry.find(AdmissionFilter.REJECTED).counters()).allSatisfy(counter -> assertThat(counter.count()).isZero());
         answered.dispose();
     }
 
@@ -85,6 +86,37 @@ final class AdmissionFilterTest {
     }
 
     @Test
+    void writesAtTheirLimitLeaveReadsTheirOwnAndTheOtherWayRound() {
+        // A write waiting on a primary that stopped answering must not take a replica read's place.
+        Sinks.Empty<Void> release = Sinks.empty();
+        Disposable write = filter.filter(exchange(HttpMethod.POST, "/api/hung"), exchange -> release.asMono())
+                .subscribe();
+
+        MockServerWebExchange secondWrite = exchange(HttpMethod.PUT, "/api/other");
+        filter.filter(secondWrite, passing()).block(WAIT);
+        assertThat(secondWrite.getResponse().getStatusCode()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+        MockServerWebExchange read = exchange(HttpMethod.GET, "/api/read");
+        filter.filter(read, passing()).block(WAIT);
+        assertThat(read.getResponse().getStatusCode()).as("a read beside a write at its limit").isEqualTo(HttpStatus.OK);
+        assertThat(registry.counter(AdmissionFilter.REJECTED, AdmissionFilter.LANE, "write").count()).isEqualTo(1.0);
+        assertThat(registry.counter(AdmissionFilter.REJECTED, AdmissionFilter.LANE, "read").count()).isZero();
+        release.tryEmitEmpty();
+        write.dispose();
+
+        Disposable read2 = filter.filter(exchange(HttpMethod.GET, "/api/hung"), exchange -> Mono.never()).subscribe();
+        MockServerWebExchange head = exchange(HttpMethod.HEAD, "/api/read");
+        filter.filter(head, passing()).block(WAIT);
+        assertThat(head.getResponse().getStatusCode()).as("HEAD reads").isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+        MockServerWebExchange delete = exchange(HttpMethod.DELETE, "/api/write");
+        filter.filter(delete, passing()).block(WAIT);
+        assertThat(delete.getResponse().getStatusCode()).as("a write beside a read at its limit").isEqualTo(HttpStatus.OK);
+        read2.dispose();
+        assertThat(registry.get(AdmissionFilter.LIMIT).tag(AdmissionFilter.LANE, "read").gauge().value()).isEqualTo(1.0);
+        assertThat(filter.readLimit()).isEqualTo(1);
+        assertThat(filter.writeLimit()).isEqualTo(1);
+    }
+
+    @Test
     void boundsOutOfOrderAreRefused() {
         assertThatIllegalArgumentException().isThrownBy(() -> new AdmissionFilter(0, 1, List.of(), List.of(),
                 registry));
@@ -93,7 +125,11 @@ final class AdmissionFilterTest {
     }
 
     private static MockServerWebExchange exchange(String path) {
-        return MockServerWebExchange.from(MockServerHttpRequest.get(path));
+        return exchange(HttpMethod.GET, path);
+    }
+
+    private static MockServerWebExchange exchange(HttpMethod method, String path) {
+        return MockServerWebExchange.from(MockServerHttpRequest.method(method, path));
     }
 
     /** A chain whose handler answers 200 at once. */
