@@ -10,10 +10,8 @@ import java.util.Map;
 
 import io.flowgres.Flowgres;
 import io.flowgres.query.Query;
-import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.local.PostgresCluster;
 import io.flowgres.local.PostgresNode;
-import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.routing.Route;
 import io.flowgres.test.Await;
 import io.flowgres.test.FlowgresCluster;
@@ -144,15 +142,8 @@ final class BrowseIT {
     private long exportsRunning() {
         long running = 0;
         for (PostgresNode replica : cluster.replicas()) {
-            try (Flowgres direct = Flowgres.create(ClusterConfig.builder().primary(replica.r2dbcUrl())
-                    .credentials(cluster.user(), cluster.password()).applicationName("it-activity")
-                    .pool(PoolPolicy.test()).build())) {
-                running += direct.read(Query.named("it.activity").withRoute(Route.PRIMARY), connection -> Flux.from(
-                                connection.createStatement("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
-                                        + "AND query LIKE 'SELECT id, owner_id%ORDER BY title%'").execute())
-                                .flatMap(result -> result.map(row -> row.get(0, Long.class))))
-                        .blockFirst(Duration.ofSeconds(10));
-            }
+            running += Sql.countOnServer(cluster, replica, "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                    + "AND query LIKE 'SELECT id, owner_id%ORDER BY title%'");
         }
         return running;
     }

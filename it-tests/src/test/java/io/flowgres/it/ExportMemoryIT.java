@@ -16,13 +16,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import io.flowgres.Flowgres;
-import io.flowgres.query.Query;
-import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.local.PostgresCluster;
 import io.flowgres.local.PostgresNode;
-import io.flowgres.cluster.PoolPolicy;
-import io.flowgres.routing.Route;
 import io.flowgres.test.Await;
 import io.flowgres.test.FlowgresCluster;
 import org.junit.jupiter.api.AutoClose;
@@ -31,7 +26,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Flux;
 
 /**
  * The export holds no result in memory: a million pitches stream as NDJSON out of a reference
@@ -115,17 +109,8 @@ final class ExportMemoryIT {
     private long runningExports() {
         long running = 0;
         for (PostgresNode node : Stream.concat(Stream.of(cluster.primary()), cluster.replicas().stream()).toList()) {
-            try (Flowgres direct = Flowgres.create(ClusterConfig.builder().primary(node.r2dbcUrl())
-                    .credentials(cluster.user(), cluster.password()).applicationName("it-activity")
-                    .pool(PoolPolicy.test()).build())) {
-                Long count = direct.read(Query.named("it.activity").withRoute(Route.PRIMARY), connection -> Flux.from(
-                                connection.createStatement("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
-                                        + "AND query LIKE '" + EXPORT_QUERY + "' AND application_name <> 'it-activity'")
-                                        .execute())
-                                .flatMap(result -> result.map(row -> row.get(0, Long.class))))
-                        .blockLast(Duration.ofSeconds(10));
-                running += count == null ? 0 : count;
-            }
+            running += Sql.countOnServer(cluster, node, "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                    + "AND query LIKE '" + EXPORT_QUERY + "' AND application_name <> '" + Sql.DIRECT + "'");
         }
         return running;
     }

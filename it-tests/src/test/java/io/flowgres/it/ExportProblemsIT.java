@@ -18,10 +18,8 @@ import java.util.stream.Stream;
 
 import io.flowgres.Flowgres;
 import io.flowgres.query.Query;
-import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.local.PostgresCluster;
 import io.flowgres.local.PostgresNode;
-import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.routing.Route;
 import io.flowgres.web.paging.ExportLimiter;
 import org.junit.jupiter.api.AutoClose;
@@ -173,17 +171,8 @@ final class ExportProblemsIT {
     private long terminateExports() {
         long terminated = 0;
         for (PostgresNode node : cluster.nodes()) {
-            try (Flowgres direct = Flowgres.create(ClusterConfig.builder().primary(node.r2dbcUrl())
-                    .credentials(cluster.user(), cluster.password()).applicationName("it-activity")
-                    .pool(PoolPolicy.test()).build())) {
-                Long count = direct.read(Query.named("it.terminate").withRoute(Route.PRIMARY), connection -> Flux.from(
-                                connection.createStatement("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                        + "WHERE query LIKE '" + EXPORT_QUERY + "' AND application_name <> 'it-activity'")
-                                        .execute())
-                                .flatMap(result -> result.map(row -> row.get(0, Long.class))))
-                        .blockLast(Duration.ofSeconds(10));
-                terminated += count == null ? 0 : count;
-            }
+            terminated += Sql.countOnServer(cluster, node, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    + "WHERE query LIKE '" + EXPORT_QUERY + "' AND application_name <> '" + Sql.DIRECT + "'");
         }
         return terminated;
     }

@@ -17,7 +17,6 @@ import io.flowgres.query.Query;
 import io.flowgres.query.UnavailableException;
 import io.flowgres.r2dbc.FlowgresRouting;
 import io.flowgres.routing.NodeView;
-import io.flowgres.routing.Route;
 import io.flowgres.test.Await;
 import io.flowgres.test.FlowgresCluster;
 import io.r2dbc.spi.Connection;
@@ -186,7 +185,7 @@ final class FrozenNodesIT {
             Await.probed(probing, "the replica up for the new facade",
                     () -> "up".equals(probing.topology().node(frozen.name()).map(NodeView::status).orElseThrow()),
                     Duration.ofSeconds(20));
-            String before = onServer(cluster, frozen, "SELECT now()::text");
+            String before = Sql.onServer(cluster, frozen, "SELECT now()::text");
             frozen.pause();
             try {
                 for (int round = 0; round < 3; round++) {
@@ -200,20 +199,9 @@ final class FrozenNodesIT {
             Await.probed(probing, "the replica to return",
                     () -> "up".equals(probing.topology().node(frozen.name()).map(NodeView::status).orElseThrow()),
                     Duration.ofSeconds(20));
-            assertThat(onServer(cluster, frozen, "SELECT count(*)::text FROM pg_stat_activity WHERE application_name = '"
+            assertThat(Sql.onServer(cluster, frozen, "SELECT count(*)::text FROM pg_stat_activity WHERE application_name = '"
                     + applicationName + "' AND backend_start > '" + before + "'::timestamptz"))
                     .as("connections the facade opened to the replica since the freeze began").isEqualTo("0");
-        }
-    }
-
-    /** One value read on a server itself, on a connection of its own (not the facade under test's). */
-    private static String onServer(PostgresCluster cluster, PostgresNode node, String sql) {
-        try (Flowgres direct = Flowgres.create(ClusterConfig.builder().primary(node.r2dbcUrl())
-                .credentials(cluster.user(), cluster.password()).applicationName("it-direct")
-                .pool(PoolPolicy.test()).build())) {
-            return direct.read(Query.named("availability.direct").withRoute(Route.PRIMARY),
-                            connection -> Sql.strings(connection, sql))
-                    .blockLast(Duration.ofSeconds(20));
         }
     }
 

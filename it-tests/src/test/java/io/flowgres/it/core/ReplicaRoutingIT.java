@@ -13,6 +13,7 @@ import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.NodeConfig;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.cluster.RoutingPolicy;
+import io.flowgres.it.Sql;
 import io.flowgres.local.ContainerCluster;
 import io.flowgres.local.PostgresCluster;
 import io.flowgres.local.PostgresNode;
@@ -329,7 +330,7 @@ final class ReplicaRoutingIT {
         PostgresNode caughtUp = cluster.replicas().get(1);
         cluster.replicas().get(0).setApplyDelay(Duration.ofSeconds(2));
         int onReplicas = 0;
-        try (Flowgres direct = direct(caughtUp)) {
+        try (Flowgres direct = Sql.direct(cluster, caughtUp)) {
             for (int i = 0; i < 150; i++) {
                 int id = 10_000 + i;
                 Committed<Long> committed = flowgres.writeCommitted(Query.named("routing.rywWrite"),
@@ -411,13 +412,6 @@ final class ReplicaRoutingIT {
             writer.dispose();
             cluster.replicas().get(1).setApplyDelay(Duration.ZERO);
         }
-    }
-
-    /** A facade on one node alone, for looking at that server directly. */
-    private Flowgres direct(PostgresNode node) {
-        return Flowgres.create(ClusterConfig.builder().primary(node.r2dbcUrl())
-                .credentials(cluster.user(), cluster.password()).applicationName("it-direct")
-                .pool(PoolPolicy.test()).build());
     }
 
     private static boolean replayed(Flowgres direct, ConsistencyToken token) {
