@@ -68,8 +68,8 @@ public final class AdmissionFilter implements WebFilter, Ordered {
     /**
      * Creates the filter.
      *
-     * @param minLimit the lowest the limit goes, at least 1
-     * @param maxLimit the highest the limit goes, at least {@code minLimit}
+     * @param minLimit the lowest each lane's limit goes, at least 1
+     * @param maxLimit the highest each lane's limit goes, at least {@code minLimit}
      * @param prefixes the paths limited, by prefix (e.g. {@code /api/})
      * @param excluded the paths never limited, by prefix (e.g. {@code /api/health})
      * @param registry where the refusals and the limit are shown
