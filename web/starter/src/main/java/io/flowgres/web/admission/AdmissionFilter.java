@@ -185,7 +185,7 @@ public final class AdmissionFilter implements WebFilter, Ordered {
         return writes.limiter.getLimit();
     }
 
-    /** Whether a request of this method only reads: RFC 9110's safe methods, TRACE aside (no server answers it). */
+    /** Whether a request of this method only reads: GET, HEAD and OPTIONS, RFC 9110's safe methods bar TRACE. */
     private static boolean isSafe(HttpMethod method) {
         return HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method) || HttpMethod.OPTIONS.equals(method);
     }
