@@ -225,18 +225,14 @@ public final class Node {
             // Bounded by the node's sweeps, not by the pool's maxAcquireTime (a timer per acquire).
             AttemptWatch.Watch waiting = watch.startAcquire(poolPolicy.maxAcquireTime());
             return waiting.bound(pool.create())
-                    .doOnSuccess(connection -> {
-                        waiting.ended();
-                        observer.recordAcquire(System.nanoTime() - started, true);
-                    })
+                    .doOnSuccess(connection -> observer.recordAcquire(System.nanoTime() - started, true))
                     .doOnError(error -> {
-                        waiting.ended();
                         observer.recordAcquire(System.nanoTime() - started, false);
                         if (NodeAcquireException.isQueueFull(error)) {
                             observer.recordRejected(); // work past the limit found the queue full
                         }
                     })
-                    .doOnCancel(waiting::ended);
+                    .doFinally(signal -> waiting.ended());
         }).onErrorResume(error -> staleLeft > 0 && NodeConnections.isStale(error), error -> acquire(staleLeft - 1));
     }
 
