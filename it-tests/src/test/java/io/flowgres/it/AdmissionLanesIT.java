@@ -71,13 +71,13 @@ final class AdmissionLanesIT {
                                     .thenMany(unlock.asMono()))
                     .subscribe();
             try {
-                Await.until("the pitch table locked", () -> Sql.countOnServer(cluster, primary,
+                Await.until("the pitch table locked", () -> count(direct,
                         "SELECT count(*) FROM pg_locks WHERE relation = 'pitch'::regclass AND mode = 'ShareLock' "
                                 + "AND granted") == 1, WAIT);
                 for (int i = 0; i < LIMIT; i++) {
                     stuck.add(http.sendAsync(post("stuck-" + i), HttpResponse.BodyHandlers.ofString()));
                 }
-                Await.until("both writes waiting on the lock", () -> Sql.countOnServer(cluster, primary,
+                Await.until("both writes waiting on the lock", () -> count(direct,
                         "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") == LIMIT, WAIT);
 
                 HttpResponse<String> refused = http.send(post("refused"), HttpResponse.BodyHandlers.ofString());
@@ -96,7 +96,7 @@ final class AdmissionLanesIT {
                         .isZero();
             } finally {
                 unlock.tryEmitEmpty();
-                Await.until("the lock released", () -> lock.isDisposed() || Sql.countOnServer(cluster, primary,
+                Await.until("the lock released", () -> lock.isDisposed() || count(direct,
                         "SELECT count(*) FROM pg_locks WHERE relation = 'pitch'::regclass AND mode = 'ShareLock'") == 0,
                         WAIT);
             }
@@ -109,6 +109,10 @@ final class AdmissionLanesIT {
                 "SELECT count(*) FROM pitch WHERE title LIKE 'stuck-%'")).isEqualTo(LIMIT);
         assertThat(Sql.countOnServer(cluster, cluster.primary(),
                 "SELECT count(*) FROM pitch WHERE title = 'refused'")).as("the refused write").isZero();
+    }
+
+    private static long count(Flowgres direct, String sql) {
+        return Long.parseLong(Sql.value(direct, sql));
     }
 
     private HttpRequest post(String title) {

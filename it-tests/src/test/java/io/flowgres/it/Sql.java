@@ -58,9 +58,21 @@ public final class Sql {
      */
     public static String onServer(PostgresCluster cluster, PostgresNode node, String sql) {
         try (Flowgres direct = direct(cluster, node)) {
-            return direct.read(Query.named("it.direct").withRoute(Route.PRIMARY), connection -> strings(connection, sql))
-                    .blockLast(Duration.ofSeconds(20));
+            return value(direct, sql);
         }
+    }
+
+    /**
+     * Runs a query through a {@link #direct} facade already open (when a test asks its server many
+     * times) and reads the first column of its last row as text.
+     *
+     * @param direct a facade on one server
+     * @param sql the query
+     * @return the value, or null when the query returned no row
+     */
+    public static String value(Flowgres direct, String sql) {
+        return direct.read(Query.named("it.direct").withRoute(Route.PRIMARY), connection -> strings(connection, sql))
+                .blockLast(Duration.ofSeconds(20));
     }
 
     /**

@@ -183,7 +183,7 @@ final class FrozenNodesIT {
                 .build();
         try (Flowgres probing = Flowgres.create(config)) {
             Await.probed(probing, "the replica up for the new facade",
-                    () -> "up".equals(probing.topology().node(frozen.name()).map(NodeView::status).orElseThrow()),
+                    () -> "up".equals(status(probing, frozen.name())),
                     Duration.ofSeconds(20));
             String before = Sql.onServer(cluster, frozen, "SELECT now()::text");
             frozen.pause();
@@ -191,13 +191,13 @@ final class FrozenNodesIT {
                 for (int round = 0; round < 3; round++) {
                     probing.probeNow().block(Duration.ofSeconds(10));
                 }
-                assertThat(probing.topology().node(frozen.name()).map(NodeView::status).orElseThrow())
+                assertThat(status(probing, frozen.name()))
                         .as("the frozen replica after three probe rounds").isEqualTo("down");
             } finally {
                 frozen.resume();
             }
             Await.probed(probing, "the replica to return",
-                    () -> "up".equals(probing.topology().node(frozen.name()).map(NodeView::status).orElseThrow()),
+                    () -> "up".equals(status(probing, frozen.name())),
                     Duration.ofSeconds(20));
             assertThat(Sql.onServer(cluster, frozen, "SELECT count(*)::text FROM pg_stat_activity WHERE application_name = '"
                     + applicationName + "' AND backend_start > '" + before + "'::timestamptz"))
@@ -206,6 +206,10 @@ final class FrozenNodesIT {
     }
 
     private static String status(String node) {
-        return flowgres.topology().node(node).map(NodeView::status).orElseThrow();
+        return status(flowgres, node);
+    }
+
+    private static String status(Flowgres facade, String node) {
+        return facade.topology().node(node).map(NodeView::status).orElseThrow();
     }
 }
