@@ -6,6 +6,7 @@ import io.r2dbc.postgresql.api.PostgresqlConnection;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ValidationDepth;
 import io.r2dbc.spi.Wrapped;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
@@ -57,11 +58,12 @@ final class ConnectionSettler {
 
     /**
      * Resets what a borrower changed in the session, then returns the connection to its pool; one whose
-     * session cannot be reset is discarded rather than handed to the next borrower dirty.
+     * session cannot be reset is discarded rather than handed to the next borrower dirty. A {@code null}
+     * reset (nothing changed, the common case) closes at once.
      */
-    static Mono<Void> resetThenClose(Connection connection, Mono<Void> reset) {
-        return reset.then(Mono.defer(() -> Mono.from(connection.close())))
-                .onErrorResume(error -> cancelAndDiscard(connection));
+    static Mono<Void> resetThenClose(Connection connection, @Nullable Mono<Void> reset) {
+        Mono<Void> close = Mono.defer(() -> Mono.from(connection.close()));
+        return (reset == null ? close : reset.then(close)).onErrorResume(error -> cancelAndDiscard(connection));
     }
 
     /**

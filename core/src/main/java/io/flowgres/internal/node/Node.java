@@ -210,14 +210,16 @@ public final class Node {
      * @return the connection, to be closed (released) by the caller
      */
     public Mono<Connection> acquire() {
-        return acquire(poolPolicy.maxSize()).onErrorMap(e -> new NodeAcquireException(name(), e));
+        return acquire(poolPolicy.maxSize());
     }
 
     /**
      * One acquire, taken again (at most {@code staleLeft} more times) while the pool hands out
-     * connections its validation finds dead. A plain resume rather than {@code retryWhen}, whose
-     * companion sink and subscription per acquire cost every lease, though nearly all of them never
-     * retry.
+     * connections its validation finds dead; any other failure, or the last stale one, becomes a
+     * {@link NodeAcquireException}. A plain resume rather than {@code retryWhen}, whose companion sink
+     * and subscription per acquire cost every lease, though nearly all of them never retry. Every lease
+     * of the node passes here, so the failure's bookkeeping rides on that resume rather than on an
+     * operator of its own ({@code doOnEach} would also look up the subscriber's context per acquire).
      */
     private Mono<Connection> acquire(int staleLeft) {
         return Mono.defer(() -> {
@@ -226,14 +228,18 @@ public final class Node {
             AttemptWatch.Watch waiting = watch.startAcquire(poolPolicy.maxAcquireTime());
             return waiting.bound(pool.create())
                     .doOnSuccess(connection -> observer.recordAcquire(System.nanoTime() - started, true))
-                    .doOnError(error -> {
+                    .doFinally(signal -> waiting.ended())
+                    .onErrorResume(error -> {
                         observer.recordAcquire(System.nanoTime() - started, false);
                         if (NodeAcquireException.isQueueFull(error)) {
                             observer.recordRejected(); // work past the limit found the queue full
                         }
-                    })
-                    .doFinally(signal -> waiting.ended());
-        }).onErrorResume(error -> staleLeft > 0 && NodeConnections.isStale(error), error -> acquire(staleLeft - 1));
+                        return staleLeft > 0 && NodeConnections.isStale(error) ? acquire(staleLeft - 1)
+                                // A retried acquire's failure arrives wrapped already: a resume sees only its
+                                // own source's errors.
+                                : Mono.error(new NodeAcquireException(name(), error));
+                    });
+        });
     }
 
     /**
@@ -267,12 +273,17 @@ public final class Node {
         if (unsettled) {
             return settler.settle(connection, 0, reset);
         }
-        return Mono.defer(() -> connection.isAutoCommit() ? Mono.<Void>empty()
-                        : Mono.from(connection.rollbackTransaction())
-                                .then(Mono.from(connection.setAutoCommit(true)))
-                                // A connection that cannot roll back is broken: the pool's validation drops it.
-                                .onErrorResume(error -> Mono.empty()))
-                .then(ConnectionSettler.resetThenClose(connection, reset));
+        return Mono.defer(() -> {
+            if (connection.isAutoCommit()) {
+                // Nearly every release (each DatabaseClient call closes its connection): nothing to roll back.
+                return ConnectionSettler.resetThenClose(connection, resetSession);
+            }
+            return Mono.from(connection.rollbackTransaction())
+                    .then(Mono.from(connection.setAutoCommit(true)))
+                    // A connection that cannot roll back is broken: the pool's validation drops it.
+                    .onErrorResume(error -> Mono.empty())
+                    .then(ConnectionSettler.resetThenClose(connection, resetSession));
+        });
     }
 
     /** Work was refused at this node's concurrency limit before any pool or server saw it. */

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -83,73 +82,77 @@ public final class FlowgresConnectionFactory implements ConnectionFactory {
         return nodes.get(0).connectionFactory().getMetadata();
     }
 
-    /** Chooses a node not yet refused and leases from it; on refusal, the next. */
+    /**
+     * Chooses a node not yet refused and leases from it; on refusal, the next. Called when the lease is
+     * subscribed (from {@link #create()}'s {@code deferContextual}, or when a node refused), so it
+     * chooses at once, with no {@code defer} of its own.
+     */
     private Mono<Connection> lease(Route route, @Nullable ConsistencyToken token, @Nullable Duration staleness,
             @Nullable Consumer<ConsistencyToken> writes, Set<String> refused,
             @Nullable UnavailableException lastRefusal) {
-        return Mono.defer(() -> {
-            Router.Selection selection = router.select(route, token, staleness, refused);
-            if (selection instanceof Router.Selection.None none) {
-                return Mono.error(lastRefusal != null ? lastRefusal
-                        : new UnavailableException("no connection: " + none.reason(), null, none.node(), null,
-                                none.retryAfter(), null));
-            }
-            Node node = ((Router.Selection.Chosen) selection).node();
-            if (lastRefusal != null && refused.contains(node.name())) {
-                // The route's only node (the writer, or the same replica again) already refused.
-                return Mono.error(lastRefusal);
-            }
-            return leaseOn(node, writes).onErrorResume(error -> {
-                UnavailableException refusal = unavailable(node, error);
-                Set<String> next = with(refused, node.name());
-                return next.size() >= nodes.size() ? Mono.error(refusal)
-                        : lease(route, token, staleness, writes, next, refusal);
-            });
+        Router.Selection selection = router.select(route, token, staleness, refused);
+        if (selection instanceof Router.Selection.None none) {
+            return Mono.error(lastRefusal != null ? lastRefusal
+                    : new UnavailableException("no connection: " + none.reason(), null, none.node(), null,
+                            none.retryAfter(), null));
+        }
+        Node node = ((Router.Selection.Chosen) selection).node();
+        if (lastRefusal != null && refused.contains(node.name())) {
+            // The route's only node (the writer, or the same replica again) already refused.
+            return Mono.error(lastRefusal);
+        }
+        return leaseOn(node, writes).onErrorResume(error -> {
+            UnavailableException refusal = unavailable(node, error);
+            Set<String> next = with(refused, node.name());
+            return next.size() >= nodes.size() ? Mono.error(refusal)
+                    : lease(route, token, staleness, writes, next, refusal);
         });
     }
 
-    /** One lease on one node: its limit, its breaker, its pool (bounded by the pool's acquire deadline). */
+    /**
+     * One lease on one node: its limit, its breaker, its pool (bounded by the pool's acquire deadline).
+     * Called when the lease is subscribed, like {@link #lease}: it takes the node's permits at once.
+     */
     private Mono<Connection> leaseOn(Node node, @Nullable Consumer<ConsistencyToken> writes) {
-        return Mono.defer(() -> {
-            Optional<Limiter.Listener> admitted = node.limiter().tryAcquire();
-            if (admitted.isEmpty()) {
-                node.recordRejected();
-                return Mono.error(new NodeOverloadedException(node.name(), node.limiter().limit()));
-            }
-            CircuitBreaker breaker = node.gate().breaker();
-            if (!breaker.tryAcquirePermission()) {
-                admitted.get().onIgnore();
-                return Mono.error(CallNotPermittedException.createCallNotPermittedException(breaker));
-            }
-            NodeLease lease = new NodeLease(node, admitted.get());
-            long started = ticker.getAsLong();
-            AtomicBoolean judged = new AtomicBoolean();
-            return node.acquire()
-                    .doOnNext(connection -> {
-                        long now = ticker.getAsLong();
-                        if (judged.compareAndSet(false, true)) {
-                            breaker.onSuccess(now - started, TimeUnit.NANOSECONDS);
-                        }
-                        // Not an answer of the server (the stall goes on): an idle pooled connection is handed
-                        // out without a round trip, and a frozen node's pool still has some for a while.
-                        node.health().recordSuccess(now);
-                    })
-                    .doOnError(error -> {
-                        long now = ticker.getAsLong();
-                        if (judged.compareAndSet(false, true)) {
-                            breaker.onError(now - started, TimeUnit.NANOSECONDS, error);
-                        }
-                        node.health().recordFailure(now);
-                        lease.endFailed(error);
-                    })
-                    .doOnCancel(() -> {
-                        if (judged.compareAndSet(false, true)) {
-                            breaker.releasePermission();
-                        }
-                        lease.end();
-                    })
-                    .map(connection -> new LeasedConnection(connection, lease, writes));
-        });
+        Optional<Limiter.Listener> admitted = node.limiter().tryAcquire();
+        if (admitted.isEmpty()) {
+            node.recordRejected();
+            return Mono.error(new NodeOverloadedException(node.name(), node.limiter().limit()));
+        }
+        CircuitBreaker breaker = node.gate().breaker();
+        if (!breaker.tryAcquirePermission()) {
+            admitted.get().onIgnore();
+            return Mono.error(CallNotPermittedException.createCallNotPermittedException(breaker));
+        }
+        NodeLease lease = new NodeLease(node, admitted.get());
+        long started = ticker.getAsLong();
+        // One operator per outcome (the success's bookkeeping rides on the map): every connection the factory
+        // hands out passes here.
+        return node.acquire()
+                .<Connection>map(connection -> {
+                    long now = ticker.getAsLong();
+                    if (lease.judge()) {
+                        breaker.onSuccess(now - started, TimeUnit.NANOSECONDS);
+                    }
+                    // Not an answer of the server (the stall goes on): an idle pooled connection is handed
+                    // out without a round trip, and a frozen node's pool still has some for a while.
+                    node.health().recordSuccess(now);
+                    return new LeasedConnection(connection, lease, writes);
+                })
+                .doOnError(error -> {
+                    long now = ticker.getAsLong();
+                    if (lease.judge()) {
+                        breaker.onError(now - started, TimeUnit.NANOSECONDS, error);
+                    }
+                    node.health().recordFailure(now);
+                    lease.endFailed(error);
+                })
+                .doOnCancel(() -> {
+                    if (lease.judge()) {
+                        breaker.releasePermission();
+                    }
+                    lease.end();
+                });
     }
 
     /** The public error for a node that refused or failed to hand out a connection; no URL in it. */

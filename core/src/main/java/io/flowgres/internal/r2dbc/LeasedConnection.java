@@ -1,8 +1,8 @@
 package io.flowgres.internal.r2dbc;
 
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.Consumer;
 
 import io.flowgres.routing.ConsistencyToken;
@@ -29,17 +29,25 @@ import reactor.core.publisher.Mono;
  */
 final class LeasedConnection implements Connection, Wrapped<Connection> {
 
+    // Field updaters rather than atomics: every connection the factory hands out is one of these, so its
+    // state is plain fields of it instead of four more objects per lease.
+    private static final AtomicIntegerFieldUpdater<LeasedConnection> CLOSED =
+            AtomicIntegerFieldUpdater.newUpdater(LeasedConnection.class, "closed");
+    private static final AtomicReferenceFieldUpdater<LeasedConnection, @Nullable IsolationLevel> ORIGINAL_ISOLATION =
+            AtomicReferenceFieldUpdater.newUpdater(LeasedConnection.class, IsolationLevel.class, "originalIsolation");
+
     private final Connection pooled;
     private final NodeLease lease;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    /** 1 once {@link #close()} was called. */
+    private volatile int closed;
     /** The session's isolation level before the borrower first changed it; null while unchanged. */
-    private final AtomicReference<@Nullable IsolationLevel> originalIsolation = new AtomicReference<>();
+    private volatile @Nullable IsolationLevel originalIsolation;
     /** Whether the borrower set a statement or lock timeout, which outlive the lease in the session. */
-    private final AtomicBoolean timeoutsChanged = new AtomicBoolean();
+    private volatile boolean timeoutsChanged;
     /** Where the writer's position goes after this connection wrote; null when nobody records. */
     private final @Nullable Consumer<ConsistencyToken> writes;
     /** Whether it ran a statement in auto-commit mode or committed, so may have written. */
-    private final AtomicBoolean mayHaveWritten = new AtomicBoolean();
+    private volatile boolean mayHaveWritten;
 
     LeasedConnection(Connection pooled, NodeLease lease, @Nullable Consumer<ConsistencyToken> writes) {
         this.pooled = pooled;
@@ -60,12 +68,12 @@ final class LeasedConnection implements Connection, Wrapped<Connection> {
     @Override
     public Publisher<Void> close() {
         return Mono.defer(() -> {
-            if (!closed.compareAndSet(false, true)) {
+            if (!CLOSED.compareAndSet(this, 0, 1)) {
                 return Mono.<Void>empty();
             }
-            return recordWrites()
-                    .then(lease.node().release(pooled, lease.unsettled(), resetSession()))
-                    .doFinally(signal -> lease.end());
+            Mono<Void> release = lease.node().release(pooled, lease.unsettled(), resetSession());
+            Mono<Void> recorded = recordWrites();
+            return (recorded == null ? release : recorded.then(release)).doFinally(signal -> lease.end());
         });
     }
 
@@ -132,26 +140,26 @@ final class LeasedConnection implements Connection, Wrapped<Connection> {
 
     @Override
     public Publisher<Void> setLockWaitTimeout(Duration timeout) {
-        timeoutsChanged.set(true);
+        timeoutsChanged = true;
         return lease.watch(pooled.setLockWaitTimeout(timeout));
     }
 
     @Override
     public Publisher<Void> setStatementTimeout(Duration timeout) {
-        timeoutsChanged.set(true);
+        timeoutsChanged = true;
         return lease.watch(pooled.setStatementTimeout(timeout));
     }
 
     @Override
     public Publisher<Void> setTransactionIsolationLevel(IsolationLevel isolationLevel) {
-        originalIsolation.compareAndSet(null, pooled.getTransactionIsolationLevel());
+        ORIGINAL_ISOLATION.compareAndSet(this, null, pooled.getTransactionIsolationLevel());
         return lease.watch(pooled.setTransactionIsolationLevel(isolationLevel));
     }
 
     /** A closed connection is not valid, whatever the pooled one it lent (maybe to another borrower) is. */
     @Override
     public Publisher<Boolean> validate(ValidationDepth depth) {
-        return Mono.defer(() -> closed.get() ? Mono.just(false) : Mono.from(lease.watch(pooled.validate(depth))));
+        return Mono.defer(() -> closed == 1 ? Mono.just(false) : Mono.from(lease.watch(pooled.validate(depth))));
     }
 
     /**
@@ -160,12 +168,12 @@ final class LeasedConnection implements Connection, Wrapped<Connection> {
      * nothing changed.
      */
     private @Nullable Mono<Void> resetSession() {
-        IsolationLevel isolation = originalIsolation.get();
-        if (isolation == null && !timeoutsChanged.get()) {
+        IsolationLevel isolation = originalIsolation;
+        if (isolation == null && !timeoutsChanged) {
             return null;
         }
         Mono<Void> reset = isolation == null ? Mono.empty() : Mono.from(pooled.setTransactionIsolationLevel(isolation));
-        if (timeoutsChanged.get()) {
+        if (timeoutsChanged) {
             reset = reset.then(execute("RESET statement_timeout")).then(execute("RESET lock_timeout"));
         }
         return reset;
@@ -183,24 +191,25 @@ final class LeasedConnection implements Connection, Wrapped<Connection> {
 
     @Override
     public String toString() {
-        return "FlowgresConnection{node=" + lease.node().name() + ", closed=" + closed.get() + "}";
+        return "FlowgresConnection{node=" + lease.node().name() + ", closed=" + (closed == 1) + "}";
     }
 
     private void mayWrite() {
         if (writes != null) {
-            mayHaveWritten.set(true);
+            mayHaveWritten = true;
         }
     }
 
     /**
      * Hands the writer's position to the recorder when this connection may have written: read on the
      * connection, after its work; a connection whose statement was cancelled may still be writing, so it
-     * is recorded as writer-only without a round trip.
+     * is recorded as writer-only without a round trip. {@code null} when there is nothing to record
+     * (a read, or nobody records), which spares the release an operator.
      */
-    private Mono<Void> recordWrites() {
+    private @Nullable Mono<Void> recordWrites() {
         Consumer<ConsistencyToken> recorder = writes;
-        if (recorder == null || !mayHaveWritten.get()) {
-            return Mono.empty();
+        if (recorder == null || !mayHaveWritten) {
+            return null;
         }
         if (lease.unsettled()) {
             return Mono.fromRunnable(() -> recorder.accept(ConsistencyToken.writerOnly()));

@@ -2,7 +2,7 @@ package io.flowgres.internal.r2dbc;
 
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import com.netflix.concurrency.limits.Limiter;
 import io.flowgres.internal.SqlStates;
@@ -18,10 +18,22 @@ import reactor.core.publisher.Flux;
  */
 final class NodeLease {
 
+    // Field updaters rather than atomics: one lease per connection handed out, so its counts are fields.
+    private static final AtomicIntegerFieldUpdater<NodeLease> JUDGED =
+            AtomicIntegerFieldUpdater.newUpdater(NodeLease.class, "judged");
+    private static final AtomicIntegerFieldUpdater<NodeLease> ENDED =
+            AtomicIntegerFieldUpdater.newUpdater(NodeLease.class, "ended");
+    private static final AtomicIntegerFieldUpdater<NodeLease> RUNNING =
+            AtomicIntegerFieldUpdater.newUpdater(NodeLease.class, "running");
+
     private final Node node;
     private final Limiter.Listener listener;
-    private final AtomicBoolean ended = new AtomicBoolean();
-    private final AtomicInteger running = new AtomicInteger();
+    /** 1 once the acquire's outcome went to the node's breaker. */
+    private volatile int judged;
+    /** 1 once the lease ended (its load and limit slot given back). */
+    private volatile int ended;
+    /** The exchanges subscribed and not yet ended. */
+    private volatile int running;
     private volatile boolean interrupted;
 
     NodeLease(Node node, Limiter.Listener listener) {
@@ -32,6 +44,16 @@ final class NodeLease {
 
     Node node() {
         return node;
+    }
+
+    /**
+     * Claims the right to tell the node's circuit breaker how the acquire went: {@code true} once,
+     * for whichever of success, failure and cancellation comes first.
+     *
+     * @return whether the caller is the one to tell
+     */
+    boolean judge() {
+        return JUDGED.compareAndSet(this, 0, 1);
     }
 
     /** The server answered (a connection, a result, a row, an error): the node is not stalled. */
@@ -50,22 +72,23 @@ final class NodeLease {
         // The exchange's end is counted before its terminal signal travels on (doOnEach runs first, where
         // doFinally would run after): the signal may close the connection at once (DatabaseClient's
         // usingWhen does), and a release that still saw the exchange running would settle the connection
-        // with an extra round trip as if its statement had been cancelled.
+        // with an extra round trip as if its statement had been cancelled. Its start is counted by doFirst,
+        // which adds no subscriber to the chain (every statement of a lease passes here).
         AtomicBoolean over = new AtomicBoolean();
         return Flux.from(exchange)
-                .doOnSubscribe(subscription -> running.incrementAndGet())
                 .doOnEach(signal -> {
                     answered();
                     if ((signal.isOnComplete() || signal.isOnError()) && over.compareAndSet(false, true)) {
-                        running.decrementAndGet();
+                        RUNNING.decrementAndGet(this);
                     }
                 })
                 .doOnCancel(() -> {
                     if (over.compareAndSet(false, true)) {
                         interrupted = true;
-                        running.decrementAndGet();
+                        RUNNING.decrementAndGet(this);
                     }
-                });
+                })
+                .doFirst(() -> RUNNING.incrementAndGet(this));
     }
 
     /**
@@ -73,7 +96,7 @@ final class NodeLease {
      * statement may still run, a cancel may still be on its way) or has not ended.
      */
     boolean unsettled() {
-        return interrupted || running.get() > 0;
+        return interrupted || running > 0;
     }
 
     /**
@@ -82,7 +105,7 @@ final class NodeLease {
      * the limiter is told to ignore this sample rather than learn from it.
      */
     void end() {
-        if (ended.compareAndSet(false, true)) {
+        if (ENDED.compareAndSet(this, 0, 1)) {
             node.load().finished();
             listener.onIgnore();
         }
@@ -95,7 +118,7 @@ final class NodeLease {
      * @param error the acquire's error
      */
     void endFailed(Throwable error) {
-        if (ended.compareAndSet(false, true)) {
+        if (ENDED.compareAndSet(this, 0, 1)) {
             node.load().finished();
             if (error instanceof TimeoutException || SqlStates.isTimeout(error)) {
                 listener.onDropped();
