@@ -42,13 +42,15 @@ final class Hedging {
         return Flux.deferContextual(context -> {
             AtomicBoolean hedgeAnswered = new AtomicBoolean();
             AtomicReference<Disposable> firstRun = new AtomicReference<>();
+            // Every replica read subscribes this: only the delay is subscribed until it passes, the hedge's
+            // own chain is built when it does (most reads never get there).
             Flux<T> second = delays.after(after)
-                    .flatMap(tick -> hedge.get())
-                    .flatMapMany(attempt -> attempt
-                            .doOnNext(item -> hedgeAnswered.set(true))
-                            .doOnComplete(() -> hedgeAnswered.set(true))
-                            .onErrorResume(error -> hedgeAnswered.get() ? Flux.error(error) : Flux.never()))
-                    .switchIfEmpty(Flux.never());
+                    .flatMapMany(tick -> hedge.get()
+                            .flatMapMany(attempt -> attempt
+                                    .doOnNext(item -> hedgeAnswered.set(true))
+                                    .doOnComplete(() -> hedgeAnswered.set(true))
+                                    .onErrorResume(error -> hedgeAnswered.get() ? Flux.error(error) : Flux.never()))
+                            .switchIfEmpty(Flux.never()));
             // The first attempt runs for two subscribers: the race, and a drain that keeps it running to
             // its end (bounded by its own deadline) when the hedge wins and the race lets go of it.
             // Cancelling it would, on a frozen node, leave a connection that cannot settle, so it would be

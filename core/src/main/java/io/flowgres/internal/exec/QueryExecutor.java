@@ -325,7 +325,7 @@ public final class QueryExecutor {
             long started = now();
             boolean replicaRead = operation.kind() == OperationKind.READ && node != router.writer();
             boolean queueAtLimit = operation.refusedBy().contains(node.name());
-            return node.run(bodies.apply(tracker), share, !operation.query().isStreaming(), queueAtLimit)
+            Flux<R> attempt = node.run(bodies.apply(tracker), share, !operation.query().isStreaming(), queueAtLimit)
                     .doOnNext(item -> tracker.emitted())
                     .doOnComplete(() -> {
                         node.health().recordSuccess(now());
@@ -347,9 +347,11 @@ public final class QueryExecutor {
                         boolean avoid = nodeFailed || error instanceof NodeOverloadedException
                                 || error instanceof ReplicaBehindException;
                         return new AttemptFailure(tracker.finish(avoid), error);
-                    })
-                    .contextWrite(inner -> observation.isNoop() ? inner
-                            : inner.put(ObservationThreadLocalAccessor.KEY, observation));
+                    });
+            // Without an observation (no registry, or one that observes nothing) the context stays as it is,
+            // and the attempt's chain has no operator for it.
+            return observation.isNoop() ? attempt
+                    : attempt.contextWrite(inner -> inner.put(ObservationThreadLocalAccessor.KEY, observation));
         });
     }
 

@@ -329,8 +329,10 @@ public final class Node {
                             answered[0] = true;
                             load.answered();
                         }
+                        if (signal.isOnComplete()) {
+                            health.recordLatency(now() - acquiredAt[0], now());
+                        }
                     })
-                    .doOnComplete(() -> health.recordLatency(now() - acquiredAt[0], now()))
                     .doOnCancel(() -> {
                         watched.ended();
                         // Abandoned before any answer: the wait so far is a lower bound of the latency,
@@ -343,7 +345,8 @@ public final class Node {
         });
         Flux<T> guarded = attempt
                 .transformDeferred(CircuitBreakerOperator.of(gate.breaker()))
-                .doOnSubscribe(subscription -> load.started())
+                // doFirst counts the start without a subscriber of its own in every attempt's chain.
+                .doFirst(load::started)
                 .doFinally(signal -> load.finished());
         return limiter.admit(guarded, queueAtLimit, () -> {
             observer.recordRejected();
