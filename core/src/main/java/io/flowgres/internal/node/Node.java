@@ -269,20 +269,20 @@ public final class Node {
      * @return completes when the connection is back in the pool or discarded
      */
     public Mono<Void> release(Connection connection, boolean unsettled, @Nullable Mono<Void> resetSession) {
-        Mono<Void> reset = resetSession == null ? Mono.empty() : resetSession;
         if (unsettled) {
-            return settler.settle(connection, 0, reset);
+            return settler.settle(connection, 0, resetSession == null ? Mono.empty() : resetSession);
         }
         return Mono.defer(() -> {
+            Mono<Void> close = ConnectionSettler.resetThenClose(connection, resetSession);
             if (connection.isAutoCommit()) {
                 // Nearly every release (each DatabaseClient call closes its connection): nothing to roll back.
-                return ConnectionSettler.resetThenClose(connection, resetSession);
+                return close;
             }
             return Mono.from(connection.rollbackTransaction())
                     .then(Mono.from(connection.setAutoCommit(true)))
                     // A connection that cannot roll back is broken: the pool's validation drops it.
                     .onErrorResume(error -> Mono.empty())
-                    .then(ConnectionSettler.resetThenClose(connection, resetSession));
+                    .then(close);
         });
     }
 
