@@ -4,16 +4,78 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 
 import io.flowgres.internal.metrics.QueryMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 final class SlowQueryLogTest {
 
     @Test
-    void defaultThresholdIs200Milliseconds() {
+    void defaultThresholdIs200MillisecondsAndALinePerQueryASecond() {
         assertThat(SlowQueryLog.defaults().threshold()).isEqualTo(Duration.ofMillis(200));
+        assertThat(SlowQueryLog.defaults().logInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(SlowQueryLog.withThreshold(Duration.ofMillis(5)).logInterval()).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aBurstOfSlowAttemptsLogsOneLinePerIntervalAndCountsEveryAttempt() {
+        AtomicLong now = new AtomicLong();
+        SlowQueryLog log = SlowQueryLog.builder().threshold(Duration.ofMillis(100)).ticker(now::get).build();
+        try (Lines lines = new Lines()) {
+            for (int i = 1; i <= 5; i++) {
+                log.record("stalled", "replica-1", "success", Duration.ofMillis(100 + 10 * i));
+            }
+            assertThat(lines.messages()).containsExactly(
+                    "Slow query stalled on replica-1: 110 ms (success), threshold 100 ms");
+
+            now.addAndGet(Duration.ofMillis(999).toNanos());
+            log.record("stalled", "replica-1", "success", Duration.ofMillis(300));
+            assertThat(lines.messages()).hasSize(1);
+
+            now.addAndGet(Duration.ofMillis(1).toNanos());
+            log.record("stalled", "replica-2", "error", Duration.ofMillis(120));
+            assertThat(lines.messages()).containsExactly(
+                    "Slow query stalled on replica-1: 110 ms (success), threshold 100 ms",
+                    "Slow query stalled on replica-2: 120 ms (error), threshold 100 ms; "
+                            + "and 5 more since its last line, slowest 300 ms");
+        }
+        assertThat(log.topByCount(1)).singleElement().satisfies(stats -> {
+            assertThat(stats.count()).isEqualTo(7);
+            assertThat(stats.maxTime()).isEqualTo(Duration.ofMillis(300));
+        });
+    }
+
+    @Test
+    void eachQueryNameHasItsOwnInterval() {
+        SlowQueryLog log = SlowQueryLog.builder().threshold(Duration.ofMillis(10)).ticker(() -> 0).build();
+        try (Lines lines = new Lines()) {
+            log.record("a", "primary", "success", Duration.ofMillis(20));
+            log.record("b", "primary", "success", Duration.ofMillis(30));
+            log.record("a", "primary", "success", Duration.ofMillis(40));
+
+            assertThat(lines.messages()).containsExactly("Slow query a on primary: 20 ms (success), threshold 10 ms",
+                    "Slow query b on primary: 30 ms (success), threshold 10 ms");
+        }
+    }
+
+    @Test
+    void aZeroIntervalLogsEverySlowAttempt() {
+        SlowQueryLog log = SlowQueryLog.builder().threshold(Duration.ofMillis(10)).logInterval(Duration.ZERO)
+                .ticker(() -> 0).build();
+        try (Lines lines = new Lines()) {
+            for (int i = 0; i < 3; i++) {
+                log.record("a", "primary", "success", Duration.ofMillis(20));
+            }
+            assertThat(lines.messages()).hasSize(3);
+        }
     }
 
     @Test
@@ -51,6 +113,9 @@ final class SlowQueryLogTest {
                 .withMessage("threshold must be positive, was PT0S");
         assertThatIllegalArgumentException().isThrownBy(() -> SlowQueryLog.defaults().topByCount(0))
                 .withMessage("limit must be >= 1, was 0");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> SlowQueryLog.builder().logInterval(Duration.ofSeconds(-1)))
+                .withMessage("logInterval must not be negative, was PT-1S");
     }
 
     @Test
@@ -69,5 +134,27 @@ final class SlowQueryLogTest {
                 .extracting(SlowQueryLog.Stats::count).isEqualTo(1L);
         assertThat(registry.get(QueryMetrics.ERROR_COUNTER).tag("sqlstate_class", "53").counter().count())
                 .isEqualTo(1.0);
+    }
+
+    /** The slow-query log's lines while a test runs. */
+    private static final class Lines implements AutoCloseable {
+
+        private final Logger logger = (Logger) LoggerFactory.getLogger(SlowQueryLog.class);
+        private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+
+        Lines() {
+            appender.start();
+            logger.addAppender(appender);
+        }
+
+        List<String> messages() {
+            return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        }
+
+        @Override
+        public void close() {
+            logger.detachAppender(appender);
+            appender.stop();
+        }
     }
 }

@@ -2,10 +2,13 @@ package io.flowgres.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
+
 import io.flowgres.Flowgres;
 import io.flowgres.cache.QueryCache;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.health.HealthMonitor;
+import io.flowgres.metrics.SlowQueryLog;
 import io.flowgres.web.actuate.FlowgresActuatorAutoConfiguration;
 import io.flowgres.web.actuate.FlowgresEndpoint;
 import io.flowgres.web.admission.AdmissionFilter;
@@ -61,6 +64,21 @@ final class StarterAutoConfigurationTest {
             // The cache is opt-in: its bean exists (so repositories can use it) but caches no query.
             assertThat(context.getBean(QueryCache.class).queries()).isEmpty();
         });
+    }
+
+    @Test
+    void theSlowQueryLogTakesItsThresholdAndLogIntervalFromTheProperties() {
+        runner.run(context -> {
+            SlowQueryLog slow = context.getBean(Flowgres.class).slowQueries();
+            assertThat(slow.threshold()).isEqualTo(SlowQueryLog.DEFAULT_THRESHOLD);
+            assertThat(slow.logInterval()).isEqualTo(SlowQueryLog.DEFAULT_LOG_INTERVAL);
+        });
+        runner.withPropertyValues("flowgres.slow-query.threshold=50ms", "flowgres.slow-query.log-interval=0s")
+                .run(context -> {
+                    SlowQueryLog slow = context.getBean(Flowgres.class).slowQueries();
+                    assertThat(slow.threshold()).isEqualTo(Duration.ofMillis(50));
+                    assertThat(slow.logInterval()).isZero();
+                });
     }
 
     @Test

@@ -59,7 +59,7 @@ public class FlowgresAutoConfiguration {
      * @param observationRegistry the application's observation registry, when there is one: each query
      *        attempt is then an observation (a span, with tracing on)
      * @param balancer the application's balancer, when it defines one
-     * @param properties the Flowgres properties, for the slow-query threshold and the balancer's name
+     * @param properties the Flowgres properties, for the slow-query log and the balancer's name
      * @return the facade, closed with the context
      */
     @Bean(destroyMethod = "close")
@@ -67,9 +67,12 @@ public class FlowgresAutoConfiguration {
     public Flowgres flowgres(ClusterConfig config, ObjectProvider<MeterRegistry> meterRegistry,
             ObjectProvider<ObservationRegistry> observationRegistry, ObjectProvider<Balancer> balancer,
             FlowgresProperties properties) {
-        Flowgres.Builder builder = Flowgres.builder(config).slowQueryLog(ClusterConfigFactory.property(
-                "flowgres.slow-query.threshold",
-                () -> SlowQueryLog.withThreshold(properties.getSlowQuery().getThreshold())));
+        SlowQueryLog.Builder slowQueries = SlowQueryLog.builder();
+        ClusterConfigFactory.property("flowgres.slow-query.threshold",
+                () -> slowQueries.threshold(properties.getSlowQuery().getThreshold()));
+        ClusterConfigFactory.property("flowgres.slow-query.log-interval",
+                () -> slowQueries.logInterval(properties.getSlowQuery().getLogInterval()));
+        Flowgres.Builder builder = Flowgres.builder(config).slowQueryLog(slowQueries.build());
         meterRegistry.ifAvailable(builder::meterRegistry);
         observationRegistry.ifAvailable(builder::observationRegistry);
         builder.balancer(balancer.getIfAvailable(() -> ClusterConfigFactory.property("flowgres.routing.balancer",

@@ -786,6 +786,26 @@ public class FlowgresProperties {
         public void setThreshold(Duration threshold) {
             this.threshold = threshold;
         }
+
+        /**
+         * The shortest time between two log lines of one query name: a line stands for the query's
+         * slow attempts since the one before it (zero logs every slow attempt).
+         */
+        private Duration logInterval = Duration.ofSeconds(1);
+
+        /** The shortest time between two log lines of one query name. */
+        public Duration getLogInterval() {
+            return logInterval;
+        }
+
+        /**
+         * Sets the shortest time between two log lines of one query name.
+         *
+         * @param logInterval zero or more
+         */
+        public void setLogInterval(Duration logInterval) {
+            this.logInterval = logInterval;
+        }
     }
 
     /** Graceful shutdown. */

@@ -52,6 +52,8 @@ final class BadConfigurationTest {
         expectFailure("flowgres.health: checkTimeout must be positive, was PT-1S", "flowgres.health.check-timeout=-1s");
         expectFailure("flowgres.slow-query.threshold: threshold must be positive, was PT0S",
                 "flowgres.slow-query.threshold=0ms");
+        expectFailure("flowgres.slow-query.log-interval: logInterval must not be negative, was PT-1S",
+                "flowgres.slow-query.log-interval=-1s");
         expectFailure("flowgres.shutdown.timeout: must not be negative, was PT-1S", "flowgres.shutdown.timeout=-1s");
     }
 
