@@ -36,9 +36,9 @@ final class ClusterConfigFactory {
         if (external) {
             builder.primary(property("flowgres.primary",
                     () -> node(properties.getPrimary(), "primary", clusterPool)));
-            List<FlowgresProperties.Node> replicas = properties.getReplicas();
+            List<NodeProperties> replicas = properties.getReplicas();
             for (int i = 0; i < replicas.size(); i++) {
-                FlowgresProperties.Node replica = replicas.get(i);
+                NodeProperties replica = replicas.get(i);
                 String defaultName = "replica-" + (i + 1);
                 builder.replica(property("flowgres.replicas[" + i + "]",
                         () -> node(replica, defaultName, clusterPool)));
@@ -75,7 +75,7 @@ final class ClusterConfigFactory {
         return property("flowgres", builder::build);
     }
 
-    private static RoutingPolicy routing(FlowgresProperties.Routing routing) {
+    private static RoutingPolicy routing(RoutingProperties routing) {
         RoutingPolicy.Builder builder = RoutingPolicy.builder()
                 .probeInterval(routing.getProbeInterval())
                 .probeTimeout(routing.getProbeTimeout())
@@ -86,7 +86,7 @@ final class ClusterConfigFactory {
         return builder.build();
     }
 
-    private static NodeConfig node(FlowgresProperties.Node node, String defaultName, PoolPolicy clusterPool) {
+    private static NodeConfig node(NodeProperties node, String defaultName, PoolPolicy clusterPool) {
         String name = node.getName() != null ? node.getName() : defaultName;
         String url = node.getUrl();
         if (url == null || url.isBlank()) {
@@ -97,11 +97,11 @@ final class ClusterConfigFactory {
         return node.getPool().isSet() ? config.withPool(overrides(clusterPool.toBuilder(), node.getPool())) : config;
     }
 
-    private static PoolPolicy pool(FlowgresProperties.Pool pool) {
+    private static PoolPolicy pool(PoolProperties pool) {
         return overrides(PoolPolicy.preset(pool.getPreset()).toBuilder(), pool);
     }
 
-    private static PoolPolicy overrides(PoolPolicy.Builder builder, FlowgresProperties.PoolOverrides pool) {
+    private static PoolPolicy overrides(PoolPolicy.Builder builder, PoolOverrideProperties pool) {
         if (pool.getInitialSize() != null) {
             builder.initialSize(pool.getInitialSize());
         }

@@ -67,9 +67,9 @@ public final class EmbeddedClusterLauncher implements ApplicationListener<Spring
     private static @Nullable Object begin(Environment environment) {
         EmbeddedClusterStart.Settings settings;
         try {
-            FlowgresProperties.Embedded embedded = Binder.get(environment)
-                    .bind("flowgres.embedded", FlowgresProperties.Embedded.class)
-                    .orElseGet(FlowgresProperties.Embedded::new);
+            EmbeddedProperties embedded = Binder.get(environment)
+                    .bind("flowgres.embedded", EmbeddedProperties.class)
+                    .orElseGet(EmbeddedProperties::new);
             settings = EmbeddedClusterStart.Settings.of(embedded);
         } catch (RuntimeException e) {
             return null; // the bean reports the bad setting, naming it, as without this launcher

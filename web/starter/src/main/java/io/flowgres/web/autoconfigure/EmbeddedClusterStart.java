@@ -47,7 +47,7 @@ final class EmbeddedClusterStart {
     record Settings(int replicas, @Nullable Path snapshotDirectory, String snapshotLabel) {
 
         /** The settings the properties ask for. */
-        static Settings of(FlowgresProperties.Embedded embedded) {
+        static Settings of(EmbeddedProperties embedded) {
             String directory = embedded.getSnapshot().getDirectory();
             // An empty setting turns snapshots off (rather than naming the working directory).
             return new Settings(embedded.getReplicas(), directory.isEmpty() ? null : Path.of(directory),

@@ -2,16 +2,11 @@ package io.flowgres.web.autoconfigure;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
-import io.flowgres.routing.Route;
-import io.flowgres.cluster.RoutingPolicy;
 import io.flowgres.web.admission.AdmissionProperties;
 import io.flowgres.web.cache.CacheProperties;
 import io.flowgres.web.routing.ConsistencyProperties;
-import io.r2dbc.spi.ValidationDepth;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.NestedConfigurationProperty;
@@ -47,7 +42,7 @@ public class FlowgresProperties {
     private boolean enabled = true;
 
     /** The replica nodes, in order; each is named replica-N unless it sets a name. */
-    private final List<Node> replicas = new ArrayList<>();
+    private final List<NodeProperties> replicas = new ArrayList<>();
 
     /** The database user; required with an external cluster. */
     private @Nullable String username;
@@ -65,12 +60,16 @@ public class FlowgresProperties {
     private @Nullable String applicationName;
 
     // Groups: their properties are described in their own classes.
-    private final Node primary = new Node();
-    private final Pool pool = new Pool();
-    private final Embedded embedded = new Embedded();
+    @NestedConfigurationProperty
+    private final NodeProperties primary = new NodeProperties();
+    @NestedConfigurationProperty
+    private final PoolProperties pool = new PoolProperties();
+    @NestedConfigurationProperty
+    private final EmbeddedProperties embedded = new EmbeddedProperties();
     private final Health health = new Health();
     private final SlowQuery slowQuery = new SlowQuery();
-    private final Routing routing = new Routing();
+    @NestedConfigurationProperty
+    private final RoutingProperties routing = new RoutingProperties();
     private final Shutdown shutdown = new Shutdown();
     private final Local local = new Local();
     // Groups declared in other files, which the configuration processor only follows when told to.
@@ -104,12 +103,12 @@ public class FlowgresProperties {
     }
 
     /** The primary node. */
-    public Node getPrimary() {
+    public NodeProperties getPrimary() {
         return primary;
     }
 
     /** The replica nodes. */
-    public List<Node> getReplicas() {
+    public List<NodeProperties> getReplicas() {
         return replicas;
     }
 
@@ -142,7 +141,7 @@ public class FlowgresProperties {
     }
 
     /** Pool sizing of every node without its own. */
-    public Pool getPool() {
+    public PoolProperties getPool() {
         return pool;
     }
 
@@ -189,7 +188,7 @@ public class FlowgresProperties {
     }
 
     /** The embedded local cluster. */
-    public Embedded getEmbedded() {
+    public EmbeddedProperties getEmbedded() {
         return embedded;
     }
 
@@ -199,7 +198,7 @@ public class FlowgresProperties {
     }
 
     /** Replica routing: balancer, probes, lag bounds, per-query rules. */
-    public Routing getRouting() {
+    public RoutingProperties getRouting() {
         return routing;
     }
 
@@ -251,331 +250,6 @@ public class FlowgresProperties {
     /** Read-your-writes over HTTP ({@code flowgres.consistency.*}). */
     public ConsistencyProperties getConsistency() {
         return consistency;
-    }
-
-    /** One node's settings. */
-    public static class Node {
-
-        /** The node's name; defaults to primary or replica-N. */
-        private @Nullable String name;
-
-        /** The node's r2dbc:postgresql:// URL; a password in it is never logged. */
-        private @Nullable String url;
-
-        /** The node's balancing weight, above 0, at most 1000. */
-        private double weight = 1.0;
-
-        private final PoolOverrides pool = new PoolOverrides();
-
-        /** This node's own pool settings, overriding the cluster's. */
-        public PoolOverrides getPool() {
-            return pool;
-        }
-
-        /** The node's name, or null for the default one. */
-        public @Nullable String getName() {
-            return name;
-        }
-
-        /**
-         * Sets the node's name.
-         *
-         * @param name the name
-         */
-        public void setName(@Nullable String name) {
-            this.name = name;
-        }
-
-        /** The node's URL. */
-        public @Nullable String getUrl() {
-            return url;
-        }
-
-        /**
-         * Sets the node's URL.
-         *
-         * @param url the URL
-         */
-        public void setUrl(@Nullable String url) {
-            this.url = url;
-        }
-
-        /** The node's balancing weight. */
-        public double getWeight() {
-            return weight;
-        }
-
-        /**
-         * Sets the node's balancing weight.
-         *
-         * @param weight greater than zero
-         */
-        public void setWeight(double weight) {
-            this.weight = weight;
-        }
-    }
-
-    /** Pool settings: a preset, optionally overridden. */
-    public static class Pool extends PoolOverrides {
-
-        /** The preset the other pool settings override: development, test, staging, production or high-load. */
-        private String preset = "production";
-
-        /** The preset's name. */
-        public String getPreset() {
-            return preset;
-        }
-
-        /**
-         * Sets the preset.
-         *
-         * @param preset the preset's name
-         */
-        public void setPreset(String preset) {
-            this.preset = preset;
-        }
-    }
-
-    /** Pool settings that override a preset; unset ones keep the preset's (or the cluster's) value. */
-    public static class PoolOverrides {
-
-        /** Overrides the connections opened at start (zero or more, at most the maximum size). */
-        private @Nullable Integer initialSize;
-
-        /** Overrides the most connections (1 to 1000). */
-        private @Nullable Integer maxSize;
-
-        /** Overrides the bound on waiting for a pooled connection; past it the caller gets a timeout error. */
-        private @Nullable Duration maxAcquireTime;
-
-        /** Overrides the idle time after which a connection above the initial size is closed. */
-        private @Nullable Duration maxIdleTime;
-
-        /** Overrides the age after which a connection is replaced. */
-        private @Nullable Duration maxLifeTime;
-
-        /** Overrides the bound on opening one new connection. */
-        private @Nullable Duration maxCreateConnectionTime;
-
-        /** Overrides how many callers may wait for a connection at once (at least 1); more fail at once. */
-        private @Nullable Integer maxPendingAcquires;
-
-        /**
-         * Overrides how an idle connection is checked before it is handed out: {@code local} (the client's
-         * view, no round trip) or {@code remote} (a round trip, which also catches connections dropped
-         * quietly by the server or a firewall).
-         */
-        private @Nullable ValidationDepth validationDepth;
-
-        /** The idle time override, or null. */
-        public @Nullable Duration getMaxIdleTime() {
-            return maxIdleTime;
-        }
-
-        /**
-         * Overrides the idle time after which a connection is closed.
-         *
-         * @param maxIdleTime positive
-         */
-        public void setMaxIdleTime(@Nullable Duration maxIdleTime) {
-            this.maxIdleTime = maxIdleTime;
-        }
-
-        /** The lifetime override, or null. */
-        public @Nullable Duration getMaxLifeTime() {
-            return maxLifeTime;
-        }
-
-        /**
-         * Overrides the age after which a connection is replaced.
-         *
-         * @param maxLifeTime positive
-         */
-        public void setMaxLifeTime(@Nullable Duration maxLifeTime) {
-            this.maxLifeTime = maxLifeTime;
-        }
-
-        /** The connection-opening bound override, or null. */
-        public @Nullable Duration getMaxCreateConnectionTime() {
-            return maxCreateConnectionTime;
-        }
-
-        /**
-         * Overrides the bound on opening one new connection.
-         *
-         * @param maxCreateConnectionTime positive
-         */
-        public void setMaxCreateConnectionTime(@Nullable Duration maxCreateConnectionTime) {
-            this.maxCreateConnectionTime = maxCreateConnectionTime;
-        }
-
-        /** The waiting callers override, or null. */
-        public @Nullable Integer getMaxPendingAcquires() {
-            return maxPendingAcquires;
-        }
-
-        /**
-         * Overrides how many callers may wait for a connection at once.
-         *
-         * @param maxPendingAcquires at least 1
-         */
-        public void setMaxPendingAcquires(@Nullable Integer maxPendingAcquires) {
-            this.maxPendingAcquires = maxPendingAcquires;
-        }
-
-        /** The validation depth override, or null. */
-        public @Nullable ValidationDepth getValidationDepth() {
-            return validationDepth;
-        }
-
-        /**
-         * Overrides how an idle connection is checked before it is handed out.
-         *
-         * @param validationDepth local or remote
-         */
-        public void setValidationDepth(@Nullable ValidationDepth validationDepth) {
-            this.validationDepth = validationDepth;
-        }
-
-        /** Whether any setting is overridden. */
-        public boolean isSet() {
-            return initialSize != null || maxSize != null || maxAcquireTime != null || maxIdleTime != null
-                    || maxLifeTime != null || maxCreateConnectionTime != null || maxPendingAcquires != null
-                    || validationDepth != null;
-        }
-
-        /** The initial size override, or null. */
-        public @Nullable Integer getInitialSize() {
-            return initialSize;
-        }
-
-        /**
-         * Overrides the preset's initial size.
-         *
-         * @param initialSize connections opened at start
-         */
-        public void setInitialSize(@Nullable Integer initialSize) {
-            this.initialSize = initialSize;
-        }
-
-        /** The maximum size override, or null. */
-        public @Nullable Integer getMaxSize() {
-            return maxSize;
-        }
-
-        /**
-         * Overrides the preset's maximum size.
-         *
-         * @param maxSize most connections
-         */
-        public void setMaxSize(@Nullable Integer maxSize) {
-            this.maxSize = maxSize;
-        }
-
-        /** The acquire timeout override, or null. */
-        public @Nullable Duration getMaxAcquireTime() {
-            return maxAcquireTime;
-        }
-
-        /**
-         * Overrides the preset's acquire timeout.
-         *
-         * @param maxAcquireTime positive
-         */
-        public void setMaxAcquireTime(@Nullable Duration maxAcquireTime) {
-            this.maxAcquireTime = maxAcquireTime;
-        }
-    }
-
-    /** The embedded local cluster used when no primary URL is configured. */
-    public static class Embedded {
-
-        /** Whether to start a local cluster (needs flowgres-test on the classpath) when no primary URL is set. */
-        private boolean enabled;
-
-        /** How many streaming replicas the local cluster has (0 or more). */
-        private int replicas = 2;
-
-        /** A saved copy of prepared data to start from instead of an empty database. */
-        private final Snapshot snapshot = new Snapshot();
-
-        /** The data snapshot to start from. */
-        public Snapshot getSnapshot() {
-            return snapshot;
-        }
-
-        /** Whether the local cluster is started. */
-        public boolean isEnabled() {
-            return enabled;
-        }
-
-        /**
-         * Enables the local cluster.
-         *
-         * @param enabled whether to start it
-         */
-        public void setEnabled(boolean enabled) {
-            this.enabled = enabled;
-        }
-
-        /** The number of local replicas. */
-        public int getReplicas() {
-            return replicas;
-        }
-
-        /**
-         * Sets the number of local replicas.
-         *
-         * @param replicas 0 or more
-         */
-        public void setReplicas(int replicas) {
-            this.replicas = replicas;
-        }
-    }
-
-    /**
-     * A data snapshot for the embedded cluster (issue #16: start-up): with a directory set, the cluster
-     * starts from a copy of the snapshot saved there with the same label (and credentials and PostgreSQL
-     * installation) instead of an empty {@code initdb}; the application saves one with
-     * {@code LocalCluster.saveSnapshot()} once it has prepared its data. The label names that data (e.g.
-     * a hash of the migrations and seed), so a snapshot of anything else is never used.
-     */
-    public static class Snapshot {
-
-        /** Where the snapshot is, or is saved; none by default or when empty (every start is then empty). */
-        private String directory = "";
-
-        /** What the snapshot's data is, as the application names it. */
-        private String label = "";
-
-        /** The snapshot directory; empty for none. */
-        public String getDirectory() {
-            return directory;
-        }
-
-        /**
-         * Sets the snapshot directory (a path; empty turns snapshots off, e.g. on the command line
-         * {@code --flowgres.embedded.snapshot.directory=}).
-         *
-         * @param directory where snapshots are read and saved, or empty for none
-         */
-        public void setDirectory(String directory) {
-            this.directory = directory == null ? "" : directory.strip();
-        }
-
-        /** The label a snapshot must carry to be used. */
-        public String getLabel() {
-            return label;
-        }
-
-        /**
-         * Sets the label.
-         *
-         * @param label what the data is
-         */
-        public void setLabel(String label) {
-            this.label = label;
-        }
     }
 
     /** Health checks: background interval, cache TTL, per-node bound, replica lag threshold. */
@@ -647,123 +321,6 @@ public class FlowgresProperties {
          */
         public void setMaxReplicaLag(DataSize maxReplicaLag) {
             this.maxReplicaLag = maxReplicaLag;
-        }
-    }
-
-    /** Replica routing settings. */
-    public static class Routing {
-
-        /** How a replica is chosen: health-weighted, round-robin or random. */
-        private String balancer = "health-weighted";
-
-        /** How often every node is probed (at least 10ms). */
-        private Duration probeInterval = RoutingPolicy.DEFAULT_PROBE_INTERVAL;
-
-        /** The bound on one probe. */
-        private Duration probeTimeout = RoutingPolicy.DEFAULT_PROBE_TIMEOUT;
-
-        /** Replication time lag above which a replica leaves rotation. */
-        private Duration maxLag = RoutingPolicy.DEFAULT_MAX_LAG;
-
-        /** Replication byte lag above which a replica leaves rotation. */
-        private DataSize maxLagBytes = DataSize.ofBytes(RoutingPolicy.DEFAULT_MAX_LAG_BYTES);
-
-        /**
-         * After how long without an answer a replica read is also started on another node, the first
-         * answer winning (at most 1m; unset: no fixed delay). Hedges are spent from the retry budget.
-         */
-        private @Nullable Duration hedgeAfter;
-
-        /** Routes pinned by query name, e.g. flowgres.routing.rules.[reports.daily]=replica-only. */
-        private final Map<String, Route> rules = new LinkedHashMap<>();
-
-        /** The balancer's name. */
-        public String getBalancer() {
-            return balancer;
-        }
-
-        /**
-         * Sets the balancer.
-         *
-         * @param balancer its name
-         */
-        public void setBalancer(String balancer) {
-            this.balancer = balancer;
-        }
-
-        /** The probe interval. */
-        public Duration getProbeInterval() {
-            return probeInterval;
-        }
-
-        /**
-         * Sets the probe interval.
-         *
-         * @param probeInterval at least 10 ms
-         */
-        public void setProbeInterval(Duration probeInterval) {
-            this.probeInterval = probeInterval;
-        }
-
-        /** The probe timeout. */
-        public Duration getProbeTimeout() {
-            return probeTimeout;
-        }
-
-        /**
-         * Sets the bound on one probe.
-         *
-         * @param probeTimeout positive
-         */
-        public void setProbeTimeout(Duration probeTimeout) {
-            this.probeTimeout = probeTimeout;
-        }
-
-        /** The time lag bound. */
-        public Duration getMaxLag() {
-            return maxLag;
-        }
-
-        /**
-         * Sets the time lag bound.
-         *
-         * @param maxLag positive
-         */
-        public void setMaxLag(Duration maxLag) {
-            this.maxLag = maxLag;
-        }
-
-        /** The byte lag bound. */
-        public DataSize getMaxLagBytes() {
-            return maxLagBytes;
-        }
-
-        /**
-         * Sets the byte lag bound.
-         *
-         * @param maxLagBytes positive
-         */
-        public void setMaxLagBytes(DataSize maxLagBytes) {
-            this.maxLagBytes = maxLagBytes;
-        }
-
-        /** The fixed hedging delay, or null for none. */
-        public @Nullable Duration getHedgeAfter() {
-            return hedgeAfter;
-        }
-
-        /**
-         * Sets the hedging delay.
-         *
-         * @param hedgeAfter positive, at most 1 minute, or {@code null} for no hedging
-         */
-        public void setHedgeAfter(@Nullable Duration hedgeAfter) {
-            this.hedgeAfter = hedgeAfter;
-        }
-
-        /** The routes pinned by query name. */
-        public Map<String, Route> getRules() {
-            return rules;
         }
     }
 

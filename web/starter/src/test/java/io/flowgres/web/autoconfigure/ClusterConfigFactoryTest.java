@@ -28,7 +28,7 @@ final class ClusterConfigFactoryTest {
     @Test
     void propertiesBecomeAValidatedClusterConfig() {
         FlowgresProperties properties = external();
-        FlowgresProperties.Node replica = new FlowgresProperties.Node();
+        NodeProperties replica = new NodeProperties();
         replica.setUrl("r2dbc:postgresql://db-2:5432/app");
         replica.setWeight(2);
         properties.getReplicas().add(replica);
@@ -74,7 +74,7 @@ final class ClusterConfigFactoryTest {
     @Test
     void badReplicaNamesItsIndex() {
         FlowgresProperties properties = external();
-        FlowgresProperties.Node replica = new FlowgresProperties.Node();
+        NodeProperties replica = new NodeProperties();
         replica.setUrl("r2dbc:postgresql://db-2:5432/app");
         replica.setWeight(-1);
         properties.getReplicas().add(replica);
