@@ -330,6 +330,12 @@ public class FlowgresProperties {
         /** Attempts slower than this are logged and reported. */
         private Duration threshold = Duration.ofMillis(200);
 
+        /**
+         * The shortest time between two log lines of one query name: a line stands for the query's
+         * slow attempts since the one before it (zero logs every slow attempt).
+         */
+        private Duration logInterval = Duration.ofSeconds(1);
+
         /** The slow-query threshold. */
         public Duration getThreshold() {
             return threshold;
@@ -343,12 +349,6 @@ public class FlowgresProperties {
         public void setThreshold(Duration threshold) {
             this.threshold = threshold;
         }
-
-        /**
-         * The shortest time between two log lines of one query name: a line stands for the query's
-         * slow attempts since the one before it (zero logs every slow attempt).
-         */
-        private Duration logInterval = Duration.ofSeconds(1);
 
         /** The shortest time between two log lines of one query name. */
         public Duration getLogInterval() {
