@@ -20,6 +20,7 @@ import io.flowgres.query.OutcomeUnknownException;
 import io.flowgres.query.Query;
 import io.flowgres.routing.Balancer;
 import io.flowgres.routing.Topology;
+import io.flowgres.routing.WriterPositions;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
@@ -261,6 +262,18 @@ public final class Flowgres implements AutoCloseable {
      */
     public Mono<Void> probeNow() {
         return engine.probeAll();
+    }
+
+    /**
+     * The writer's WAL positions as the prober read them, by round: what a
+     * {@link io.flowgres.cache.QueryCache} needs to fill entries on replicas
+     * ({@link io.flowgres.cache.QueryCache.Builder#writerPositions}). With probing off, only the
+     * rounds of {@link #probeNow()} are known.
+     *
+     * @return the positions, live
+     */
+    public WriterPositions writerPositions() {
+        return engine.writerPositions();
     }
 
     /**

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -18,6 +19,8 @@ import java.util.function.Supplier;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.flowgres.query.OutcomeUnknownException;
 import io.flowgres.internal.Checks;
+import io.flowgres.routing.ConsistencyToken;
+import io.flowgres.routing.WriterPositions;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.r2dbc.spi.Connection;
@@ -45,16 +48,21 @@ import reactor.core.publisher.Mono;
  *   <li><b>Coherence</b>: invalidations go to the other instances through an
  *       {@link InvalidationBroadcaster}; while the link that receives theirs is down, reads bypass the
  *       cache, and when it is back every region is cleared, because messages may have been lost.</li>
+ *   <li><b>Fills on replicas</b>: a load must see every write whose invalidation arrived before it
+ *       started, or a lagging replica's old row could be cached right after an invalidation. Given
+ *       the {@linkplain Builder#writerPositions writer's positions} by probe round, the cache hands
+ *       each load a {@link ConsistencyToken}: the writer's position in a probe round that began after
+ *       the latest invalidation of the load's tags (and after the cache last cleared or resumed).
+ *       Read with it, a load runs on a replica that has replayed those writes, else on the writer.
+ *       Until such a round has ended (a probe interval after a write) the token is
+ *       {@link ConsistencyToken#writerOnly()}, and so is every token without positions.</li>
  * </ul>
  *
- * <p>A load must see every write committed before it started: fill the cache from the primary (or
- * with a consistency token), never from a replica that may lag, or a replica's old row could be
- * cached right after an invalidation.
- *
  * <pre>{@code
- * QueryCache cache = QueryCache.builder().cache("pitches.byId", CachePolicy.defaults()).build();
+ * QueryCache cache = QueryCache.builder().cache("pitches.byId", CachePolicy.defaults())
+ *         .writerPositions(flowgres.writerPositions()).build();
  * Mono<Pitch> pitch = cache.get(CacheKey.of("pitches.byId", "id", id), Set.of("pitch:" + id),
- *         () -> repository.loadFromPrimary(id));
+ *         token -> repository.load(BY_ID.withConsistency(token), id));
  * Mono<Committed<Pitch>> updated = cache.invalidateWithin(
  *         work -> flowgres.transactionCommitted(UPDATE, work),
  *         connection -> repository.update(connection, id, change),
@@ -75,6 +83,9 @@ public final class QueryCache {
     private final AtomicBoolean coherent = new AtomicBoolean(true);
     private final InvalidationBroadcaster broadcaster;
     private final CacheMeters meters;
+    private final WriterPositions positions;
+    /** The probe round count when the cache last cleared or resumed: fills need a later round's position. */
+    private final AtomicLong clearedAtRound = new AtomicLong();
 
     private QueryCache(Builder builder) {
         Map<String, CacheRegion> built = new LinkedHashMap<>();
@@ -86,6 +97,9 @@ public final class QueryCache {
         this.regions = Collections.unmodifiableMap(built);
         this.broadcaster = builder.broadcaster;
         this.meters = new CacheMeters(builder.meterRegistry, regions.values(), coherent);
+        this.positions = builder.positions;
+        // Writes committed before the cache existed were never invalidated here: fills need a round begun since.
+        this.clearedAtRound.set(positions.roundsStarted());
     }
 
     /** A new builder: no query cached until {@link Builder#cache} names one. */
@@ -96,40 +110,63 @@ public final class QueryCache {
     /**
      * Reads through the cache: a hit whose tags were not invalidated since its load started is served
      * from memory; otherwise one load runs for all concurrent callers of the key. Empty results are
-     * cached like values.
+     * cached like values. The loader is given the {@link ConsistencyToken} its read must carry so that
+     * it sees every write this cache has been told about (see the class comment); without
+     * {@linkplain Builder#writerPositions writer positions} it is always
+     * {@link ConsistencyToken#writerOnly()}, which routes the read to the writer.
      *
      * @param key the canonical key; its query selects the policy
      * @param tags what the result depends on: non-blank, without whitespace, at most
      *        {@value #MAX_TAG_LENGTH} characters each
-     * @param loader creates the load, called at most once per miss; it should read from the primary
+     * @param loader creates the load from its token, called at most once per miss
      * @param <T> the result type
      * @return the result, lazily; cancelling it does not cancel a load other callers share
      * @throws IllegalArgumentException (on subscription) when a tag is invalid
      */
-    public <T> Mono<T> get(CacheKey key, Set<String> tags, Supplier<? extends Mono<T>> loader) {
+    public <T> Mono<T> get(CacheKey key, Set<String> tags,
+            Function<? super ConsistencyToken, ? extends Mono<T>> loader) {
         Checks.notNull(key, "key");
         Checks.notNull(loader, "loader");
         return Mono.defer(() -> {
             List<String> checked = List.copyOf(checkTags(tags));
             CacheRegion region = regions.get(key.query());
             if (region == null) {
-                return loader.get();
+                return loader.apply(ConsistencyToken.writerOnly());
             }
             if (!coherent.get()) {
                 meters.bypassed(region);
-                return loader.get();
+                return loader.apply(ConsistencyToken.writerOnly());
             }
             return lookup(region, key, checked, loader, 0);
         });
     }
 
-    private <T> Mono<T> lookup(CacheRegion region, CacheKey key, List<String> tags, Supplier<? extends Mono<T>> loader,
-            int reloads) {
+    /**
+     * Reads through the cache with a loader that chooses where to read itself; it should read on the
+     * primary (a replica may not yet have a write whose invalidation arrived). See
+     * {@link #get(CacheKey, Set, Function)}, which lets loads run on replicas.
+     *
+     * @param key the canonical key; its query selects the policy
+     * @param tags what the result depends on
+     * @param loader creates the load, called at most once per miss
+     * @param <T> the result type
+     * @return the result, lazily
+     * @throws IllegalArgumentException (on subscription) when a tag is invalid
+     */
+    public <T> Mono<T> get(CacheKey key, Set<String> tags, Supplier<? extends Mono<T>> loader) {
+        Checks.notNull(loader, "loader");
+        return get(key, tags, token -> loader.get());
+    }
+
+    private <T> Mono<T> lookup(CacheRegion region, CacheKey key, List<String> tags,
+            Function<? super ConsistencyToken, ? extends Mono<T>> loader, int reloads) {
         CompletableFuture<CacheEntry> future = region.cache().get(key, (ignored, executor) -> {
-            // Stamped before the load starts: an invalidation from here on makes this entry unservable.
+            // Stamped before the load starts: an invalidation from here on makes this entry unservable;
+            // the token, read after the stamps, covers every invalidation before them.
             long epoch = region.epoch();
             long[] stamps = generations.stamp(tags);
-            return Mono.defer(loader)
+            ConsistencyToken token = positions.after(Math.max(clearedAtRound.get(), generations.lastBumpRound(tags)));
+            return Mono.defer(() -> loader.apply(token))
                     .map(value -> new CacheEntry(value, tags, stamps, epoch))
                     .defaultIfEmpty(new CacheEntry(null, tags, stamps, epoch))
                     .toFuture();
@@ -141,7 +178,8 @@ public final class QueryCache {
             }
             meters.stale(region);
             region.cache().asMap().remove(key, future);
-            return reloads < MAX_STALE_RELOADS ? lookup(region, key, tags, loader, reloads + 1) : loader.get();
+            return reloads < MAX_STALE_RELOADS ? lookup(region, key, tags, loader, reloads + 1)
+                    : loader.apply(ConsistencyToken.writerOnly());
         });
     }
 
@@ -279,7 +317,7 @@ public final class QueryCache {
      * @param tags the tags
      */
     public void invalidateLocally(Collection<String> tags) {
-        generations.bump(checkTags(tags));
+        generations.bump(checkTags(tags), positions.roundsStarted());
         meters.invalidated(tags.size());
     }
 
@@ -293,11 +331,14 @@ public final class QueryCache {
         CacheRegion region = regions.get(query);
         Checks.argument(region != null, "query must be one of the cached queries %s, was '%s'",
                 regions.keySet(), query);
+        // Whatever made someone clear it may not have been invalidated: fills need a round begun since.
+        clearedAtRound.accumulateAndGet(positions.roundsStarted(), Math::max);
         region.clear();
     }
 
-    /** Drops every entry of every query here. */
+    /** Drops every entry of every query here; fills then wait for a probe round begun since to read on replicas. */
     public void clearAll() {
+        clearedAtRound.accumulateAndGet(positions.roundsStarted(), Math::max);
         regions.values().forEach(CacheRegion::clear);
     }
 
@@ -376,6 +417,7 @@ public final class QueryCache {
         private Executor executor = ForkJoinPool.commonPool();
         private MeterRegistry meterRegistry = new SimpleMeterRegistry();
         private InvalidationBroadcaster broadcaster = InvalidationBroadcaster.NONE;
+        private WriterPositions positions = WriterPositions.NONE;
 
         private Builder() {
         }
@@ -439,6 +481,19 @@ public final class QueryCache {
          */
         public Builder broadcaster(InvalidationBroadcaster broadcaster) {
             this.broadcaster = Checks.notNull(broadcaster, "broadcaster");
+            return this;
+        }
+
+        /**
+         * Lets fills run on replicas: each load is given the writer's position from a probe round that
+         * began after the latest invalidation of its tags, usually {@code flowgres.writerPositions()}.
+         *
+         * @param positions the writer's positions by probe round (default {@link WriterPositions#NONE}:
+         *        every load is given {@link ConsistencyToken#writerOnly()})
+         * @return this builder
+         */
+        public Builder writerPositions(WriterPositions positions) {
+            this.positions = Checks.notNull(positions, "positions");
             return this;
         }
 

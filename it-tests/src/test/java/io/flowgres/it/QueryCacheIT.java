@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.flowgres.Flowgres;
+import io.flowgres.cache.QueryCache;
 import io.flowgres.local.PostgresCluster;
 import io.flowgres.test.FlowgresCluster;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -32,7 +33,8 @@ import reactor.netty.resources.ConnectionProvider;
 
 /**
  * The query cache in the reference service on a real cluster: one database query for a burst of
- * cold reads, never a stale read after a write's response, and invalidation by every write endpoint.
+ * cold reads, never a stale read after a write's response, invalidation by every write endpoint, and
+ * fills on a replica only once it has replayed every invalidated write.
  */
 @FlowgresCluster(replicas = 1)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -43,6 +45,7 @@ final class QueryCacheIT {
 
     private static final ParameterizedTypeReference<Map<String, Object>> JSON = new ParameterizedTypeReference<>() { };
 
+    private PostgresCluster cluster;
     private ReferenceService service;
     private WebTestClient client;
     private ConnectionProvider connections;
@@ -50,6 +53,7 @@ final class QueryCacheIT {
 
     @BeforeAll
     void startService(PostgresCluster cluster) {
+        this.cluster = cluster;
         // 1,000 concurrent reads are the point of a test here: no admission limit refusing some of them.
         service = ReferenceService.start(cluster, 500, "--flowgres.cache.enabled=true",
                 "--flowgres.cache.notify=false", "--flowgres.admission.enabled=false");
@@ -87,7 +91,7 @@ final class QueryCacheIT {
     void aCachedPitchIsServedAsTheSameJsonTheServiceWritesForIt() {
         long id = 23;
         // The update's response is the pitch encoded by WebFlux; the reads after it are a miss (filled
-        // on the primary, encoded once) and a hit (the cached bytes as they are).
+        // on the primary, as no probe round has begun since the update; encoded once) and a hit (the cached bytes as they are).
         String written = client.patch().uri("/api/pitches/{id}", id).contentType(MediaType.APPLICATION_JSON)
                 .bodyValue(Map.of("title", "Encoded once")).exchange().expectStatus().isOk()
                 .expectBody(String.class).returnResult().getResponseBody();
@@ -165,6 +169,65 @@ final class QueryCacheIT {
     }
 
     @Test
+    void fillsReadOnAReplicaOnlyOnceItHasReplayedEveryInvalidatedWrite() {
+        long id = 31;
+        Flowgres flowgres = service.bean(Flowgres.class);
+        QueryCache cache = service.bean(QueryCache.class);
+        MeterRegistry registry = flowgres.meterRegistry();
+        String before = fillOnReplica(flowgres, cache, id);
+
+        cluster.replicas().get(0).setApplyDelay(Duration.ofSeconds(30));
+        try {
+            client.patch().uri("/api/pitches/{id}", id).contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue(Map.of("title", "Replayed later")).exchange().expectStatus().isOk()
+                    .expectBody(Void.class);
+            long onReplica = attemptsOn(registry, "pitches.byId", "replica-1");
+            // The replica has not replayed the update and no probe round has begun since it: the writer fills.
+            assertThat(title(id)).isNotEqualTo(before).isEqualTo("Replayed later");
+            // Rounds begun after the update know a position past its commit, which the replica lacks.
+            cache.clear("pitches.byId");
+            probeTwice(flowgres);
+            assertThat(title(id)).isEqualTo("Replayed later");
+            assertThat(attemptsOn(registry, "pitches.byId", "replica-1")).as("no fill read on the replica")
+                    .isEqualTo(onReplica);
+        } finally {
+            cluster.replicas().get(0).setApplyDelay(Duration.ZERO);
+        }
+        assertThat(fillOnReplica(flowgres, cache, id)).as("the replica has it now").isEqualTo("Replayed later");
+    }
+
+    /**
+     * Reads a pitch's title through an emptied cache until the fill reads on the replica: each try
+     * waits for replication, clears the cache and lets two probe rounds pass (the first reads the
+     * writer's position, the second the replica's, which routing compares), at most five tries.
+     */
+    private String fillOnReplica(Flowgres flowgres, QueryCache cache, long id) {
+        MeterRegistry registry = flowgres.meterRegistry();
+        for (int tries = 0; tries < 5; tries++) {
+            cluster.awaitReplication(Duration.ofSeconds(60));
+            cache.clear("pitches.byId");
+            probeTwice(flowgres);
+            long onReplica = attemptsOn(registry, "pitches.byId", "replica-1");
+            String title = title(id);
+            if (attemptsOn(registry, "pitches.byId", "replica-1") > onReplica) {
+                return title;
+            }
+        }
+        throw new AssertionError("five fills of pitch " + id + " after replication and two probe rounds "
+                + "read on the primary, none on the replica: " + flowgres.topology());
+    }
+
+    private static void probeTwice(Flowgres flowgres) {
+        flowgres.probeNow().then(flowgres.probeNow()).block(Duration.ofSeconds(30));
+    }
+
+    private String title(long id) {
+        Map<String, Object> pitch = client.get().uri("/api/pitches/{id}", id).exchange().expectStatus().isOk()
+                .expectBody(JSON).returnResult().getResponseBody();
+        return (String) pitch.get("title");
+    }
+
+    @Test
     void badPatchIsAProblemNamingTheField() {
         client.patch().uri("/api/pitches/{id}", 5).contentType(MediaType.APPLICATION_JSON)
                 .bodyValue(Map.of("genre", "western")).exchange().expectStatus().isBadRequest()
@@ -176,6 +239,11 @@ final class QueryCacheIT {
 
     private static long attempts(MeterRegistry registry, String query) {
         return registry.find(QUERY_TIMER).tag("query", query).timers().stream()
+                .mapToLong(Timer::count).sum();
+    }
+
+    private static long attemptsOn(MeterRegistry registry, String query, String node) {
+        return registry.find(QUERY_TIMER).tag("query", query).tag("node", node).timers().stream()
                 .mapToLong(Timer::count).sum();
     }
 

@@ -26,6 +26,7 @@ import io.flowgres.query.Once;
 import io.flowgres.query.Query;
 import io.flowgres.routing.Balancer;
 import io.flowgres.routing.Topology;
+import io.flowgres.routing.WriterPositions;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -133,6 +134,11 @@ public final class Engine {
     /** The cluster as routing sees it now. */
     public Topology topology() {
         return router.topology();
+    }
+
+    /** The writer's positions by probe round. */
+    public WriterPositions writerPositions() {
+        return prober.positions();
     }
 
     /** Probes every node now; completes when every node's state is updated, never fails. */

@@ -9,6 +9,7 @@ import io.flowgres.cluster.RoutingPolicy;
 import io.flowgres.internal.Lsn;
 import io.flowgres.internal.SqlStates;
 import io.flowgres.internal.node.Node;
+import io.flowgres.routing.WriterPositions;
 import io.r2dbc.spi.Readable;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -27,7 +28,8 @@ import reactor.util.retry.Retry;
  * not, the round trip (which feeds the latency average too), and for replicas the replay position
  * and the lag behind the primary's WAL position of the same round. When no primary answers in a
  * round, replica lag is <em>unknown</em>, never zero. Routing reads these findings; health reports
- * are built from them.
+ * are built from them. The writer's position of each round is also kept by round number
+ * ({@link #positions()}), for reads that must cover what was known before a moment.
  *
  * <p>Non-blocking; one round at a time, so a slow round delays the next instead of piling up.
  */
@@ -48,6 +50,7 @@ public final class Prober implements AutoCloseable {
     private final Scheduler scheduler;
     private final LongSupplier ticker;
     private final Router router;
+    private final ProbedPositions positions = new ProbedPositions();
     private volatile @Nullable Disposable running;
     private final AtomicReference<Sinks.Empty<Void>> wakeup = new AtomicReference<>(Sinks.empty());
 
@@ -122,12 +125,22 @@ public final class Prober implements AutoCloseable {
      * @return completes when every node's health is updated
      */
     public Mono<Void> probeAll() {
-        return Flux.fromIterable(nodes)
-                .flatMap(this::probe)
-                .collectList()
-                .doOnNext(this::record)
-                .doOnNext(samples -> router.afterProbeRound())
-                .then();
+        return Mono.defer(() -> {
+            // Counted before any probe is sent: the writer's position this round reads covers every
+            // commit known before the count (see WriterPositions).
+            long round = positions.start();
+            return Flux.fromIterable(nodes)
+                    .flatMap(this::probe)
+                    .collectList()
+                    .doOnNext(samples -> record(round, samples))
+                    .doOnNext(samples -> router.afterProbeRound())
+                    .then();
+        });
+    }
+
+    /** The writer's positions by round, as this prober read them. */
+    public WriterPositions positions() {
+        return positions;
     }
 
     private Mono<Sample> probe(Node node) {
@@ -174,7 +187,7 @@ public final class Prober implements AutoCloseable {
                 age == null ? Double.NaN : age, rtt);
     }
 
-    private void record(List<Sample> samples) {
+    private void record(long round, List<Sample> samples) {
         long now = ticker.getAsLong();
         // Lag is measured against the writer only: a fenced second primary's position means nothing.
         Node writer = router.writer();
@@ -183,6 +196,9 @@ public final class Prober implements AutoCloseable {
             if (sample.node() == writer && sample.failure() == null && !sample.inconclusive() && !sample.recovery()) {
                 primaryLsn = sample.currentLsn();
             }
+        }
+        if (primaryLsn >= 0) {
+            positions.record(round, primaryLsn);
         }
         for (Sample sample : samples) {
             String failure = sample.failure();

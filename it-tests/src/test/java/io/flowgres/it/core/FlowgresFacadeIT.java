@@ -14,13 +14,16 @@ import io.flowgres.health.HealthMonitor;
 import io.flowgres.health.HealthPolicy;
 import io.flowgres.health.HealthReport;
 import io.flowgres.local.PostgresCluster;
+import io.flowgres.query.Committed;
 import io.flowgres.query.ConflictException;
 import io.flowgres.query.Query;
 import io.flowgres.query.QueryFailedException;
 import io.flowgres.query.QueryTimeoutException;
 import io.flowgres.routing.Balancer;
+import io.flowgres.routing.ConsistencyToken;
 import io.flowgres.routing.NodeView;
 import io.flowgres.routing.Route;
+import io.flowgres.routing.WriterPositions;
 import io.flowgres.test.FlowgresCluster;
 import io.micrometer.core.instrument.Timer;
 import org.junit.jupiter.api.AfterAll;
@@ -180,6 +183,22 @@ final class FlowgresFacadeIT {
             assertThat(node.probeFailure()).isNull();
             assertThat(node.pool().max()).isEqualTo(PoolPolicy.test().maxSize());
         });
+    }
+
+    @Test
+    void aProbeRoundBegunAfterACommitReadsTheWritersPositionPastIt() {
+        Committed<Long> written = flowgres.writeCommitted(Query.named("skeleton.position"), connection -> execute(
+                connection, "INSERT INTO skeleton VALUES (9001, 'positioned') ON CONFLICT (id) DO NOTHING"))
+                .block(Duration.ofSeconds(10));
+        WriterPositions positions = flowgres.writerPositions();
+        long round = positions.roundsStarted();
+
+        flowgres.probeNow().block(Duration.ofSeconds(10));
+
+        assertThat(positions.roundsStarted()).isGreaterThan(round);
+        ConsistencyToken position = positions.after(round);
+        assertThat(position).isNotEqualTo(ConsistencyToken.writerOnly());
+        assertThat(position.lsn()).as("past the commit's own token").isGreaterThanOrEqualTo(written.token().lsn());
     }
 
     private long countOnPrimary(String condition) {

@@ -16,6 +16,7 @@ import io.flowgres.web.autoconfigure.AdmissionAutoConfiguration;
 import io.flowgres.web.autoconfigure.FlowgresAutoConfiguration;
 import io.flowgres.web.autoconfigure.FlowgresOperationsAutoConfiguration;
 import io.flowgres.web.autoconfigure.FlowgresShutdown;
+import io.flowgres.web.autoconfigure.FlowgresProperties;
 import io.flowgres.web.autoconfigure.QueryCacheAutoConfiguration;
 import io.flowgres.web.cache.CacheAdmin;
 import io.flowgres.web.r2dbc.FlowgresR2dbcAutoConfiguration;
@@ -135,6 +136,16 @@ final class StarterAutoConfigurationTest {
                                         .doesNotHaveBean("flowgresQueryCache");
                             });
                 });
+    }
+
+    @Test
+    void cacheFillsMayReadOnReplicasUnlessTurnedOff() {
+        runner.run(context -> assertThat(context.getBean(FlowgresProperties.class).getCache().isFillOnReplicas())
+                .isTrue());
+        runner.withPropertyValues("flowgres.cache.fill-on-replicas=false").run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBean(FlowgresProperties.class).getCache().isFillOnReplicas()).isFalse();
+        });
     }
 
     @Test

@@ -49,8 +49,6 @@ public final class PitchStore {
     public static final String LIST_TAG = "pitches";
 
     private static final Query BY_ID = Query.named("pitches.byId");
-    // A cache fill must see every committed write, so it reads on the primary (a replica may lag).
-    private static final Query BY_ID_FILL = BY_ID.withRoute(Route.PRIMARY);
     private static final Query UPDATE = Query.named("pitches.update");
     private static final Query DELETE = Query.named("pitches.delete");
     private static final Query CREATE = Query.named("pitches.create");
@@ -106,10 +104,16 @@ public final class PitchStore {
         if (!cache.isCached(BY_ID.name())) {
             return readById(BY_ID.withConsistency(token), id).map(json::writeValueAsBytes);
         }
-        // A cached value is filled on the primary and dropped at every write's commit, so it is at
-        // least as fresh as any token.
+        // A cached value is dropped at every write's commit and filled where every write the cache was
+        // told of is (the fill's token: a replica that has replayed them, else the primary), so it is at
+        // least as fresh as any token; the caller's own token, when later, is kept too.
         return cache.get(CacheKey.of(BY_ID.name(), "id", id), Set.of(pitchTag(id)),
-                () -> readById(BY_ID_FILL, id).map(json::writeValueAsBytes));
+                fill -> readById(BY_ID.withConsistency(later(fill, token)), id).map(json::writeValueAsBytes));
+    }
+
+    /** The later of a cache fill's token and the caller's, if any: a fill must honour both. */
+    static ConsistencyToken later(ConsistencyToken fill, @Nullable ConsistencyToken caller) {
+        return caller == null || caller.lsn() <= fill.lsn() ? fill : caller;
     }
 
     private Mono<Pitch> readById(Query query, long id) {

@@ -10,7 +10,6 @@ import io.flowgres.cache.CacheKey;
 import io.flowgres.cache.QueryCache;
 import io.flowgres.routing.ConsistencyToken;
 import io.flowgres.reference.pitches.UserRepository.ProfileRow;
-import io.flowgres.routing.Route;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
@@ -22,8 +21,6 @@ import reactor.core.publisher.Mono;
 public final class UserStore {
 
     private static final Query BY_ID = Query.named("users.byId");
-    // A cache fill must see every committed write, so it reads on the primary (a replica may lag).
-    private static final Query BY_ID_FILL = BY_ID.withRoute(Route.PRIMARY);
     private final Flowgres flowgres;
     private final SpringData spring;
     private final QueryCache cache;
@@ -63,10 +60,10 @@ public final class UserStore {
         if (!cache.isCached(BY_ID.name())) {
             return read(BY_ID.withConsistency(token), id);
         }
-        // A cached profile is filled on the primary and dropped at the commit of every write of the
-        // user's pitches, so it is at least as fresh as any token.
+        // A cached profile is dropped at the commit of every write of the user's pitches, and filled where
+        // every write the cache was told of is (the fill's token), so it is at least as fresh as any token.
         return cache.get(CacheKey.of(BY_ID.name(), "id", id), Set.of(PitchStore.userTag(id)),
-                () -> read(BY_ID_FILL, id));
+                fill -> read(BY_ID.withConsistency(PitchStore.later(fill, token)), id));
     }
 
     private Mono<UserProfile> read(Query query, long id) {

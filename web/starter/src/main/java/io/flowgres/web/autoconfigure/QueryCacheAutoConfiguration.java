@@ -4,6 +4,7 @@ import io.flowgres.Flowgres;
 import io.flowgres.cache.InvalidationBroadcaster;
 import io.flowgres.cache.PostgresInvalidations;
 import io.flowgres.cache.QueryCache;
+import io.flowgres.routing.WriterPositions;
 import io.flowgres.web.cache.CacheAdmin;
 import io.flowgres.web.cache.CacheProperties;
 import org.springframework.beans.factory.ObjectProvider;
@@ -54,7 +55,8 @@ public class QueryCacheAutoConfiguration {
     }
 
     /**
-     * The query cache; listening for other instances' invalidations when there is a link.
+     * The query cache; listening for other instances' invalidations when there is a link, and
+     * handing its loads the writer's positions (unless {@code flowgres.cache.fill-on-replicas} is off).
      *
      * @param properties the Flowgres properties
      * @param flowgres the facade, whose registry gets the {@code flowgres.cache.*} meters
@@ -68,7 +70,8 @@ public class QueryCacheAutoConfiguration {
         CacheProperties cache = properties.getCache();
         PostgresInvalidations link = invalidations.getIfAvailable();
         QueryCache.Builder builder = QueryCache.builder().meterRegistry(flowgres.meterRegistry())
-                .broadcaster(link != null ? link : InvalidationBroadcaster.NONE);
+                .broadcaster(link != null ? link : InvalidationBroadcaster.NONE)
+                .writerPositions(cache.isFillOnReplicas() ? flowgres.writerPositions() : WriterPositions.NONE);
         if (cache.isEnabled()) {
             for (String query : cache.getQueries().keySet()) {
                 try {

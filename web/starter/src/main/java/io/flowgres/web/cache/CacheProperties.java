@@ -49,6 +49,13 @@ public class CacheProperties {
      */
     private Duration heartbeat = PostgresInvalidations.DEFAULT_HEARTBEAT;
 
+    /**
+     * Whether cache fills may read on replicas: each load is given the writer's position from a probe
+     * round begun after the latest invalidation of its tags, and a replica serves it only once it has
+     * replayed that far. Off: every load is given a writer-only token, so fills read on the primary.
+     */
+    private boolean fillOnReplicas = true;
+
     /** The cached queries by name, each with optional overrides (enabled, ttl, maximum-size). */
     private final Map<String, Query> queries = new LinkedHashMap<>();
 
@@ -64,6 +71,20 @@ public class CacheProperties {
      */
     public void setEnabled(boolean enabled) {
         this.enabled = enabled;
+    }
+
+    /** Whether fills may read on replicas that have replayed every invalidated write. */
+    public boolean isFillOnReplicas() {
+        return fillOnReplicas;
+    }
+
+    /**
+     * Lets fills read on replicas, or keeps them on the primary.
+     *
+     * @param fillOnReplicas whether fills may read on replicas
+     */
+    public void setFillOnReplicas(boolean fillOnReplicas) {
+        this.fillOnReplicas = fillOnReplicas;
     }
 
     /** The shared TTL. */
