@@ -34,8 +34,9 @@ public interface WriterPositions {
 
     /**
      * The writer's position in the earliest remembered round numbered above {@code round} in which
-     * the writer answered. The earliest, not the latest: more replicas have replayed an older
-     * position, and any of those rounds covers what happened before {@code round} ended.
+     * the writer answered. Any such round began after {@link #roundsStarted()} returned {@code round},
+     * so its position covers every commit known by then; the earliest is chosen because more replicas
+     * have replayed an older position.
      *
      * @param round a count {@link #roundsStarted()} returned
      * @return the position as a token, or {@link ConsistencyToken#writerOnly()} when no such round
