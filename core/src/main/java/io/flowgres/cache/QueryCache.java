@@ -24,6 +24,7 @@ import io.flowgres.routing.WriterPositions;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.r2dbc.spi.Connection;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +48,8 @@ import reactor.core.publisher.Mono;
  *       A load that raced with a write therefore cannot put the pre-write value back.</li>
  *   <li><b>Coherence</b>: invalidations go to the other instances through an
  *       {@link InvalidationBroadcaster}; while the link that receives theirs is down, reads bypass the
- *       cache, and when it is back every region is cleared, because messages may have been lost.</li>
+ *       cache (as ordinary reads, on replicas too), and when it is back every region is cleared, because
+ *       messages may have been lost.</li>
  *   <li><b>Fills on replicas</b>: a load must see every write whose invalidation arrived before it
  *       started, or a lagging replica's old row could be cached right after an invalidation. Given
  *       the {@linkplain Builder#writerPositions writer's positions} by probe round, the cache hands
@@ -112,30 +114,34 @@ public final class QueryCache {
      * from memory; otherwise one load runs for all concurrent callers of the key. Empty results are
      * cached like values. The loader is given the {@link ConsistencyToken} its read must carry so that
      * it sees every write this cache has been told about (see the class comment); without
-     * {@linkplain Builder#writerPositions writer positions} it is always
-     * {@link ConsistencyToken#writerOnly()}, which routes the read to the writer.
+     * {@linkplain Builder#writerPositions writer positions} that is always
+     * {@link ConsistencyToken#writerOnly()}, which routes the read to the writer. A read that is not
+     * cached (the query has no policy, or the cache is bypassed while invalidations may be missed) is
+     * given {@code null}: it is an ordinary read, which needs no more than the caller's own token, so a
+     * bypass while the primary is unreachable still reads on the replicas.
      *
      * @param key the canonical key; its query selects the policy
      * @param tags what the result depends on: non-blank, without whitespace, at most
      *        {@value #MAX_TAG_LENGTH} characters each
-     * @param loader creates the load from its token, called at most once per miss
+     * @param loader creates the load from its token ({@code null} for a read that is not cached),
+     *        called at most once per miss
      * @param <T> the result type
      * @return the result, lazily; cancelling it does not cancel a load other callers share
      * @throws IllegalArgumentException (on subscription) when a tag is invalid
      */
     public <T> Mono<T> get(CacheKey key, Set<String> tags,
-            Function<? super ConsistencyToken, ? extends Mono<T>> loader) {
+            Function<? super @Nullable ConsistencyToken, ? extends Mono<T>> loader) {
         Checks.notNull(key, "key");
         Checks.notNull(loader, "loader");
         return Mono.defer(() -> {
             List<String> checked = List.copyOf(checkTags(tags));
             CacheRegion region = regions.get(key.query());
             if (region == null) {
-                return loader.apply(ConsistencyToken.writerOnly());
+                return loader.apply(null);
             }
             if (!coherent.get()) {
                 meters.bypassed(region);
-                return loader.apply(ConsistencyToken.writerOnly());
+                return loader.apply(null);
             }
             return lookup(region, key, checked, loader, 0);
         });
@@ -159,13 +165,13 @@ public final class QueryCache {
     }
 
     private <T> Mono<T> lookup(CacheRegion region, CacheKey key, List<String> tags,
-            Function<? super ConsistencyToken, ? extends Mono<T>> loader, int reloads) {
+            Function<? super @Nullable ConsistencyToken, ? extends Mono<T>> loader, int reloads) {
         CompletableFuture<CacheEntry> future = region.cache().get(key, (ignored, executor) -> {
             // Stamped before the load starts: an invalidation from here on makes this entry unservable;
             // the token, read after the stamps, covers every invalidation before them.
             long epoch = region.epoch();
             long[] stamps = generations.stamp(tags);
-            ConsistencyToken token = positions.after(Math.max(clearedAtRound.get(), generations.lastBumpRound(tags)));
+            ConsistencyToken token = fillToken(tags);
             return Mono.defer(() -> loader.apply(token))
                     .map(value -> new CacheEntry(value, tags, stamps, epoch))
                     .defaultIfEmpty(new CacheEntry(null, tags, stamps, epoch))
@@ -178,9 +184,18 @@ public final class QueryCache {
             }
             meters.stale(region);
             region.cache().asMap().remove(key, future);
+            // Reloads keep losing to writes: read uncached, but as fresh as a fill would be.
             return reloads < MAX_STALE_RELOADS ? lookup(region, key, tags, loader, reloads + 1)
-                    : loader.apply(ConsistencyToken.writerOnly());
+                    : Mono.defer(() -> loader.apply(fillToken(tags)));
         });
+    }
+
+    /**
+     * The token a load of these tags must carry: the writer's position from a probe round begun after
+     * their latest invalidation and the cache's latest clear. Read after the stamps.
+     */
+    private ConsistencyToken fillToken(List<String> tags) {
+        return positions.after(Math.max(clearedAtRound.get(), generations.lastBumpRound(tags)));
     }
 
     @SuppressWarnings("unchecked")

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -12,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.flowgres.routing.ConsistencyToken;
 import io.flowgres.routing.WriterPositions;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
@@ -20,7 +22,8 @@ import reactor.test.StepVerifier;
  * The tokens a cache hands its loads: the writer's position in a probe round that began after every
  * invalidation of the load's tags and after the cache was built, cleared or resumed; the writer
  * itself ({@link ConsistencyToken#writerOnly()}) until such a round has ended, and always without
- * positions. A load carrying the token sees every write the cache was told about, wherever it runs.
+ * positions. A load carrying the token sees every write the cache was told about, wherever it runs. A
+ * read that is not cached (no policy, or the cache bypassed) gets no token at all.
  */
 final class QueryCacheReplicaFillsTest {
 
@@ -28,7 +31,8 @@ final class QueryCacheReplicaFillsTest {
     private static final ConsistencyToken WRITER = ConsistencyToken.writerOnly();
 
     private final Rounds rounds = new Rounds();
-    private final List<ConsistencyToken> given = new CopyOnWriteArrayList<>();
+    /** The tokens loads were given; null (no token) is kept too. */
+    private final List<Optional<ConsistencyToken>> given = new CopyOnWriteArrayList<>();
 
     private QueryCache cache() {
         return QueryCache.builder().cache(QUERY, CachePolicy.defaults()).executor(Runnable::run)
@@ -36,12 +40,12 @@ final class QueryCacheReplicaFillsTest {
     }
 
     /** Reads a pitch through the cache; the load records the token it was given. */
-    private ConsistencyToken fill(QueryCache cache, long id, String... tags) {
+    private @Nullable ConsistencyToken fill(QueryCache cache, long id, String... tags) {
         cache.get(CacheKey.of(QUERY, "id", id), Set.of(tags), token -> {
-            given.add(token);
+            given.add(Optional.ofNullable(token));
             return Mono.just("pitch " + id);
         }).as(StepVerifier::create).expectNext("pitch " + id).verifyComplete();
-        return given.get(given.size() - 1);
+        return given.get(given.size() - 1).orElse(null);
     }
 
     @Test
@@ -96,12 +100,20 @@ final class QueryCacheReplicaFillsTest {
         assertThat(fill(cache, 2, "pitch:2")).isEqualTo(WRITER);
         rounds.end(rounds.start(), 300);
         cache.suspend(true);
-        // Bypassed while incoherent: invalidations may be missed, so the writer.
-        assertThat(fill(cache, 3, "pitch:3")).isEqualTo(WRITER);
+        // Bypassed while incoherent: an ordinary read, not cached, which needs no token of the cache's.
+        assertThat(fill(cache, 3, "pitch:3")).isNull();
         cache.resume();
         assertThat(fill(cache, 4, "pitch:4")).isEqualTo(WRITER);
         rounds.end(rounds.start(), 400);
         assertThat(fill(cache, 5, "pitch:5")).isEqualTo(new ConsistencyToken(400));
+    }
+
+    @Test
+    void aQueryWithoutAPolicyIsAnOrdinaryReadWithoutAToken() {
+        QueryCache cache = cache();
+        rounds.end(rounds.start(), 100);
+        cache.get(CacheKey.of("users.byId", "id", 1), Set.of("user:1"), token -> Mono.just(String.valueOf(token)))
+                .as(StepVerifier::create).expectNext("null").verifyComplete();
     }
 
     @Test

@@ -21,6 +21,8 @@ import io.flowgres.query.OutcomeUnknownException;
 import io.flowgres.routing.Route;
 import io.flowgres.test.Await;
 import io.flowgres.test.FlowgresCluster;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.r2dbc.postgresql.api.PostgresqlConnection;
 import io.r2dbc.spi.Connection;
 import org.junit.jupiter.api.AfterAll;
@@ -40,7 +42,8 @@ import reactor.test.StepVerifier;
  * through one reaches the other's cache by {@code NOTIFY} within a second, and after the listener's
  * connection is killed with {@code pg_terminate_backend} coherence comes back by itself; a write whose
  * {@code COMMIT} outlives its deadline reaches the other instance when it commits, because the
- * notification is part of the transaction.
+ * notification is part of the transaction; while the primary is down the cache is bypassed and its
+ * reads are served by the replica.
  */
 @FlowgresCluster(replicas = 1)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -49,11 +52,13 @@ final class CacheCoherenceIT {
     private static final ParameterizedTypeReference<Map<String, Object>> JSON = new ParameterizedTypeReference<>() { };
     private static final Duration PROPAGATION_BOUND = Duration.ofSeconds(1);
 
+    private PostgresCluster cluster;
     private ReferenceService writer;
     private ReferenceService reader;
 
     @BeforeAll
     void startServices(PostgresCluster cluster) {
+        this.cluster = cluster;
         String[] cache = {"--flowgres.cache.enabled=true", "--flowgres.cache.reconnect-delay=200ms"};
         writer = ReferenceService.start(cluster, 200, cache);
         reader = ReferenceService.start(cluster, 200, cache);
@@ -258,6 +263,32 @@ final class CacheCoherenceIT {
                 .blockLast(Duration.ofSeconds(10));
         assertThat(awaitTitle(reader, id, "Changed unannounced", Duration.ofSeconds(10)))
                 .isLessThan(PROPAGATION_BOUND);
+    }
+
+    @Test
+    void whileThePrimaryIsDownAReadBypassingTheCacheIsServedByTheReplica() {
+        long id = 61;
+        QueryCache cache = reader.bean(QueryCache.class);
+        MeterRegistry registry = reader.bean(Flowgres.class).meterRegistry();
+        cluster.primary().stop();
+        try {
+            // The invalidation link is gone with the primary: the cache may miss invalidations, so it is
+            // bypassed, and a bypassing read is an ordinary one, which a replica serves.
+            Await.until("the reader's cache bypassed", () -> !cache.isCoherent(), Duration.ofSeconds(20));
+            long onReplica = attemptsOn(registry, "replica-1");
+            assertThat(readTitle(reader, id)).isNotBlank();
+            assertThat(attemptsOn(registry, "replica-1")).as("read on the replica").isGreaterThan(onReplica);
+        } finally {
+            cluster.primary().start();
+        }
+        Await.everyNodeUp(writer.bean(Flowgres.class), Duration.ofSeconds(30));
+        Await.everyNodeUp(reader.bean(Flowgres.class), Duration.ofSeconds(30));
+        Await.until("the reader's cache coherent again", cache::isCoherent, Duration.ofSeconds(30));
+    }
+
+    private static long attemptsOn(MeterRegistry registry, String node) {
+        return registry.find("flowgres.query").tag("query", "pitches.byId").tag("node", node).timers().stream()
+                .mapToLong(Timer::count).sum();
     }
 
     private static void awaitListening(ReferenceService service, Duration bound) {

@@ -31,6 +31,7 @@ final class ChaosRun implements AutoCloseable {
 
     private final ChaosPlan plan;
     private final Path out;
+    private final boolean cache;
     private final LocalCluster cluster;
     private final ConfigurableApplicationContext service;
     private final Timeline timeline = new Timeline();
@@ -45,9 +46,11 @@ final class ChaosRun implements AutoCloseable {
     private final String startedAt = Instant.now().toString();
     private final String loadAtStart = loadAverage();
 
-    private ChaosRun(ChaosPlan plan, Path out, LocalCluster cluster, ConfigurableApplicationContext service) {
+    private ChaosRun(ChaosPlan plan, Path out, boolean cache, LocalCluster cluster,
+            ConfigurableApplicationContext service) {
         this.plan = plan;
         this.out = out;
+        this.cache = cache;
         this.cluster = cluster;
         this.service = service;
         Flowgres flowgres = service.getBean(Flowgres.class);
@@ -66,14 +69,15 @@ final class ChaosRun implements AutoCloseable {
      * @param plan the plan to run
      * @param port the service's port
      * @param out where to write the report and the verdict
+     * @param cache whether the service caches reads by id
      * @return the harness, waiting for the first request
      */
-    static ChaosRun start(ChaosPlan plan, int port, Path out) {
+    static ChaosRun start(ChaosPlan plan, int port, Path out, boolean cache) {
         LocalCluster cluster = LocalCluster.start(2);
         ConfigurableApplicationContext service = null;
         try {
-            service = ChaosService.start(cluster, port, plan.pitches());
-            return new ChaosRun(plan, out, cluster, service);
+            service = ChaosService.start(cluster, port, plan.pitches(), cache);
+            return new ChaosRun(plan, out, cache, cluster, service);
         } catch (RuntimeException | Error e) {
             try {
                 if (service != null) {
@@ -155,6 +159,8 @@ final class ChaosRun implements AutoCloseable {
                         outcomes.size(), writes.get(), primaries, titles.size()),
                 "mix per iteration: 45 % GET by id, 25 % browse (first page, then the next with its cursor), "
                         + "15 % POST, 15 % POST then GET of it with its Flowgres-Consistency token",
+                cache ? "the service's query cache on (reads by id and profiles, filled on replicas that have every "
+                        + "invalidated write)" : "the service's query cache off",
                 violations.isEmpty() ? "verdict: passed" : "verdict: FAILED: " + String.join("; ", violations));
         String report = ChaosReport.markdown(plan, figures, timeline, goals, notes,
                 ServiceMeters.deltas(scheduler.snapshots(), plan.groups()).stream().map(ServiceMeters::line).toList());

@@ -40,16 +40,17 @@ final class ChaosService {
      * @param cluster the cluster to serve from
      * @param port the port to listen on
      * @param pitches how many demo pitches to seed
+     * @param cache whether the service caches reads by id (its own default; the issue measures without)
      * @return the running application; close it to stop the service
      */
-    static ConfigurableApplicationContext start(LocalCluster cluster, int port, int pitches) {
+    static ConfigurableApplicationContext start(LocalCluster cluster, int port, int pitches, boolean cache) {
         List<String> args = new ArrayList<>(List.of(
                 "--server.address=127.0.0.1",
                 "--server.port=" + port,
                 "--flowgres.primary.url=" + cluster.primary().r2dbcUrl(),
                 "--flowgres.username=" + cluster.user(),
                 "--flowgres.password=" + cluster.password(),
-                "--flowgres.cache.enabled=false",
+                "--flowgres.cache.enabled=" + cache,
                 "--flowgres.availability.failover-after=1s",
                 "--reference.users=1000",
                 "--reference.pitches=" + pitches,

@@ -48,6 +48,7 @@ import io.gatling.javaapi.http.HttpRequestActionBuilder;
  * <p>Settings (system properties): {@code flowgres.chaos.plan} ({@code ci}, the default, or
  * {@code full}), {@code flowgres.chaos.rate} (the open model's iterations per second, default 100),
  * {@code flowgres.chaos.phaseSeconds} (the full plan's phase length, default 15),
+ * {@code flowgres.chaos.cache} (the service's query cache, default {@code false}, as the issue measures),
  * {@code flowgres.chaos.out} (default {@code target/chaos}).
  */
 public final class ChaosSimulation extends Simulation {
@@ -110,7 +111,7 @@ public final class ChaosSimulation extends Simulation {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove the last verdict under " + out, e);
         }
-        run = ChaosRun.start(plan, port, out);
+        run = ChaosRun.start(plan, port, out, Boolean.getBoolean("flowgres.chaos.cache"));
     }
 
     /**

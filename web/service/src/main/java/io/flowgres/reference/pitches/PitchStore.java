@@ -106,13 +106,20 @@ public final class PitchStore {
         }
         // A cached value is dropped at every write's commit and filled where every write the cache was
         // told of is (the fill's token: a replica that has replayed them, else the primary), so it is at
-        // least as fresh as any token; the caller's own token, when later, is kept too.
+        // least as fresh as any token; the caller's own token, when later, is kept too. While the cache
+        // is bypassed (its invalidations may be missed) the read is uncached and needs the caller's only.
         return cache.get(CacheKey.of(BY_ID.name(), "id", id), Set.of(pitchTag(id)),
                 fill -> readById(BY_ID.withConsistency(later(fill, token)), id).map(json::writeValueAsBytes));
     }
 
-    /** The later of a cache fill's token and the caller's, if any: a fill must honour both. */
-    static ConsistencyToken later(ConsistencyToken fill, @Nullable ConsistencyToken caller) {
+    /**
+     * The later of a cache fill's token and the caller's: a fill must honour both. A read the cache
+     * does not keep (it is bypassed) has no fill token and honours the caller's alone.
+     */
+    static @Nullable ConsistencyToken later(@Nullable ConsistencyToken fill, @Nullable ConsistencyToken caller) {
+        if (fill == null) {
+            return caller;
+        }
         return caller == null || caller.lsn() <= fill.lsn() ? fill : caller;
     }
 
