@@ -11,7 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -81,13 +80,10 @@ public final class QueryCache {
     private static final Logger log = LoggerFactory.getLogger(QueryCache.class);
 
     private final Map<String, CacheRegion> regions;
-    private final Generations generations = new Generations();
+    private final Generations generations;
     private final AtomicBoolean coherent = new AtomicBoolean(true);
     private final InvalidationBroadcaster broadcaster;
     private final CacheMeters meters;
-    private final WriterPositions positions;
-    /** The probe round count when the cache last cleared or resumed: fills need a later round's position. */
-    private final AtomicLong clearedAtRound = new AtomicLong();
 
     private QueryCache(Builder builder) {
         Map<String, CacheRegion> built = new LinkedHashMap<>();
@@ -99,9 +95,7 @@ public final class QueryCache {
         this.regions = Collections.unmodifiableMap(built);
         this.broadcaster = builder.broadcaster;
         this.meters = new CacheMeters(builder.meterRegistry, regions.values(), coherent);
-        this.positions = builder.positions;
-        // Writes committed before the cache existed were never invalidated here: fills need a round begun since.
-        this.clearedAtRound.set(positions.roundsStarted());
+        this.generations = new Generations(builder.positions);
     }
 
     /** A new builder: no query cached until {@link Builder#cache} names one. */
@@ -171,7 +165,7 @@ public final class QueryCache {
             // the token, read after the stamps, covers every invalidation before them.
             long epoch = region.epoch();
             long[] stamps = generations.stamp(tags);
-            ConsistencyToken token = fillToken(tags);
+            ConsistencyToken token = generations.fillToken(tags);
             return Mono.defer(() -> loader.apply(token))
                     .map(value -> new CacheEntry(value, tags, stamps, epoch))
                     .defaultIfEmpty(new CacheEntry(null, tags, stamps, epoch))
@@ -186,16 +180,8 @@ public final class QueryCache {
             region.cache().asMap().remove(key, future);
             // Reloads keep losing to writes: read uncached, but as fresh as a fill would be.
             return reloads < MAX_STALE_RELOADS ? lookup(region, key, tags, loader, reloads + 1)
-                    : Mono.defer(() -> loader.apply(fillToken(tags)));
+                    : Mono.defer(() -> loader.apply(generations.fillToken(tags)));
         });
-    }
-
-    /**
-     * The token a load of these tags must carry: the writer's position from a probe round begun after
-     * their latest invalidation and the cache's latest clear. Read after the stamps.
-     */
-    private ConsistencyToken fillToken(List<String> tags) {
-        return positions.after(Math.max(clearedAtRound.get(), generations.lastBumpRound(tags)));
     }
 
     @SuppressWarnings("unchecked")
@@ -332,7 +318,7 @@ public final class QueryCache {
      * @param tags the tags
      */
     public void invalidateLocally(Collection<String> tags) {
-        generations.bump(checkTags(tags), positions.roundsStarted());
+        generations.bump(checkTags(tags));
         meters.invalidated(tags.size());
     }
 
@@ -346,14 +332,13 @@ public final class QueryCache {
         CacheRegion region = regions.get(query);
         Checks.argument(region != null, "query must be one of the cached queries %s, was '%s'",
                 regions.keySet(), query);
-        // Whatever made someone clear it may not have been invalidated: fills need a round begun since.
-        clearedAtRound.accumulateAndGet(positions.roundsStarted(), Math::max);
+        generations.cleared();
         region.clear();
     }
 
     /** Drops every entry of every query here; fills then wait for a probe round begun since to read on replicas. */
     public void clearAll() {
-        clearedAtRound.accumulateAndGet(positions.roundsStarted(), Math::max);
+        generations.cleared();
         regions.values().forEach(CacheRegion::clear);
     }
 
