@@ -12,6 +12,7 @@ import io.flowgres.Flowgres;
 import io.flowgres.cache.QueryCache;
 import io.flowgres.local.PostgresCluster;
 import io.flowgres.test.FlowgresCluster;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -77,14 +78,14 @@ final class QueryCacheIT {
     @Test
     void thousandConcurrentColdReadsRunOneQuery() {
         MeterRegistry registry = service.bean(Flowgres.class).meterRegistry();
-        long before = attempts(registry, "pitches.byId");
+        long before = loads(registry, "pitches.byId");
         List<String> titles = Flux.range(0, 1000)
                 .flatMap(i -> concurrentClient.get().uri("/api/pitches/{id}", 7).retrieve().bodyToMono(JSON)
                         .map(body -> (String) body.get("title")), 1000)
                 .collectList().block(Duration.ofSeconds(120));
 
         assertThat(titles).hasSize(1000).containsOnly(titles.get(0));
-        assertThat(attempts(registry, "pitches.byId") - before).isEqualTo(1);
+        assertThat(loads(registry, "pitches.byId") - before).isEqualTo(1);
     }
 
     @Test
@@ -240,6 +241,16 @@ final class QueryCacheIT {
     private static long attempts(MeterRegistry registry, String query) {
         return registry.find(QUERY_TIMER).tag("query", query).timers().stream()
                 .mapToLong(Timer::count).sum();
+    }
+
+    /**
+     * Reads of a query: its attempts less its hedges (a fill on a replica that is slow is hedged on
+     * another node, one read in two attempts).
+     */
+    private static long loads(MeterRegistry registry, String query) {
+        double hedges = registry.find("flowgres.retries").tag("query", query).tag("reason", "hedge").counters()
+                .stream().mapToDouble(Counter::count).sum();
+        return attempts(registry, query) - (long) hedges;
     }
 
     private static long attemptsOn(MeterRegistry registry, String query, String node) {
