@@ -2,6 +2,7 @@ package io.flowgres.routing;
 
 import io.flowgres.internal.Lsn;
 import io.r2dbc.spi.Connection;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -41,6 +42,21 @@ public record ConsistencyToken(long lsn) {
                 .map(lsn -> new ConsistencyToken(Lsn.parse(lsn)))
                 .onErrorResume(error -> Mono.empty())
                 .defaultIfEmpty(writerOnly());
+    }
+
+    /**
+     * The token that covers both of two, either of which may be absent: the later one. A writer-only
+     * token is later than any position.
+     *
+     * @param one a token, or {@code null}
+     * @param other another, or {@code null}
+     * @return the later of the two, {@code null} only when both are
+     */
+    public static @Nullable ConsistencyToken later(@Nullable ConsistencyToken one, @Nullable ConsistencyToken other) {
+        if (one == null) {
+            return other;
+        }
+        return other == null || other.lsn() <= one.lsn() ? one : other;
     }
 
     /**

@@ -32,6 +32,18 @@ final class RoutingTypesTest {
     }
 
     @Test
+    void theLaterOfTwoTokensCoversBoth() {
+        ConsistencyToken early = new ConsistencyToken(100);
+        ConsistencyToken late = new ConsistencyToken(200);
+        assertThat(ConsistencyToken.later(early, late)).isEqualTo(late);
+        assertThat(ConsistencyToken.later(late, early)).isEqualTo(late);
+        assertThat(ConsistencyToken.later(null, early)).isEqualTo(early);
+        assertThat(ConsistencyToken.later(early, null)).isEqualTo(early);
+        assertThat(ConsistencyToken.later(null, null)).isNull();
+        assertThat(ConsistencyToken.later(ConsistencyToken.writerOnly(), late)).isEqualTo(ConsistencyToken.writerOnly());
+    }
+
+    @Test
     void policyDefaults() {
         RoutingPolicy policy = RoutingPolicy.defaults();
         assertThat(policy.probeInterval()).isEqualTo(Duration.ofSeconds(1));

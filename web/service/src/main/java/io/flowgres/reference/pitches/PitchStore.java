@@ -109,18 +109,8 @@ public final class PitchStore {
         // least as fresh as any token; the caller's own token, when later, is kept too. While the cache
         // is bypassed (its invalidations may be missed) the read is uncached and needs the caller's only.
         return cache.get(CacheKey.of(BY_ID.name(), "id", id), Set.of(pitchTag(id)),
-                fill -> readById(BY_ID.withConsistency(later(fill, token)), id).map(json::writeValueAsBytes));
-    }
-
-    /**
-     * The later of a cache fill's token and the caller's: a fill must honour both. A read the cache
-     * does not keep (it is bypassed) has no fill token and honours the caller's alone.
-     */
-    static @Nullable ConsistencyToken later(@Nullable ConsistencyToken fill, @Nullable ConsistencyToken caller) {
-        if (fill == null) {
-            return caller;
-        }
-        return caller == null || caller.lsn() <= fill.lsn() ? fill : caller;
+                fill -> readById(BY_ID.withConsistency(ConsistencyToken.later(fill, token)), id)
+                        .map(json::writeValueAsBytes));
     }
 
     private Mono<Pitch> readById(Query query, long id) {

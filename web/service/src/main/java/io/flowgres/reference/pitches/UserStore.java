@@ -63,7 +63,7 @@ public final class UserStore {
         // A cached profile is dropped at the commit of every write of the user's pitches, and filled where
         // every write the cache was told of is (the fill's token), so it is at least as fresh as any token.
         return cache.get(CacheKey.of(BY_ID.name(), "id", id), Set.of(PitchStore.userTag(id)),
-                fill -> read(BY_ID.withConsistency(PitchStore.later(fill, token)), id));
+                fill -> read(BY_ID.withConsistency(ConsistencyToken.later(fill, token)), id));
     }
 
     private Mono<UserProfile> read(Query query, long id) {

@@ -39,8 +39,7 @@ public final class WriteTokens {
      * @param token the commit's token
      */
     public void record(ConsistencyToken token) {
-        latest.accumulateAndGet(token, (previous, next) -> previous == null || next.lsn() > previous.lsn() ? next
-                : previous);
+        latest.accumulateAndGet(token, ConsistencyToken::later);
     }
 
     /** The token that covers every recorded write, if any write was recorded. */
