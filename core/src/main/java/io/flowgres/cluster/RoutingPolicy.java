@@ -38,6 +38,8 @@ public final class RoutingPolicy {
     public static final Duration DEFAULT_BASE_EJECTION = Duration.ofSeconds(1);
     /** Default longest ejection. */
     public static final Duration DEFAULT_MAX_EJECTION = Duration.ofSeconds(30);
+    /** Default lag of a replica while the writer cannot be probed: unknown, and growing. */
+    public static final LagWithoutWriter DEFAULT_LAG_WITHOUT_WRITER = LagWithoutWriter.GROWS;
 
     private static final RoutingPolicy DEFAULTS = builder().build();
 
@@ -45,6 +47,7 @@ public final class RoutingPolicy {
     private final Duration probeTimeout;
     private final Duration maxLag;
     private final long maxLagBytes;
+    private final LagWithoutWriter lagWithoutWriter;
     private final double returnRatio;
     private final Duration defaultRtt;
     private final Duration ewmaDecay;
@@ -59,6 +62,7 @@ public final class RoutingPolicy {
         this.probeTimeout = builder.probeTimeout;
         this.maxLag = builder.maxLag;
         this.maxLagBytes = builder.maxLagBytes;
+        this.lagWithoutWriter = builder.lagWithoutWriter;
         this.returnRatio = builder.returnRatio;
         this.defaultRtt = builder.defaultRtt;
         this.ewmaDecay = builder.ewmaDecay;
@@ -95,6 +99,11 @@ public final class RoutingPolicy {
 
     public long maxLagBytes() {
         return maxLagBytes;
+    }
+
+    /** What a replica's lag is taken to be while the writer cannot be probed. */
+    public LagWithoutWriter lagWithoutWriter() {
+        return lagWithoutWriter;
     }
 
     /** The share of the lag bounds a lagging replica must get below to return. */
@@ -157,8 +166,9 @@ public final class RoutingPolicy {
     @Override
     public String toString() {
         return "RoutingPolicy{probe every " + probeInterval + " (timeout " + probeTimeout + "), maxLag=" + maxLag
-                + "/" + maxLagBytes + "B, returnRatio=" + returnRatio + ", defaultRtt=" + defaultRtt + ", tau="
-                + ewmaDecay + ", eject after " + ejectAfterFailures + " for " + baseEjection + ".." + maxEjection
+                + "/" + maxLagBytes + "B (without writer: " + lagWithoutWriter + "), returnRatio=" + returnRatio
+                + ", defaultRtt=" + defaultRtt + ", tau=" + ewmaDecay + ", eject after " + ejectAfterFailures + " for "
+                + baseEjection + ".." + maxEjection
                 + ", rules=" + rules + (hedgeAfter == null ? "" : ", hedge after " + hedgeAfter) + "}";
     }
 
@@ -169,6 +179,7 @@ public final class RoutingPolicy {
         private Duration probeTimeout = DEFAULT_PROBE_TIMEOUT;
         private Duration maxLag = DEFAULT_MAX_LAG;
         private long maxLagBytes = DEFAULT_MAX_LAG_BYTES;
+        private LagWithoutWriter lagWithoutWriter = DEFAULT_LAG_WITHOUT_WRITER;
         private double returnRatio = DEFAULT_RETURN_RATIO;
         private Duration defaultRtt = DEFAULT_RTT;
         private Duration ewmaDecay = DEFAULT_EWMA_DECAY;
@@ -225,6 +236,20 @@ public final class RoutingPolicy {
         public Builder maxLagBytes(long maxLagBytes) {
             Checks.argument(maxLagBytes > 0, "maxLagBytes must be > 0, was %s", maxLagBytes);
             this.maxLagBytes = maxLagBytes;
+            return this;
+        }
+
+        /**
+         * Sets what a replica's lag is taken to be while the writer cannot be probed: unknown and
+         * growing ({@link LagWithoutWriter#GROWS}, the default), or measured against the writer's last
+         * known position ({@link LagWithoutWriter#LAST_WRITER_POSITION}), which keeps caught-up
+         * replicas serving reads through a primary outage.
+         *
+         * @param lag not null
+         * @return this builder
+         */
+        public Builder lagWithoutWriter(LagWithoutWriter lag) {
+            this.lagWithoutWriter = Checks.notNull(lag, "lagWithoutWriter");
             return this;
         }
 

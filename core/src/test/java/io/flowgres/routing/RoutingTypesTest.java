@@ -2,12 +2,14 @@ package io.flowgres.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 
+import io.flowgres.cluster.LagWithoutWriter;
 import io.flowgres.cluster.RoutingPolicy;
 import io.flowgres.routing.Balancer.Candidate;
 import org.junit.jupiter.api.Test;
@@ -50,6 +52,7 @@ final class RoutingTypesTest {
         assertThat(policy.probeTimeout()).isEqualTo(Duration.ofSeconds(1));
         assertThat(policy.maxLag()).isEqualTo(Duration.ofSeconds(5));
         assertThat(policy.maxLagBytes()).isEqualTo(64L * 1024 * 1024);
+        assertThat(policy.lagWithoutWriter()).isEqualTo(LagWithoutWriter.GROWS);
         assertThat(policy.returnLag()).isEqualTo(Duration.ofMillis(2500));
         assertThat(policy.returnLagBytes()).isEqualTo(32L * 1024 * 1024);
         assertThat(policy.defaultRtt()).isEqualTo(Duration.ofMillis(5));
@@ -67,6 +70,10 @@ final class RoutingTypesTest {
                 .withMessage("probeInterval must be >= 10ms, was PT0.005S");
         assertThatIllegalArgumentException().isThrownBy(() -> builder.maxLagBytes(0))
                 .withMessage("maxLagBytes must be > 0, was 0");
+        assertThatNullPointerException().isThrownBy(() -> builder.lagWithoutWriter(null))
+                .withMessage("lagWithoutWriter must not be null");
+        assertThat(builder.lagWithoutWriter(LagWithoutWriter.LAST_WRITER_POSITION).build().lagWithoutWriter())
+                .isEqualTo(LagWithoutWriter.LAST_WRITER_POSITION);
         assertThatIllegalArgumentException().isThrownBy(() -> builder.returnRatio(1.5))
                 .withMessage("returnRatio must be in (0, 1], was 1.5");
         assertThatIllegalArgumentException().isThrownBy(() -> builder.ejectAfterFailures(0))

@@ -143,6 +143,21 @@ public final class NodeHealth {
          */
         Probe measured(boolean recovery, long replay, long bytes, double replayAgeSeconds, long rtt, long now,
                 RoutingPolicy policy, int returnAfter) {
+            return measured(recovery, replay, bytes, replayAgeSeconds, rtt, now, policy, returnAfter, true);
+        }
+
+        /**
+         * A successful probe of a standby measured against the writer's last known position, while the
+         * writer itself could not be probed: judged as {@link #measured}, but reported as not known
+         * against a live writer.
+         */
+        Probe measuredAgainstLastPosition(long replay, long bytes, double replayAgeSeconds, long rtt, long now,
+                RoutingPolicy policy, int returnAfter) {
+            return measured(true, replay, bytes, replayAgeSeconds, rtt, now, policy, returnAfter, false);
+        }
+
+        private Probe measured(boolean recovery, long replay, long bytes, double replayAgeSeconds, long rtt, long now,
+                RoutingPolicy policy, int returnAfter, boolean writerAnswered) {
             double seconds = 0;
             long behindSince = -1;
             if (bytes > 0) {
@@ -151,7 +166,7 @@ public final class NodeHealth {
                 seconds = Double.isNaN(replayAgeSeconds) ? behind : Math.min(Math.max(0, replayAgeSeconds), behind);
             }
             int good = goodInRow == Integer.MAX_VALUE ? goodInRow : goodInRow + 1;
-            return new Probe(true, reachable || good >= returnAfter, recovery, replay, bytes, seconds, true,
+            return new Probe(true, reachable || good >= returnAfter, recovery, replay, bytes, seconds, writerAnswered,
                     judge(lagging, seconds, bytes, policy), now, behindSince, now, rtt, null, good, downSinceNanos,
                     seconds);
         }
@@ -244,6 +259,23 @@ public final class NodeHealth {
      */
     public void recordProbeWithoutPrimary(long replayLsn, long rttNanos, long nowNanos) {
         probe.updateAndGet(current -> current.unmeasured(true, replayLsn, rttNanos, nowNanos, policy, returnAfterProbes));
+        recordLatency(rttNanos, nowNanos);
+    }
+
+    /**
+     * Records a successful probe of a standby while the writer could not be probed, measured against
+     * the writer's last known position ({@link io.flowgres.cluster.LagWithoutWriter#LAST_WRITER_POSITION}).
+     *
+     * @param replayLsn the standby's replay position
+     * @param lagBytes bytes the standby is behind the writer's last known position
+     * @param replayAgeSeconds seconds since the last replayed commit, or {@code NaN} when unknown
+     * @param rttNanos the probe's round trip
+     * @param nowNanos the clock's current time
+     */
+    public void recordProbeAgainstLastPosition(long replayLsn, long lagBytes, double replayAgeSeconds, long rttNanos,
+            long nowNanos) {
+        probe.updateAndGet(current -> current.measuredAgainstLastPosition(replayLsn, lagBytes, replayAgeSeconds,
+                rttNanos, nowNanos, policy, returnAfterProbes));
         recordLatency(rttNanos, nowNanos);
     }
 

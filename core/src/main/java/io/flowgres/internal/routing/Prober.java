@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
+import io.flowgres.cluster.LagWithoutWriter;
 import io.flowgres.cluster.RoutingPolicy;
 import io.flowgres.internal.Lsn;
 import io.flowgres.internal.SqlStates;
@@ -27,7 +28,8 @@ import reactor.util.retry.Retry;
  * {@link io.flowgres.internal.node.NodeHealth}: reachable or not (and why not), in recovery or
  * not, the round trip (which feeds the latency average too), and for replicas the replay position
  * and the lag behind the primary's WAL position of the same round. When no primary answers in a
- * round, replica lag is <em>unknown</em>, never zero. Routing reads these findings; health reports
+ * round, replica lag is <em>unknown</em>, never zero, or, when the policy says so
+ * ({@link LagWithoutWriter#LAST_WRITER_POSITION}), measured against the writer's last known position. Routing reads these findings; health reports
  * are built from them. The writer's position of each round is also kept by round number
  * ({@link #positions()}), for reads that must cover what was known before a moment.
  *
@@ -39,6 +41,7 @@ public final class Prober implements AutoCloseable {
 
     private static final String SQL = "SELECT pg_is_in_recovery() AS recovery, "
             + "(CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_insert_lsn() END)::text AS current_lsn, "
+            + "(CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_flush_lsn() END)::text AS flush_lsn, "
             + "pg_last_wal_replay_lsn()::text AS replay_lsn, "
             + "extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp())::float8 AS replay_age";
 
@@ -51,6 +54,13 @@ public final class Prober implements AutoCloseable {
     private final LongSupplier ticker;
     private final Router router;
     private final ProbedPositions positions = new ProbedPositions();
+    /**
+     * The writer's WAL flush position in the latest round in which it answered, or -1: all a replica
+     * can have of it (only flushed WAL is streamed), so what replicas are measured against while the
+     * writer cannot be probed ({@link LagWithoutWriter#LAST_WRITER_POSITION}). Its insert position
+     * may include WAL that never leaves a server frozen or killed right after the probe.
+     */
+    private volatile long lastFlushLsn = -1;
     private volatile @Nullable Disposable running;
     private final AtomicReference<Sinks.Empty<Void>> wakeup = new AtomicReference<>(Sinks.empty());
 
@@ -180,11 +190,12 @@ public final class Prober implements AutoCloseable {
     private Sample read(Node node, Readable row, long started) {
         long rtt = ticker.getAsLong() - started;
         String current = row.get("current_lsn", String.class);
+        String flush = row.get("flush_lsn", String.class);
         String replay = row.get("replay_lsn", String.class);
         Double age = row.get("replay_age", Double.class);
         return new Sample(node, null, false, Boolean.TRUE.equals(row.get("recovery", Boolean.class)),
-                current == null ? -1 : Lsn.parse(current), replay == null ? -1 : Lsn.parse(replay),
-                age == null ? Double.NaN : age, rtt);
+                current == null ? -1 : Lsn.parse(current), flush == null ? -1 : Lsn.parse(flush),
+                replay == null ? -1 : Lsn.parse(replay), age == null ? Double.NaN : age, rtt);
     }
 
     private void record(long round, List<Sample> samples) {
@@ -195,11 +206,15 @@ public final class Prober implements AutoCloseable {
         for (Sample sample : samples) {
             if (sample.node() == writer && sample.failure() == null && !sample.inconclusive() && !sample.recovery()) {
                 primaryLsn = sample.currentLsn();
+                lastFlushLsn = sample.flushLsn();
             }
         }
         if (primaryLsn >= 0) {
             positions.record(round, primaryLsn);
         }
+        // Without the writer, replicas are measured against its last known position only when the policy says so.
+        long lastPosition = primaryLsn < 0 && policy.lagWithoutWriter() == LagWithoutWriter.LAST_WRITER_POSITION
+                ? lastFlushLsn : -1;
         for (Sample sample : samples) {
             String failure = sample.failure();
             if (sample.inconclusive()) {
@@ -209,6 +224,10 @@ public final class Prober implements AutoCloseable {
                 sample.node().health().recordProbeFailure(now, failure);
             } else if (!sample.recovery()) {
                 sample.node().health().recordProbe(false, -1, 0, Double.NaN, sample.rttNanos(), now);
+            } else if (sample.replayLsn() >= 0 && primaryLsn < 0 && lastPosition >= 0) {
+                sample.node().health().recordProbeAgainstLastPosition(sample.replayLsn(),
+                        Math.max(0, lastPosition - sample.replayLsn()), sample.replayAgeSeconds(), sample.rttNanos(),
+                        now);
             } else if (primaryLsn < 0 || sample.replayLsn() < 0) {
                 sample.node().health().recordProbeWithoutPrimary(sample.replayLsn(), sample.rttNanos(), now);
             } else {
@@ -234,14 +253,14 @@ public final class Prober implements AutoCloseable {
      * inconclusive}: it timed out while the node answered other work).
      */
     private record Sample(Node node, @Nullable String failure, boolean inconclusive, boolean recovery,
-            long currentLsn, long replayLsn, double replayAgeSeconds, long rttNanos) {
+            long currentLsn, long flushLsn, long replayLsn, double replayAgeSeconds, long rttNanos) {
 
         static Sample failed(Node node, String failure) {
-            return new Sample(node, failure, false, false, -1, -1, Double.NaN, 0);
+            return new Sample(node, failure, false, false, -1, -1, -1, Double.NaN, 0);
         }
 
         static Sample inconclusive(Node node) {
-            return new Sample(node, null, true, false, -1, -1, Double.NaN, 0);
+            return new Sample(node, null, true, false, -1, -1, -1, Double.NaN, 0);
         }
     }
 }

@@ -269,6 +269,40 @@ final class NodeHealthTest {
     }
 
     @Test
+    void againstTheWritersLastPositionACaughtUpReplicaStaysInRotationForAsLongAsTheWriterIsGone() {
+        NodeHealth health = new NodeHealth(policy, 1, 0);
+        health.recordProbe(true, 10, 0, Double.NaN, RTT, 0);
+
+        for (int second = 1; second <= 60; second++) {
+            health.recordProbeAgainstLastPosition(10, 0, 30.0 + second, RTT, second * S);
+            assertThat(health.probe().lagSeconds()).as("at %s s", second).isZero();
+            assertThat(health.probe().lagging()).as("at %s s", second).isFalse();
+        }
+        assertThat(health.probe().lagKnown()).as("not measured against a live writer").isFalse();
+
+        health.recordProbe(true, 10, 0, Double.NaN, RTT, 61 * S);
+        assertThat(health.probe().lagKnown()).isTrue();
+    }
+
+    @Test
+    void againstTheWritersLastPositionAReplicaBehindItCountsAsBehindUntilItHasReplayedIt() {
+        NodeHealth health = new NodeHealth(policy, 1, 0);
+        health.recordProbe(true, 10, 0, Double.NaN, RTT, 0);
+
+        health.recordProbeAgainstLastPosition(10, 50, Double.NaN, RTT, 1 * S);
+        assertThat(health.probe().lagBytes()).isEqualTo(50);
+        health.recordProbeAgainstLastPosition(10, 50, Double.NaN, RTT, 4 * S);
+        assertThat(health.probe().lagSeconds()).as("behind since 1 s").isEqualTo(3.0);
+        assertThat(health.probe().lagging()).isFalse();
+        health.recordProbeAgainstLastPosition(10, 50, Double.NaN, RTT, 6 * S + 1);
+        assertThat(health.probe().lagging()).as("behind the last position for longer than maxLag").isTrue();
+
+        health.recordProbeAgainstLastPosition(60, 0, Double.NaN, RTT, 7 * S);
+        assertThat(health.probe().lagSeconds()).isZero();
+        assertThat(health.probe().lagging()).as("has replayed the last position").isFalse();
+    }
+
+    @Test
     void aReplicaWhoseLagWasNeverMeasuredCountsTheUnknownFromItsCreation() {
         NodeHealth health = new NodeHealth(policy, 1, 100 * S);
 

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.flowgres.Flowgres;
 import io.flowgres.cluster.ClusterConfig;
+import io.flowgres.cluster.LagWithoutWriter;
 import io.flowgres.cluster.NodeConfig;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.cluster.RoutingPolicy;
@@ -73,6 +74,11 @@ final class ReplicaRoutingIT {
 
     /** A facade on the cluster with explicit nodes, weights and latency decay. */
     private Flowgres facade(Duration decay, double weight1, double weight2) {
+        return facade(decay, weight1, weight2, RoutingPolicy.DEFAULT_LAG_WITHOUT_WRITER);
+    }
+
+    /** A facade on the cluster with explicit nodes, weights, latency decay and lag without a writer. */
+    private Flowgres facade(Duration decay, double weight1, double weight2, LagWithoutWriter withoutWriter) {
         return Flowgres.create(ClusterConfig.builder()
                 .primary(NodeConfig.of("primary", cluster.primary().r2dbcUrl()))
                 .replica(NodeConfig.of("replica-1", cluster.replicas().get(0).r2dbcUrl()).withWeight(weight1))
@@ -81,7 +87,7 @@ final class ReplicaRoutingIT {
                 .pool(PoolPolicy.test())
                 .routing(RoutingPolicy.builder().probeInterval(PROBE).probeTimeout(Duration.ofMillis(500))
                         .maxLag(Duration.ofSeconds(1)).ejection(Duration.ofMillis(500), Duration.ofSeconds(2))
-                        .ewmaDecay(decay).build())
+                        .ewmaDecay(decay).lagWithoutWriter(withoutWriter).build())
                 .build());
     }
 
@@ -224,6 +230,61 @@ final class ReplicaRoutingIT {
             lagging.setApplyDelay(Duration.ZERO);
         }
         Await.probed(flowgres, "replica-1 back up", () -> status("replica-1").equals("up"), Duration.ofSeconds(15));
+    }
+
+    @Test
+    void measuredAgainstTheWritersLastPositionCaughtUpReplicasServeReadsThroughAPrimaryOutage() {
+        Flowgres lastPosition = facade(RoutingPolicy.DEFAULT_EWMA_DECAY, 3, 1, LagWithoutWriter.LAST_WRITER_POSITION);
+        PostgresNode delayed = cluster.replicas().get(1);
+        AtomicInteger id = new AtomicInteger(40_000);
+        Disposable writer = Mono.never().subscribe();
+        try {
+            Await.everyNodeUp(lastPosition, SETTLE);
+            delayed.setApplyDelay(Duration.ofSeconds(3));
+            writer = writeEvery50Millis(id, "last-position");
+            Await.probed(lastPosition, "replica-2 lagging", () -> status(lastPosition, "replica-2").equals("lagging"),
+                    Duration.ofSeconds(10));
+            writer.dispose();
+            Await.probed(lastPosition, "replica-1 caught up", () -> view(lastPosition, "replica-1").lagBytes() == 0,
+                    Duration.ofSeconds(10));
+            cluster.primary().pause();
+            // The default facade's replicas leave rotation once their unknown lag passes maxLag (1 s).
+            Await.probed(flowgres, "replica-1's unknown lag past maxLag",
+                    () -> status(flowgres, "replica-1").equals("lagging"), Duration.ofSeconds(15));
+            flowgres.read(Query.named("routing.withoutWriter").withRoute(Route.REPLICA_ONLY),
+                            connection -> strings(connection, "SELECT 1::text"))
+                    .as(StepVerifier::create)
+                    .expectError(UnavailableException.class)
+                    .verify(Duration.ofSeconds(20));
+
+            // Measured against the writer's last position, replica-1 (which has replayed it) stays in rotation.
+            lastPosition.probeNow().block(Duration.ofSeconds(10));
+            assertThat(lastPosition.topology().writer()).isEqualTo("primary");
+            NodeView caughtUp = view(lastPosition, "replica-1");
+            assertThat(caughtUp.status()).as("replica-1 with the primary frozen").isEqualTo("up");
+            assertThat(caughtUp.lagKnown()).as("lag measured against a live writer").isFalse();
+            long before = attempts(lastPosition, "routing.withoutWriter", "replica-1");
+            List<String> served = Flux.range(0, 200)
+                    .concatMap(i -> lastPosition.read(Query.named("routing.withoutWriter").withRoute(Route.REPLICA_ONLY),
+                            connection -> strings(connection, "SELECT pg_is_in_recovery()::text")))
+                    .collectList().block(Duration.ofSeconds(60));
+            assertThat(served).hasSize(200).containsOnly("true");
+            assertThat(attempts(lastPosition, "routing.withoutWriter", "replica-1") - before)
+                    .as("reads served by the caught-up replica").isPositive();
+
+            // replica-2 was behind the last position when the primary froze: out until its delay lets it replay it.
+            assertThat(status(lastPosition, "replica-2")).isEqualTo("lagging");
+            Await.probed(lastPosition, "replica-2 back once it has replayed the writer's last position",
+                    () -> status(lastPosition, "replica-2").equals("up"), Duration.ofSeconds(20));
+            assertThat(view(lastPosition, "replica-2").lagBytes()).isZero();
+            assertThat(lastPosition.topology().node("primary").orElseThrow().status())
+                    .as("the primary is still frozen").isNotEqualTo("up");
+        } finally {
+            writer.dispose();
+            cluster.primary().resume();
+            delayed.setApplyDelay(Duration.ZERO);
+            lastPosition.close();
+        }
     }
 
     @Test
@@ -431,6 +492,10 @@ final class ReplicaRoutingIT {
         return view(node).status();
     }
 
+    private static String status(Flowgres facade, String node) {
+        return view(facade, node).status();
+    }
+
     private double lagSeconds(String node) {
         return view(node).lagSeconds();
     }
@@ -446,7 +511,11 @@ final class ReplicaRoutingIT {
     }
 
     private NodeView view(String node) {
-        return flowgres.topology().node(node).orElseThrow();
+        return view(flowgres, node);
+    }
+
+    private static NodeView view(Flowgres facade, String node) {
+        return facade.topology().node(node).orElseThrow();
     }
 
     private double rejected(Route route) {

@@ -81,6 +81,7 @@ final class ClusterConfigFactory {
                 .probeTimeout(routing.getProbeTimeout())
                 .maxLag(routing.getMaxLag())
                 .maxLagBytes(routing.getMaxLagBytes().toBytes())
+                .lagWithoutWriter(routing.getLagWithoutWriter())
                 .hedgeAfter(routing.getHedgeAfter());
         routing.getRules().forEach(builder::rule);
         return builder.build();

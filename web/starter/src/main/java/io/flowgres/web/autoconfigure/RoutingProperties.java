@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.flowgres.cluster.LagWithoutWriter;
 import io.flowgres.cluster.RoutingPolicy;
 import io.flowgres.routing.Route;
 import org.jspecify.annotations.Nullable;
@@ -26,6 +27,13 @@ public class RoutingProperties {
 
     /** Replication byte lag above which a replica leaves rotation. */
     private DataSize maxLagBytes = DataSize.ofBytes(RoutingPolicy.DEFAULT_MAX_LAG_BYTES);
+
+    /**
+     * A replica's lag while the primary cannot be probed: grows (unknown; replicas leave rotation
+     * after max-lag) or last-writer-position (measured against the primary's last known position, so
+     * caught-up replicas keep serving reads through a primary outage).
+     */
+    private LagWithoutWriter lagWithoutWriter = RoutingPolicy.DEFAULT_LAG_WITHOUT_WRITER;
 
     /**
      * After how long without an answer a replica read is also started on another node, the first
@@ -104,6 +112,20 @@ public class RoutingProperties {
      */
     public void setMaxLagBytes(DataSize maxLagBytes) {
         this.maxLagBytes = maxLagBytes;
+    }
+
+    /** What a replica's lag is taken to be while the primary cannot be probed. */
+    public LagWithoutWriter getLagWithoutWriter() {
+        return lagWithoutWriter;
+    }
+
+    /**
+     * Sets what a replica's lag is taken to be while the primary cannot be probed.
+     *
+     * @param lagWithoutWriter grows or last-writer-position
+     */
+    public void setLagWithoutWriter(LagWithoutWriter lagWithoutWriter) {
+        this.lagWithoutWriter = lagWithoutWriter;
     }
 
     /** The fixed hedging delay, or null for none. */

@@ -9,6 +9,7 @@ import java.util.Map;
 
 import io.flowgres.cluster.BreakerPolicy;
 import io.flowgres.cluster.ClusterConfig;
+import io.flowgres.cluster.LagWithoutWriter;
 import io.flowgres.cluster.NodeConfig;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.cluster.RetryBudgetPolicy;
@@ -58,6 +59,14 @@ final class ClusterConfigFactoryTest {
         properties.getRouting().setHedgeAfter(Duration.ofMinutes(2));
         assertThatThrownBy(() -> ClusterConfigFactory.from(properties, null))
                 .hasMessage("flowgres.routing: hedgeAfter must be <= 1m, was PT2M");
+    }
+
+    @Test
+    void replicaLagWithoutAWriterGrowsUnlessSetToTheWritersLastPosition() {
+        assertThat(ClusterConfigFactory.from(external(), null).routing().lagWithoutWriter())
+                .isEqualTo(LagWithoutWriter.GROWS);
+        assertThat(ClusterConfigFactory.from(bind("flowgres.routing.lag-without-writer=last-writer-position"), null)
+                .routing().lagWithoutWriter()).isEqualTo(LagWithoutWriter.LAST_WRITER_POSITION);
     }
 
     @Test

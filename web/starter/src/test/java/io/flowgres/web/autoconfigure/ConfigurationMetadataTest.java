@@ -101,6 +101,7 @@ final class ConfigurationMetadataTest {
         defaults.put("flowgres.routing.probe-timeout", RoutingPolicy.DEFAULT_PROBE_TIMEOUT);
         defaults.put("flowgres.routing.max-lag", RoutingPolicy.DEFAULT_MAX_LAG);
         defaults.put("flowgres.routing.max-lag-bytes", DataSize.ofBytes(RoutingPolicy.DEFAULT_MAX_LAG_BYTES));
+        defaults.put("flowgres.routing.lag-without-writer", RoutingPolicy.DEFAULT_LAG_WITHOUT_WRITER);
         AvailabilityPolicy availability = AvailabilityPolicy.defaults();
         defaults.put("flowgres.availability.return-after-probes", availability.returnAfterProbes());
         defaults.put("flowgres.availability.failover-after", availability.failoverAfter());
