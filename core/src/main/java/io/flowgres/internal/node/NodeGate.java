@@ -64,6 +64,18 @@ public final class NodeGate {
     }
 
     /**
+     * Forgets what the breaker counted before the prober found the node reachable again after it
+     * was down, and closes it. Those calls failed (or stalled) in the outage the prober has judged
+     * already; left in the window, they made the first few calls after the return reach the
+     * breaker's minimum with a failure rate of the outage, so the breaker opened on a node that
+     * answered again and refused its work for a whole open period. The good probes in a row that
+     * return a node are its trial; the breaker then judges the calls made since.
+     */
+    public void returned() {
+        breaker.reset();
+    }
+
+    /**
      * Takes the node out of rotation: routing sends it no new work. Only replicas can be drained;
      * the primary has no stand-in.
      *

@@ -216,25 +216,35 @@ public final class Prober implements AutoCloseable {
         long lastPosition = primaryLsn < 0 && policy.lagWithoutWriter() == LagWithoutWriter.LAST_WRITER_POSITION
                 ? lastFlushLsn : -1;
         for (Sample sample : samples) {
-            String failure = sample.failure();
-            if (sample.inconclusive()) {
-                log.debug("The probe of {} timed out while the node answered other work: no verdict this round",
-                        sample.node().name());
-            } else if (failure != null) {
-                sample.node().health().recordProbeFailure(now, failure);
-            } else if (!sample.recovery()) {
-                sample.node().health().recordProbe(false, -1, 0, Double.NaN, sample.rttNanos(), now);
-            } else if (sample.replayLsn() >= 0 && primaryLsn < 0 && lastPosition >= 0) {
-                sample.node().health().recordProbeAgainstLastPosition(sample.replayLsn(),
-                        Math.max(0, lastPosition - sample.replayLsn()), sample.replayAgeSeconds(), sample.rttNanos(),
-                        now);
-            } else if (primaryLsn < 0 || sample.replayLsn() < 0) {
-                sample.node().health().recordProbeWithoutPrimary(sample.replayLsn(), sample.rttNanos(), now);
-            } else {
-                sample.node().health().recordProbe(true, sample.replayLsn(),
-                        Math.max(0, primaryLsn - sample.replayLsn()), sample.replayAgeSeconds(), sample.rttNanos(),
-                        now);
+            boolean wasReachable = sample.node().health().probe().reachable();
+            recordOne(sample, now, primaryLsn, lastPosition);
+            if (!wasReachable && sample.node().health().probe().reachable()) {
+                // Back after an outage: the breaker starts afresh (see NodeGate#returned).
+                sample.node().gate().returned();
             }
+        }
+    }
+
+    /** Records one node's probe in its health: a failure, a primary, or a replica with its lag. */
+    private void recordOne(Sample sample, long now, long primaryLsn, long lastPosition) {
+        String failure = sample.failure();
+        if (sample.inconclusive()) {
+            log.debug("The probe of {} timed out while the node answered other work: no verdict this round",
+                    sample.node().name());
+        } else if (failure != null) {
+            sample.node().health().recordProbeFailure(now, failure);
+        } else if (!sample.recovery()) {
+            sample.node().health().recordProbe(false, -1, 0, Double.NaN, sample.rttNanos(), now);
+        } else if (sample.replayLsn() >= 0 && primaryLsn < 0 && lastPosition >= 0) {
+            sample.node().health().recordProbeAgainstLastPosition(sample.replayLsn(),
+                    Math.max(0, lastPosition - sample.replayLsn()), sample.replayAgeSeconds(), sample.rttNanos(),
+                    now);
+        } else if (primaryLsn < 0 || sample.replayLsn() < 0) {
+            sample.node().health().recordProbeWithoutPrimary(sample.replayLsn(), sample.rttNanos(), now);
+        } else {
+            sample.node().health().recordProbe(true, sample.replayLsn(),
+                    Math.max(0, primaryLsn - sample.replayLsn()), sample.replayAgeSeconds(), sample.rttNanos(),
+                    now);
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.flowgres.Flowgres;
+import io.flowgres.cluster.BreakerPolicy;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.cluster.RoutingPolicy;
@@ -165,6 +166,53 @@ final class FrozenNodesIT {
                 return false;
             }
         }, Duration.ofSeconds(20));
+    }
+
+    @Test
+    void writesThatFailedOnAFrozenPrimaryDoNotOpenItsBreakerOnceItIsBack(PostgresCluster cluster) {
+        // A breaker that keeps calls for a minute and opens for a minute: still counting the freeze's failed
+        // writes after the thaw, it would refuse the primary's writes for a minute (open during the freeze
+        // already, or on the first calls after it, which reach its minimum of five at the freeze's rate).
+        Flowgres facade = Flowgres.create(cluster.clusterConfig()
+                .routing(RoutingPolicy.builder().probeInterval(Duration.ofMillis(200))
+                        .probeTimeout(Duration.ofMillis(500)).build())
+                .breaker(BreakerPolicy.builder().minimumCalls(5).failureRateThreshold(50)
+                        .window(Duration.ofSeconds(60)).openDuration(Duration.ofSeconds(60)).build())
+                .build());
+        PostgresNode primary = cluster.primary();
+        try {
+            Await.everyNodeUp(facade, Duration.ofSeconds(20));
+            primary.pause();
+            try {
+                // Sent at once, before any probe has found the primary frozen: they reach it and fail there.
+                List<String> failures = Flux.range(0, 4)
+                        .flatMap(i -> insert(facade, "frozen " + i).then(Mono.just("written"))
+                                .onErrorResume(error -> Mono.just(error.getClass().getSimpleName())))
+                        .collectList().block(Duration.ofSeconds(60));
+                assertThat(failures).hasSize(4).doesNotContain("written");
+                Await.probed(facade, "the prober to find the primary down", () -> "down".equals(status(facade,
+                        primary.name())), Duration.ofSeconds(10));
+            } finally {
+                primary.resume();
+            }
+            // Back in the prober's eyes: "up", or "breaker-open" while the breaker still counts the freeze.
+            Await.probed(facade, "the prober to find the primary back", () -> !"down".equals(status(facade,
+                    primary.name())), Duration.ofSeconds(20));
+
+            for (int i = 0; i < 10; i++) {
+                assertThat(insert(facade, "after the thaw " + i).block(Duration.ofSeconds(10)))
+                        .as("write %s after the primary returned", i).isEqualTo(1L);
+            }
+            assertThat(status(facade, primary.name())).isEqualTo("up");
+        } finally {
+            facade.close();
+        }
+    }
+
+    private static Mono<Long> insert(Flowgres facade, String note) {
+        return facade.write(WRITE, connection -> Flux.from(connection
+                        .createStatement("INSERT INTO availability (note) VALUES ($1)").bind(0, note).execute())
+                .flatMap(result -> result.getRowsUpdated())).single();
     }
 
     @Test
