@@ -58,6 +58,12 @@ final class ChaosService {
                 "--logging.level.root=WARN",
                 // Every request is slow on a saturated machine; the report has the figures.
                 "--logging.level.io.flowgres.metrics.SlowQueryLog=ERROR"));
+        // Extra settings for one run, e.g. to compare a routing setting: -Dflowgres.chaos.serviceArgs="--name=value ...".
+        for (String extra : System.getProperty("flowgres.chaos.serviceArgs", "").trim().split("\\s+")) {
+            if (extra.startsWith("--")) {
+                args.add(extra);
+            }
+        }
         for (int i = 0; i < cluster.replicas().size(); i++) {
             LocalNode replica = cluster.replicas().get(i);
             args.add("--flowgres.replicas[" + i + "].name=" + replica.name());

@@ -49,6 +49,7 @@ import io.gatling.javaapi.http.HttpRequestActionBuilder;
  * {@code full}), {@code flowgres.chaos.rate} (the open model's iterations per second, default 100),
  * {@code flowgres.chaos.phaseSeconds} (the full plan's phase length, default 15),
  * {@code flowgres.chaos.cache} (the service's query cache, default {@code false}, as the issue measures),
+ * {@code flowgres.chaos.serviceArgs} (extra space-separated {@code --name=value} settings for the service),
  * {@code flowgres.chaos.out} (default {@code target/chaos}).
  */
 public final class ChaosSimulation extends Simulation {

@@ -81,8 +81,12 @@ enum Fault {
         }
     },
 
-    /** The primary frozen (SIGSTOP) from 3 s into the phase for 4 s. */
-    PRIMARY_FROZEN("primary frozen 4 s") {
+    /**
+     * The primary frozen (SIGSTOP) from 3 s into the phase for 8 s: longer than the default
+     * {@code max-lag} (5 s), so that replicas whose lag is left to grow while no primary answers
+     * leave rotation before it ends.
+     */
+    PRIMARY_FROZEN("primary frozen 8 s") {
         @Override
         void drive(LocalCluster cluster, PhaseClock clock, Timeline timeline) throws InterruptedException {
             LocalNode primary = cluster.primary();
@@ -90,7 +94,7 @@ enum Fault {
             try {
                 primary.pause();
                 timeline.event(Timeline.FAULT, PRIMARY_PAUSED);
-                clock.at(Duration.ofSeconds(7));
+                clock.at(Duration.ofSeconds(11));
             } finally {
                 if (primary.isPaused()) {
                     timeline.event(Timeline.FAULT, PRIMARY_RESUMING);

@@ -3,8 +3,11 @@ package io.flowgres.load.chaos;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * The goals of issue #11 that a chaos run can measure, each judged from one run's figures, outcomes
@@ -138,7 +141,21 @@ final class Goals {
                         firstAck.map(write -> millis(write.endNanos() - resumedAt)).orElse("never"),
                         lastFailure.map(write -> millis(write.endNanos() - resumedAt) + " (" + write.failureKey()
                                 + ")").orElse("- (none failed)")));
-        return List.of(failFast, resume);
+        // Reads need no primary: replicas that have replayed its last position keep serving them, however long it is away.
+        List<Outcome> readsWhileFrozen = outcomes.stream().filter(read -> read.isRead()
+                && read.startNanos() >= pausedAt && read.startNanos() < resumingAt).toList();
+        Map<String, Long> failedReads = readsWhileFrozen.stream().filter(Outcome::failed)
+                .collect(Collectors.groupingBy(Outcome::failureKey, TreeMap::new, Collectors.counting()));
+        Optional<Outcome> firstFailedRead = readsWhileFrozen.stream().filter(Outcome::failed)
+                .min(Comparator.comparingLong(Outcome::startNanos));
+        Goal reads = new Goal("primary frozen: zero failed reads while it is frozen (longer than max-lag)",
+                !readsWhileFrozen.isEmpty() && failedReads.isEmpty(),
+                String.format("%d reads sent while frozen, %d failed %s; first failed read sent %s "
+                                + "after the freeze",
+                        readsWhileFrozen.size(), failedReads.values().stream().mapToLong(Long::longValue).sum(),
+                        failedReads, firstFailedRead.map(read -> millis(read.startNanos() - pausedAt))
+                                .orElse("- (none failed)")));
+        return List.of(failFast, resume, reads);
     }
 
     private static Goal primaryRestarted(PhaseFigures phase) {

@@ -105,10 +105,12 @@ public class InventoryApplication {
                 .GET("/items/export", items::export)
                 .GET("/items/{id}", request -> {
                     long id = Long.parseLong(request.pathVariable("id"));
+                    // The cache hands each fill the token that keeps it off replicas that lack an invalidated write.
                     return cache.get(CacheKey.of(BY_ID.name(), "id", id), Set.of("item:" + id),
-                                    () -> flowgres.read(BY_ID, connection -> Flux.from(connection.createStatement(
-                                                    "SELECT id, name, quantity, created_at, from_replica FROM item_read "
-                                                            + "WHERE id = $1").bind(0, id).execute())
+                                    fill -> flowgres.read(BY_ID.withConsistency(fill), connection -> Flux.from(
+                                                    connection.createStatement("SELECT id, name, quantity, created_at, "
+                                                            + "from_replica FROM item_read WHERE id = $1")
+                                                            .bind(0, id).execute())
                                             .flatMap(result -> result.map(Item::from))).singleOrEmpty())
                             .switchIfEmpty(Mono.error(() -> new ResponseStatusException(HttpStatus.NOT_FOUND)))
                             .flatMap(item -> ServerResponse.ok().bodyValue(item));
