@@ -25,12 +25,11 @@ public enum LagWithoutWriter {
     /**
      * Measured in bytes against the writer's last known position (its WAL flush position, all a
      * replica can receive, read by the last probe round in which the writer answered, at most one
-     * probe interval before it went away). A replica that has
-     * replayed it misses at most the writes committed in that last interval, and, only if the writer
-     * is in fact still taking writes out of the prober's sight, those since; reads of one's own
-     * writes stay exact either way, since a {@link io.flowgres.routing.ConsistencyToken} past a
-     * replica's replay position still keeps the read off it. Before the writer has been probed once,
-     * as {@link #GROWS}.
+     * probe interval before it went away). A replica that has replayed it misses at most the writes
+     * committed in that last interval, and, only if the writer is in fact still taking writes out of
+     * the prober's sight, those since; reads of one's own writes stay exact either way, since a
+     * {@link io.flowgres.routing.ConsistencyToken} past a replica's replay position still keeps the
+     * read off it. Before the writer has been probed once, as {@link #GROWS}.
      */
     LAST_WRITER_POSITION
 }

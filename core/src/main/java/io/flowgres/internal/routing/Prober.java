@@ -29,9 +29,11 @@ import reactor.util.retry.Retry;
  * not, the round trip (which feeds the latency average too), and for replicas the replay position
  * and the lag behind the primary's WAL position of the same round. When no primary answers in a
  * round, replica lag is <em>unknown</em>, never zero, or, when the policy says so
- * ({@link LagWithoutWriter#LAST_WRITER_POSITION}), measured against the writer's last known position. Routing reads these findings; health reports
- * are built from them. The writer's position of each round is also kept by round number
- * ({@link #positions()}), for reads that must cover what was known before a moment.
+ * ({@link LagWithoutWriter#LAST_WRITER_POSITION}), measured against the writer's last known
+ * position. Routing reads these findings; health reports are built from them. The writer's
+ * position of each round is also kept by round number ({@link #positions()}), for reads that must
+ * cover what was known before a moment. A node found reachable again after an outage gets a fresh
+ * breaker ({@link io.flowgres.internal.node.NodeGate#returned()}).
  *
  * <p>Non-blocking; one round at a time, so a slow round delays the next instead of piling up.
  */
