@@ -3,7 +3,6 @@ package io.flowgres.cache;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -11,12 +10,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 import com.github.benmanes.caffeine.cache.Ticker;
-import io.flowgres.query.OutcomeUnknownException;
 import io.flowgres.internal.Checks;
 import io.flowgres.routing.ConsistencyToken;
 import io.flowgres.routing.WriterPositions;
@@ -27,7 +24,6 @@ import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -84,6 +80,7 @@ public final class QueryCache {
     private final AtomicBoolean coherent = new AtomicBoolean(true);
     private final InvalidationBroadcaster broadcaster;
     private final CacheMeters meters;
+    private final InvalidatingWrites writes;
 
     private QueryCache(Builder builder) {
         Map<String, CacheRegion> built = new LinkedHashMap<>();
@@ -96,6 +93,7 @@ public final class QueryCache {
         this.broadcaster = builder.broadcaster;
         this.meters = new CacheMeters(builder.meterRegistry, regions.values(), coherent);
         this.generations = new Generations(builder.positions);
+        this.writes = new InvalidatingWrites(broadcaster, this::invalidate, this::invalidateLocally);
     }
 
     /** A new builder: no query cached until {@link Builder#cache} names one. */
@@ -128,7 +126,7 @@ public final class QueryCache {
         Checks.notNull(key, "key");
         Checks.notNull(loader, "loader");
         return Mono.defer(() -> {
-            List<String> checked = List.copyOf(checkTags(tags));
+            List<String> checked = List.copyOf(InvalidatingWrites.checkTags(tags));
             CacheRegion region = regions.get(key.query());
             if (region == null) {
                 return loader.apply(null);
@@ -211,33 +209,7 @@ public final class QueryCache {
             Function<? super Function<Connection, Publisher<T>>, ? extends Mono<R>> transaction,
             Function<? super Connection, ? extends Publisher<T>> work,
             Function<? super List<T>, ? extends Collection<String>> tags) {
-        Checks.notNull(transaction, "transaction");
-        Checks.notNull(work, "work");
-        Checks.notNull(tags, "tags");
-        return Mono.defer(() -> {
-            // What the last run of the work touched, and whether it told the others itself: a re-run
-            // transaction replaces both, and only the run that committed counts.
-            AtomicReference<Set<String>> touched = new AtomicReference<>(Set.of());
-            AtomicBoolean toldWithin = new AtomicBoolean();
-            Function<Connection, Publisher<T>> notifying = connection -> Flux.from(work.apply(connection))
-                    .collectList()
-                    .flatMapMany(results -> {
-                        Set<String> checked = checkTags(tags.apply(results));
-                        touched.set(checked);
-                        toldWithin.set(false);
-                        Mono<Boolean> told = checked.isEmpty() ? Mono.just(true)
-                                : broadcaster.publishWithin(connection, checked);
-                        return told.doOnNext(toldWithin::set).thenMany(Flux.fromIterable(results));
-                    });
-            Mono<Void> afterCommit = Mono.defer(() -> {
-                if (toldWithin.get()) {
-                    invalidateLocally(touched.get());
-                    return Mono.empty();
-                }
-                return invalidate(touched.get());
-            });
-            return whenCommitted(transaction.apply(notifying), result -> afterCommit, afterCommit);
-        });
+        return writes.within(transaction, work, tags);
     }
 
     /**
@@ -252,7 +224,7 @@ public final class QueryCache {
      */
     public <T> Mono<T> invalidateAfter(Mono<T> write, Collection<String> tags) {
         Checks.notNull(tags, "tags");
-        return invalidateAfter(write, value -> tags, tags);
+        return writes.after(write, value -> tags, tags);
     }
 
     /**
@@ -265,28 +237,7 @@ public final class QueryCache {
      * @return the write's result, emitted after the invalidation
      */
     public <T> Mono<T> invalidateAfter(Mono<T> write, Function<? super T, ? extends Collection<String>> tags) {
-        return invalidateAfter(write, tags, List.of());
-    }
-
-    private <T> Mono<T> invalidateAfter(Mono<T> write, Function<? super T, ? extends Collection<String>> tags,
-            Collection<String> whenEmptyOrUnknown) {
-        Checks.notNull(write, "write");
-        Checks.notNull(tags, "tags");
-        return whenCommitted(write, value -> invalidate(tags.apply(value)),
-                Mono.defer(() -> invalidate(whenEmptyOrUnknown)));
-    }
-
-    /**
-     * Runs {@code invalidation} once a write may have committed, before its result is emitted: after
-     * a value (given it), after an empty completion, and after an unknown outcome (then re-raised);
-     * a write that failed otherwise committed nothing and invalidates nothing.
-     */
-    private static <T> Mono<T> whenCommitted(Mono<T> write, Function<? super T, Mono<Void>> afterValue,
-            Mono<Void> otherwise) {
-        return write
-                .flatMap(value -> afterValue.apply(value).thenReturn(value))
-                .switchIfEmpty(otherwise.then(Mono.empty()))
-                .onErrorResume(OutcomeUnknownException.class, error -> otherwise.then(Mono.error(error)));
+        return writes.after(write, tags, List.of());
     }
 
     /**
@@ -299,7 +250,7 @@ public final class QueryCache {
     public Mono<Void> invalidate(Collection<String> tags) {
         Checks.notNull(tags, "tags");
         return Mono.defer(() -> {
-            Set<String> checked = checkTags(tags);
+            Set<String> checked = InvalidatingWrites.checkTags(tags);
             if (checked.isEmpty()) {
                 return Mono.empty();
             }
@@ -318,7 +269,7 @@ public final class QueryCache {
      * @param tags the tags
      */
     public void invalidateLocally(Collection<String> tags) {
-        generations.bump(checkTags(tags));
+        generations.bump(InvalidatingWrites.checkTags(tags));
         meters.invalidated(tags.size());
     }
 
@@ -395,18 +346,6 @@ public final class QueryCache {
         if (coherent.compareAndSet(false, true)) {
             log.info("query cache resumed");
         }
-    }
-
-    private static Set<String> checkTags(Collection<String> tags) {
-        Checks.notNull(tags, "tags");
-        Set<String> checked = new LinkedHashSet<>();
-        for (String tag : tags) {
-            Checks.notNull(tag, "tag");
-            Checks.argument(!tag.isBlank() && tag.length() <= MAX_TAG_LENGTH && tag.chars().noneMatch(Character::isWhitespace),
-                    "tag must be non-blank, without whitespace, at most %s characters, was '%s'", MAX_TAG_LENGTH, tag);
-            checked.add(tag);
-        }
-        return checked;
     }
 
     /** Builds a {@link QueryCache}. Not thread-safe. */
