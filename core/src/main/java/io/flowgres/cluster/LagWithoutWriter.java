@@ -23,11 +23,13 @@ public enum LagWithoutWriter {
     GROWS,
 
     /**
-     * Measured in bytes against the writer's last known position (its WAL flush position, all a
-     * replica can receive, read by the last probe round in which the writer answered, at most one
-     * probe interval before it went away). A replica that has replayed it misses at most the writes
-     * committed in that last interval, and, only if the writer is in fact still taking writes out of
-     * the prober's sight, those since; reads of one's own writes stay exact either way, since a
+     * Measured in bytes against the writer's last known position: its WAL flush position (all a
+     * replica can receive) read by the last probe round in which the writer answered, at most one
+     * probe interval before it went away, or less when every replica that was in rotation received
+     * less (WAL flushed but not yet sent when the writer froze or died is on no reachable node). A
+     * replica that has replayed it misses at most the writes committed in that last interval, and,
+     * only if the writer is in fact still taking writes out of the prober's sight, those since;
+     * reads of one's own writes stay exact either way, since a
      * {@link io.flowgres.routing.ConsistencyToken} past a replica's replay position still keeps the
      * read off it. Before the writer has been probed once, as {@link #GROWS}.
      */

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
+import java.util.stream.LongStream;
 
 import io.flowgres.cluster.LagWithoutWriter;
 import io.flowgres.cluster.RoutingPolicy;
@@ -44,6 +45,7 @@ public final class Prober implements AutoCloseable {
     private static final String SQL = "SELECT pg_is_in_recovery() AS recovery, "
             + "(CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_insert_lsn() END)::text AS current_lsn, "
             + "(CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_flush_lsn() END)::text AS flush_lsn, "
+            + "pg_last_wal_receive_lsn()::text AS receive_lsn, "
             + "pg_last_wal_replay_lsn()::text AS replay_lsn, "
             + "extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp())::float8 AS replay_age";
 
@@ -193,11 +195,13 @@ public final class Prober implements AutoCloseable {
         long rtt = ticker.getAsLong() - started;
         String current = row.get("current_lsn", String.class);
         String flush = row.get("flush_lsn", String.class);
+        String received = row.get("receive_lsn", String.class);
         String replay = row.get("replay_lsn", String.class);
         Double age = row.get("replay_age", Double.class);
         return new Sample(node, null, false, Boolean.TRUE.equals(row.get("recovery", Boolean.class)),
                 current == null ? -1 : Lsn.parse(current), flush == null ? -1 : Lsn.parse(flush),
-                replay == null ? -1 : Lsn.parse(replay), age == null ? Double.NaN : age, rtt);
+                received == null ? -1 : Lsn.parse(received), replay == null ? -1 : Lsn.parse(replay),
+                age == null ? Double.NaN : age, rtt);
     }
 
     private void record(long round, List<Sample> samples) {
@@ -216,7 +220,11 @@ public final class Prober implements AutoCloseable {
         }
         // Without the writer, replicas are measured against its last known position only when the policy says so.
         long lastPosition = primaryLsn < 0 && policy.lagWithoutWriter() == LagWithoutWriter.LAST_WRITER_POSITION
-                ? lastFlushLsn : -1;
+                ? lastPositionReference(lastFlushLsn, samples.stream()
+                        .filter(sample -> sample.failure() == null && !sample.inconclusive() && sample.recovery()
+                                && !sample.node().health().probe().lagging())
+                        .mapToLong(Sample::receiveLsn))
+                : -1;
         for (Sample sample : samples) {
             boolean wasReachable = sample.node().health().probe().reachable();
             recordOne(sample, now, primaryLsn, lastPosition);
@@ -225,6 +233,28 @@ public final class Prober implements AutoCloseable {
                 sample.node().gate().returned();
             }
         }
+    }
+
+    /**
+     * What replicas are measured against while the writer cannot be probed: its flush position of the
+     * last round in which it answered, or less when every replica that was in rotation has received
+     * less. WAL the writer had flushed but not yet sent when it froze or died exists on no reachable
+     * node (a busy writer under asynchronous replication nearly always has some), and a replica that
+     * has replayed all its freshest peer received is as current as any read can be; measured against
+     * the flush position alone, every replica would count as behind and leave rotation after
+     * {@code maxLag}. Replicas that were lagging already never lower it: a stream that broke before the
+     * writer went away leaves them behind its last position.
+     *
+     * @param lastFlushLsn the writer's last known flush position, or -1
+     * @param receivedInRotation the receive positions of this round's replicas that were in rotation (-1: none)
+     * @return the position to measure against, or -1 for none (lag then unknown)
+     */
+    static long lastPositionReference(long lastFlushLsn, LongStream receivedInRotation) {
+        if (lastFlushLsn < 0) {
+            return -1;
+        }
+        long freshest = receivedInRotation.max().orElse(-1);
+        return freshest < 0 ? lastFlushLsn : Math.min(lastFlushLsn, freshest);
     }
 
     /** Records one node's probe in its health: a failure, a primary, or a replica with its lag. */
@@ -265,14 +295,14 @@ public final class Prober implements AutoCloseable {
      * inconclusive}: it timed out while the node answered other work).
      */
     private record Sample(Node node, @Nullable String failure, boolean inconclusive, boolean recovery,
-            long currentLsn, long flushLsn, long replayLsn, double replayAgeSeconds, long rttNanos) {
+            long currentLsn, long flushLsn, long receiveLsn, long replayLsn, double replayAgeSeconds, long rttNanos) {
 
         static Sample failed(Node node, String failure) {
-            return new Sample(node, failure, false, false, -1, -1, -1, Double.NaN, 0);
+            return new Sample(node, failure, false, false, -1, -1, -1, -1, Double.NaN, 0);
         }
 
         static Sample inconclusive(Node node) {
-            return new Sample(node, null, true, false, -1, -1, -1, Double.NaN, 0);
+            return new Sample(node, null, true, false, -1, -1, -1, -1, Double.NaN, 0);
         }
     }
 }
