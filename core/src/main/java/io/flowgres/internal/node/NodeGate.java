@@ -19,6 +19,7 @@ public final class NodeGate {
     private final Duration openDuration;
     private final LongSupplier clock;
     private final AtomicLong openedAtNanos = new AtomicLong();
+    private volatile long answeredBeforeOutageNanos;
     private volatile boolean drained;
 
     /**
@@ -64,15 +65,30 @@ public final class NodeGate {
     }
 
     /**
-     * Forgets what the breaker counted before the prober found the node reachable again after it
-     * was down, and closes it. Those calls failed (or stalled) in the outage the prober has judged
-     * already; left in the window, they made the first few calls after the return reach the
-     * breaker's minimum with a failure rate of the outage, so the breaker opened on a node that
-     * answered again and refused its work for a whole open period. The good probes in a row that
-     * return a node are its trial; the breaker then judges the calls made since.
+     * Told that the prober found the node unreachable; the outage began after its last good probe.
+     *
+     * @param lastAnsweredNanos when the probe before the failed one answered, on the gate's clock
+     */
+    public void wentDown(long lastAnsweredNanos) {
+        answeredBeforeOutageNanos = lastAnsweredNanos;
+    }
+
+    /**
+     * Told that the prober found the node reachable again after an outage: the breaker forgets what
+     * the outage taught it. A closed breaker's window holds calls that failed in the outage the prober
+     * judged already; left there, they made the first calls after the return reach the breaker's
+     * minimum with the outage's failure rate, so it opened on a node that answered again and refused
+     * its work for a whole open period. A breaker that opened in the outage (after the node's last
+     * good probe before it) is closed, the good probes in a row that returned the node being its trial.
+     * A breaker that opened while probes still found the node answering stays as it is: calls were
+     * failing on a reachable node, which a probe that answers says nothing about.
      */
     public void returned() {
-        breaker.reset();
+        boolean openedWhileAnswering = breaker.getState() != CircuitBreaker.State.CLOSED
+                && openedAtNanos.get() - answeredBeforeOutageNanos < 0;
+        if (!openedWhileAnswering) {
+            breaker.reset();
+        }
     }
 
     /**

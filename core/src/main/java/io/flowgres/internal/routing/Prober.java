@@ -11,6 +11,7 @@ import io.flowgres.cluster.RoutingPolicy;
 import io.flowgres.internal.Lsn;
 import io.flowgres.internal.SqlStates;
 import io.flowgres.internal.node.Node;
+import io.flowgres.internal.node.NodeHealth;
 import io.flowgres.routing.WriterPositions;
 import io.r2dbc.spi.Readable;
 import org.jspecify.annotations.Nullable;
@@ -33,8 +34,8 @@ import reactor.util.retry.Retry;
  * ({@link LagWithoutWriter#LAST_WRITER_POSITION}), measured against the writer's last known
  * position. Routing reads these findings; health reports are built from them. The writer's
  * position of each round is also kept by round number ({@link #positions()}), for reads that must
- * cover what was known before a moment. A node found reachable again after an outage gets a fresh
- * breaker ({@link io.flowgres.internal.node.NodeGate#returned()}).
+ * cover what was known before a moment. A node found reachable again after an outage has its breaker
+ * forget the outage ({@link io.flowgres.internal.node.NodeGate#returned()}).
  *
  * <p>Non-blocking; one round at a time, so a slow round delays the next instead of piling up.
  */
@@ -226,10 +227,13 @@ public final class Prober implements AutoCloseable {
                         .mapToLong(Sample::receiveLsn))
                 : -1;
         for (Sample sample : samples) {
-            boolean wasReachable = sample.node().health().probe().reachable();
+            NodeHealth.Probe before = sample.node().health().probe();
             recordOne(sample, now, primaryLsn, lastPosition);
-            if (!wasReachable && sample.node().health().probe().reachable()) {
-                // Back after an outage: the breaker starts afresh (see NodeGate#returned).
+            boolean reachable = sample.node().health().probe().reachable();
+            if (before.reachable() && !reachable) {
+                sample.node().gate().wentDown(before.lastProbeNanos());
+            } else if (!before.reachable() && reachable) {
+                // Back after an outage: the breaker forgets what the outage taught it (see NodeGate#returned).
                 sample.node().gate().returned();
             }
         }

@@ -4,16 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import org.junit.jupiter.api.Test;
 
-/** The gate's breaker when the prober returns a node: the outage's calls are forgotten. */
+/** The gate's breaker when the prober returns a node after an outage: it forgets what the outage taught it. */
 final class NodeGateTest {
 
     private static final int MINIMUM_CALLS = 5;
+    private static final long S = 1_000_000_000L;
 
+    private final AtomicLong clock = new AtomicLong(100 * S);
     private final CircuitBreaker breaker = CircuitBreaker.of("primary", CircuitBreakerConfig.custom()
             .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.TIME_BASED)
             .slidingWindowSize(60)
@@ -22,33 +25,36 @@ final class NodeGateTest {
             .waitDurationInOpenState(Duration.ofMinutes(1))
             .build());
     private final NodeGate gate = new NodeGate("primary", NodeRole.PRIMARY, breaker, Duration.ofMinutes(1),
-            System::nanoTime);
+            clock::get);
 
     @Test
-    void callsThatFailedBeforeANodeReturnedNoLongerOpenItsBreaker() {
-        failuresDuringTheOutage();
+    void callsThatFailedInTheOutageNoLongerOpenAClosedBreakerOnceTheNodeReturns() {
+        gate.wentDown(clock.get());
+        failures(MINIMUM_CALLS - 1);
         gate.returned();
 
-        for (int i = 0; i < MINIMUM_CALLS; i++) {
-            breaker.onSuccess(1, TimeUnit.MILLISECONDS);
-        }
+        successes(MINIMUM_CALLS);
         assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
         assertThat(gate.isAvailable()).isTrue();
     }
 
     @Test
     void withoutTheReturnTheOutagesCallsOpenTheBreakerOnTheFirstCallAfter() {
-        failuresDuringTheOutage();
+        failures(MINIMUM_CALLS - 1);
 
-        breaker.onSuccess(1, TimeUnit.MILLISECONDS);
+        successes(1);
         assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
         assertThat(gate.isAvailable()).isFalse();
     }
 
     @Test
-    void aBreakerOpenedDuringTheOutageClosesWhenTheNodeReturns() {
-        failuresDuringTheOutage();
-        breaker.onError(1, TimeUnit.MILLISECONDS, new IllegalStateException("timeout"));
+    void aBreakerThatOpenedInTheOutageClosesWhenTheNodeReturns() {
+        long lastAnswered = clock.get();
+        clock.addAndGet(S);
+        // Opened by calls failing before the prober noticed: still after the node's last good probe.
+        failures(MINIMUM_CALLS);
+        clock.addAndGet(S);
+        gate.wentDown(lastAnswered);
         assertThat(gate.isAvailable()).isFalse();
         assertThat(gate.retryAfter()).isPositive();
 
@@ -57,11 +63,25 @@ final class NodeGateTest {
         assertThat(gate.retryAfter()).isZero();
     }
 
-    /** Fewer failures than the breaker's minimum: it stays closed through the outage. */
-    private void failuresDuringTheOutage() {
-        for (int i = 0; i < MINIMUM_CALLS - 1; i++) {
+    @Test
+    void aBreakerThatOpenedWhileProbesStillFoundTheNodeAnsweringStaysOpen() {
+        failures(MINIMUM_CALLS);
+        clock.addAndGet(S);
+        gate.wentDown(clock.get());
+
+        gate.returned();
+        assertThat(gate.isAvailable()).as("calls failed while the prober could still reach the node").isFalse();
+    }
+
+    private void failures(int count) {
+        for (int i = 0; i < count; i++) {
             breaker.onError(1, TimeUnit.MILLISECONDS, new IllegalStateException("timeout"));
         }
-        assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    }
+
+    private void successes(int count) {
+        for (int i = 0; i < count; i++) {
+            breaker.onSuccess(1, TimeUnit.MILLISECONDS);
+        }
     }
 }
