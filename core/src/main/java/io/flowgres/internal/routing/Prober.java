@@ -194,15 +194,16 @@ public final class Prober implements AutoCloseable {
 
     private Sample read(Node node, Readable row, long started) {
         long rtt = ticker.getAsLong() - started;
-        String current = row.get("current_lsn", String.class);
-        String flush = row.get("flush_lsn", String.class);
-        String received = row.get("receive_lsn", String.class);
-        String replay = row.get("replay_lsn", String.class);
         Double age = row.get("replay_age", Double.class);
         return new Sample(node, null, false, Boolean.TRUE.equals(row.get("recovery", Boolean.class)),
-                current == null ? -1 : Lsn.parse(current), flush == null ? -1 : Lsn.parse(flush),
-                received == null ? -1 : Lsn.parse(received), replay == null ? -1 : Lsn.parse(replay),
+                lsn(row, "current_lsn"), lsn(row, "flush_lsn"), lsn(row, "receive_lsn"), lsn(row, "replay_lsn"),
                 age == null ? Double.NaN : age, rtt);
+    }
+
+    /** A WAL position column of the probe's row, or -1 when the node has none (NULL). */
+    private static long lsn(Readable row, String column) {
+        String text = row.get(column, String.class);
+        return text == null ? -1 : Lsn.parse(text);
     }
 
     private void record(long round, List<Sample> samples) {
@@ -211,7 +212,7 @@ public final class Prober implements AutoCloseable {
         Node writer = router.writer();
         long primaryLsn = -1;
         for (Sample sample : samples) {
-            if (sample.node() == writer && sample.failure() == null && !sample.inconclusive() && !sample.recovery()) {
+            if (sample.node() == writer && sample.answered() && !sample.recovery()) {
                 primaryLsn = sample.currentLsn();
                 lastFlushLsn = sample.flushLsn();
             }
@@ -222,7 +223,7 @@ public final class Prober implements AutoCloseable {
         // Without the writer, replicas are measured against its last known position only when the policy says so.
         long lastPosition = primaryLsn < 0 && policy.lagWithoutWriter() == LagWithoutWriter.LAST_WRITER_POSITION
                 ? lastPositionReference(lastFlushLsn, samples.stream()
-                        .filter(sample -> sample.failure() == null && !sample.inconclusive() && sample.recovery()
+                        .filter(sample -> sample.answered() && sample.recovery()
                                 && !sample.node().health().probe().lagging())
                         .mapToLong(Sample::receiveLsn))
                 : -1;
@@ -271,7 +272,8 @@ public final class Prober implements AutoCloseable {
             sample.node().health().recordProbeFailure(now, failure);
         } else if (!sample.recovery()) {
             sample.node().health().recordProbe(false, -1, 0, Double.NaN, sample.rttNanos(), now);
-        } else if (sample.replayLsn() >= 0 && primaryLsn < 0 && lastPosition >= 0) {
+        } else if (sample.replayLsn() >= 0 && lastPosition >= 0) {
+            // lastPosition is set only in rounds that did not probe the writer.
             sample.node().health().recordProbeAgainstLastPosition(sample.replayLsn(),
                     Math.max(0, lastPosition - sample.replayLsn()), sample.replayAgeSeconds(), sample.rttNanos(),
                     now);
@@ -307,6 +309,11 @@ public final class Prober implements AutoCloseable {
 
         static Sample inconclusive(Node node) {
             return new Sample(node, null, true, false, -1, -1, -1, -1, Double.NaN, 0);
+        }
+
+        /** Whether the node answered the probe (its figures are this round's). */
+        boolean answered() {
+            return failure == null && !inconclusive;
         }
     }
 }
