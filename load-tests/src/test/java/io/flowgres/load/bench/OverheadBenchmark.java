@@ -21,6 +21,7 @@ import io.flowgres.query.Query;
 import io.flowgres.cluster.AvailabilityPolicy;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.NodeConfig;
+import io.flowgres.load.ServiceArguments;
 import io.flowgres.load.bench.InterleavedRounds.Result;
 import io.flowgres.load.bench.plain.PlainPitch;
 import io.flowgres.load.bench.plain.PlainPools;
@@ -166,10 +167,7 @@ public final class OverheadBenchmark {
         List<String> arguments = new ArrayList<>(List.of("--flowgres.cache.enabled=false",
                 // Warm-up reads slower than its threshold would flood the report.
                 "--logging.level.io.flowgres.metrics.SlowQueryLog=ERROR"));
-        String extra = System.getProperty("bench.referenceArgs", "").trim();
-        if (!extra.isEmpty()) {
-            arguments.addAll(List.of(extra.split("\\s+")));
-        }
+        arguments.addAll(ServiceArguments.fromProperty("bench.referenceArgs"));
         return arguments.toArray(String[]::new);
     }
 

@@ -12,13 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import io.flowgres.load.ServiceArguments;
 
 /**
  * How long the reference service takes from launch to ready, started as a user starts it (the
@@ -59,13 +60,13 @@ public final class StartupBenchmark {
     public static void main(String[] args) throws Exception {
         int rounds = Integer.getInteger("bench.rounds", 5);
         Path root = Path.of(System.getProperty("bench.root", "..")).toAbsolutePath().normalize();
-        List<String> extra = words(System.getProperty("bench.serviceArgs", ""));
+        List<String> extra = ServiceArguments.fromProperty("bench.serviceArgs");
         Map<String, List<String>> commands = new LinkedHashMap<>();
         String baseline = System.getProperty("bench.baselineCommand", "");
         if (!baseline.isBlank()) {
-            commands.put("baseline", words(baseline));
+            commands.put("baseline", ServiceArguments.words(baseline));
         }
-        commands.put("service", words(System.getProperty("bench.serviceCommand", README_COMMAND)));
+        commands.put("service", ServiceArguments.words(System.getProperty("bench.serviceCommand", README_COMMAND)));
         Path logs = Files.createDirectories(Path.of(System.getProperty("bench.startupLogs", "target/startup")));
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         Map<String, List<Launch>> launches = new LinkedHashMap<>();
@@ -171,10 +172,6 @@ public final class StartupBenchmark {
         phases.put("seed", Pattern.compile("Seeded \\d+ users and \\d+ pitches in (\\d+) ms"));
         phases.put("warm-up", Pattern.compile("read paths warmed up in (\\d+) ms"));
         return phases;
-    }
-
-    private static List<String> words(String line) {
-        return Arrays.stream(line.trim().split("\\s+")).filter(word -> !word.isEmpty()).toList();
     }
 
     private static long median(List<Long> sorted) {

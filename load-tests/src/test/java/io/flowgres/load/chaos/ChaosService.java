@@ -7,6 +7,7 @@ import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.flowgres.load.ServiceArguments;
 import io.flowgres.local.LocalCluster;
 import io.flowgres.local.LocalNode;
 import io.flowgres.reference.FlowgresApplication;
@@ -59,11 +60,7 @@ final class ChaosService {
                 // Every request is slow on a saturated machine; the report has the figures.
                 "--logging.level.io.flowgres.metrics.SlowQueryLog=ERROR"));
         // Extra settings for one run, e.g. to compare a routing setting: -Dflowgres.chaos.serviceArgs="--name=value ...".
-        for (String extra : System.getProperty("flowgres.chaos.serviceArgs", "").trim().split("\\s+")) {
-            if (extra.startsWith("--")) {
-                args.add(extra);
-            }
-        }
+        args.addAll(ServiceArguments.fromProperty("flowgres.chaos.serviceArgs"));
         for (int i = 0; i < cluster.replicas().size(); i++) {
             LocalNode replica = cluster.replicas().get(i);
             args.add("--flowgres.replicas[" + i + "].name=" + replica.name());
