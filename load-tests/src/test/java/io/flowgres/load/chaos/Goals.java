@@ -144,17 +144,16 @@ final class Goals {
         // Reads need no primary: replicas that have replayed its last position keep serving them, however long it is away.
         List<Outcome> readsWhileFrozen = outcomes.stream().filter(read -> read.isRead()
                 && read.startNanos() >= pausedAt && read.startNanos() < resumingAt).toList();
-        Map<String, Long> failedReads = readsWhileFrozen.stream().filter(Outcome::failed)
+        List<Outcome> failedReads = readsWhileFrozen.stream().filter(Outcome::failed).toList();
+        Map<String, Long> byKey = failedReads.stream()
                 .collect(Collectors.groupingBy(Outcome::failureKey, TreeMap::new, Collectors.counting()));
-        Optional<Outcome> firstFailedRead = readsWhileFrozen.stream().filter(Outcome::failed)
-                .min(Comparator.comparingLong(Outcome::startNanos));
+        Optional<Outcome> firstFailedRead = failedReads.stream().min(Comparator.comparingLong(Outcome::startNanos));
         Goal reads = new Goal("primary frozen: zero failed reads while it is frozen (longer than max-lag)",
                 !readsWhileFrozen.isEmpty() && failedReads.isEmpty(),
                 String.format("%d reads sent while frozen, %d failed %s; first failed read sent %s "
                                 + "after the freeze",
-                        readsWhileFrozen.size(), failedReads.values().stream().mapToLong(Long::longValue).sum(),
-                        failedReads, firstFailedRead.map(read -> millis(read.startNanos() - pausedAt))
-                                .orElse("- (none failed)")));
+                        readsWhileFrozen.size(), failedReads.size(), byKey,
+                        firstFailedRead.map(read -> millis(read.startNanos() - pausedAt)).orElse("- (none failed)")));
         return List.of(failFast, resume, reads);
     }
 
