@@ -11,6 +11,7 @@ import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.internal.DroppedBuffers;
 import io.flowgres.internal.NodeAcquireException;
 import io.flowgres.internal.NodeOverloadedException;
+import io.flowgres.internal.SqlStates;
 import io.flowgres.metrics.PoolUsage;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
@@ -24,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
+import reactor.util.retry.Retry;
 
 /**
  * One PostgreSQL endpoint as the engine uses it: its pools, its {@link NodeGate gate} (breaker and
@@ -188,8 +190,13 @@ public final class Node {
      * leaves its connection settling for up to {@link #PROBE_SETTLE_GRACE}, so that the next probe
      * waits for the same connection instead of logging in again.
      *
-     * @param work the probe's statements
-     * @param timeout the bound on the whole probe
+     * <p>A probe whose connection fails (the server was restarted, or its backend terminated, since
+     * the connection was opened) runs once more on a fresh one, with the same bound: a dead pooled
+     * connection says nothing about the node, and neither the prober nor a liveness check may call a
+     * running node down or hung for it.
+     *
+     * @param work the probe's statements, run again on the retry
+     * @param timeout the bound on each of the probe's (at most two) tries
      * @param <T> the result type
      * @return the probe's results
      */
@@ -197,7 +204,10 @@ public final class Node {
         return Flux.<T, Connection>usingWhen(probePool.create(), work, Connection::close,
                         (connection, error) -> connection.close(),
                         connection -> settler.settle(connection, 0, Mono.empty(), PROBE_SETTLE_GRACE))
-                .timeout(timeout, timer);
+                .timeout(timeout, timer)
+                // usingWhen is lazy: the retry takes a connection of its own.
+                .retryWhen(Retry.max(1).filter(SqlStates::isConnectionFailure)
+                        .onRetryExhaustedThrow((spec, signal) -> signal.failure()));
     }
 
     /**

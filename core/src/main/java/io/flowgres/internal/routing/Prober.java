@@ -22,7 +22,6 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
-import reactor.util.retry.Retry;
 
 /**
  * The single source of node truth: probes every node on an interval, each on its own connection
@@ -162,18 +161,16 @@ public final class Prober implements AutoCloseable {
         // The round trip is timed from a held connection, as queries are: opening one (a SCRAM login,
         // hundreds of milliseconds on a busy machine) would enter the peak-sensitive latency average as
         // a slow node and keep it there for seconds, blinding the balancer's stall rule.
-        // A connection that failed is tried once more on a fresh one: after a restart the probe pool
-        // may still hold a connection to the old server, which would call a running node down.
+        // A connection that failed is tried once more on a fresh one by node.probe: after a restart the
+        // probe pool may still hold a connection to the old server, which would call a running node down.
         return Mono.defer(() -> {
             long began = ticker.getAsLong();
-            // node.probe is lazy (a usingWhen), so each retry takes a connection and times its round trip anew.
+            // The work runs again on a retry, so the round trip is timed on the connection that answered.
             return node.probe(connection -> Flux.defer(() -> {
                         long started = ticker.getAsLong();
                         return Flux.from(connection.createStatement(SQL).execute())
                                 .flatMap(result -> result.map(row -> read(node, row, started)));
                     }), policy.probeTimeout())
-                    .retryWhen(Retry.max(1).filter(SqlStates::isConnectionFailure)
-                            .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
                     .singleOrEmpty()
                     .switchIfEmpty(Mono.fromSupplier(() -> Sample.failed(node, "no answer")))
                     .onErrorResume(error -> Mono.just(answeredMeanwhile(node, error, began) ? Sample.inconclusive(node)

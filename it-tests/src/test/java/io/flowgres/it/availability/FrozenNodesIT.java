@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.flowgres.Flowgres;
@@ -18,8 +20,10 @@ import io.flowgres.query.Query;
 import io.flowgres.query.UnavailableException;
 import io.flowgres.r2dbc.FlowgresRouting;
 import io.flowgres.routing.NodeView;
+import io.flowgres.routing.Route;
 import io.flowgres.test.Await;
 import io.flowgres.test.FlowgresCluster;
+import io.micrometer.core.instrument.Counter;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -249,6 +253,44 @@ final class FrozenNodesIT {
             assertThat(Sql.onServer(cluster, frozen, "SELECT count(*)::text FROM pg_stat_activity WHERE application_name = '"
                     + applicationName + "' AND backend_start > '" + before + "'::timestamptz"))
                     .as("connections the facade opened to the replica since the freeze began").isEqualTo("0");
+        }
+    }
+
+    @Test
+    void aLongQueryIsNotTakenForHungWhenTheNodesIdleConnectionsAreTerminated(PostgresCluster cluster) {
+        // A query silent past its silence window has its node checked on the probe connection. That
+        // connection terminated meanwhile (an administrator's pg_terminate_backend, a pooler's restart) says
+        // nothing about the node, whose query is still running: the check must ask again on a fresh
+        // connection rather than fail the query as hung and run it a second time.
+        PostgresNode replica = cluster.replicas().get(0);
+        PostgresNode other = cluster.replicas().get(1);
+        String applicationName = "it-liveness";
+        String sleep = "SELECT pg_sleep(4)::text || current_setting('port') AS answered_by";
+        try (Flowgres facade = Flowgres.create(cluster.clusterConfig().applicationName(applicationName)
+                .routing(RoutingPolicy.builder().probeInterval(Duration.ofMillis(200))
+                        .probeTimeout(Duration.ofMillis(500)).build())
+                .build())) {
+            Await.everyNodeUp(facade, Duration.ofSeconds(20));
+            facade.drain(other.name());
+            Query longRead = Query.named("availability.long").withRoute(Route.REPLICA_ONLY);
+            CompletableFuture<String> answer = facade.read(longRead, connection -> Flux.from(connection
+                            .createStatement(sleep).execute())
+                    .flatMap(result -> result.map(row -> row.get(0, String.class))))
+                    .single().toFuture();
+            Await.until("the long query running on the replica", () -> "1".equals(Sql.onServer(cluster, replica,
+                    "SELECT count(*)::text FROM pg_stat_activity WHERE application_name = '" + applicationName
+                            + "' AND state = 'active' AND query LIKE '%pg_sleep(4)%'")), Duration.ofSeconds(10));
+            assertThat(Sql.onServer(cluster, replica, "SELECT count(pg_terminate_backend(pid))::text "
+                    + "FROM pg_stat_activity WHERE application_name = '" + applicationName
+                    + "' AND query NOT LIKE '%pg_sleep(4)%'"))
+                    .as("the facade's other connections to the replica, terminated (its probe connection among them)")
+                    .isNotEqualTo("0");
+
+            assertThat(answer.orTimeout(30, TimeUnit.SECONDS).join()).as("the long query's answer")
+                    .isEqualTo(String.valueOf(replica.port()));
+            assertThat(facade.meterRegistry().find("flowgres.retries").tag("query", "availability.long")
+                    .counters().stream().mapToDouble(Counter::count).sum())
+                    .as("attempts of the long query run again").isZero();
         }
     }
 
