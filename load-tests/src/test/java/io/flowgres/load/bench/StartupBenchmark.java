@@ -1,9 +1,6 @@
 package io.flowgres.load.bench;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.flowgres.load.LoopbackPorts;
 import io.flowgres.load.ServiceArguments;
 
 /**
@@ -108,7 +106,7 @@ public final class StartupBenchmark {
 
     private static Launch launch(List<String> command, List<String> extra, Path root, Path log, HttpClient http)
             throws Exception {
-        int port = freePort();
+        int port = LoopbackPorts.free();
         List<String> full = new ArrayList<>(command);
         if (full.get(0).equals("java")) {
             full.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -176,14 +174,6 @@ public final class StartupBenchmark {
 
     private static long median(List<Long> sorted) {
         return sorted.get(sorted.size() / 2);
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port on 127.0.0.1", e);
-        }
     }
 
     /** One launch: milliseconds from {@code java -jar} to readiness 200, and the phases its log reports. */

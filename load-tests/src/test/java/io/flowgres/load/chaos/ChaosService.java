@@ -1,9 +1,5 @@
 package io.flowgres.load.chaos;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,15 +20,6 @@ import org.springframework.context.ConfigurableApplicationContext;
 final class ChaosService {
 
     private ChaosService() {
-    }
-
-    /** A free TCP port on 127.0.0.1 now (the service binds it a moment later). */
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port on 127.0.0.1", e);
-        }
     }
 
     /**

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
+import io.flowgres.load.LoopbackPorts;
 import io.gatling.javaapi.core.ChainBuilder;
 import io.gatling.javaapi.core.CheckBuilder;
 import io.gatling.javaapi.core.PopulationBuilder;
@@ -74,7 +75,7 @@ public final class ChaosSimulation extends Simulation {
             Double.parseDouble(System.getProperty("flowgres.chaos.rate", "100")),
             Integer.getInteger("flowgres.chaos.phaseSeconds", 15));
     private final Path out = Path.of(System.getProperty("flowgres.chaos.out", "target/chaos"));
-    private final int port = ChaosService.freePort();
+    private final int port = LoopbackPorts.free();
     private volatile ChaosRun run;
 
     /** Sets up one scenario per run of phases under the same load model, each from its offset. */
