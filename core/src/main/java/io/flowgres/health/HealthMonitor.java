@@ -211,7 +211,10 @@ public final class HealthMonitor implements AutoCloseable {
                     error = "lagging " + node.lagBytes() + " bytes";
                 } else if (!node.lagKnown() && "lagging".equals(node.status())) {
                     status = HealthReport.Status.DEGRADED;
-                    error = "lag unknown for " + Math.round(node.lagSeconds()) + " s";
+                    // Estimated from the last measurement, or measured against the writer's last known
+                    // position (RoutingPolicy.lagWithoutWriter): either way, not against a live writer.
+                    error = "lagging with no writer to measure against: " + Math.round(node.lagSeconds()) + " s, "
+                            + node.lagBytes() + " bytes";
                 } else {
                     status = HealthReport.Status.UP;
                 }

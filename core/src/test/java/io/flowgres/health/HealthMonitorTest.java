@@ -221,7 +221,7 @@ final class HealthMonitorTest {
         HealthReport report = HealthMonitor.report(new Topology("primary", List.of(primary("up"), unknownTooLong)),
                 HealthPolicy.defaults());
         assertThat(report.status()).isEqualTo(HealthReport.Status.DEGRADED);
-        assertThat(report.nodes().get(1).error()).isEqualTo("lag unknown for 6 s");
+        assertThat(report.nodes().get(1).error()).isEqualTo("lagging with no writer to measure against: 6 s, 0 bytes");
     }
 
     @Test
