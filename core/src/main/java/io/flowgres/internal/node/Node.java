@@ -373,8 +373,9 @@ public final class Node {
     }
 
     /**
-     * Whether the node answers a {@code SELECT 1} on its probe connection within the probe timeout;
-     * {@code false} at once when the prober already found it unreachable.
+     * Whether the node answers a {@code SELECT 1} on its probe connection within the probe timeout
+     * (on a fresh one, within another, when that connection had died); {@code false} at once when the
+     * prober already found it unreachable.
      */
     private Mono<Boolean> isAlive() {
         if (!health.probe().reachable()) {
