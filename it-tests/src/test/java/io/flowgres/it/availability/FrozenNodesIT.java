@@ -265,7 +265,10 @@ final class FrozenNodesIT {
         PostgresNode replica = cluster.replicas().get(0);
         PostgresNode other = cluster.replicas().get(1);
         String applicationName = "it-liveness";
-        String sleep = "SELECT pg_sleep(4)::text || current_setting('port') AS answered_by";
+        // Which server answered, as it sees itself: its address and port (distinct per local server and
+        // per container, where every server listens on 5432 at an address of its own).
+        String server = "inet_server_addr()::text || ':' || current_setting('port')";
+        String sleep = "SELECT pg_sleep(4)::text || " + server + " AS answered_by";
         try (Flowgres facade = Flowgres.create(cluster.clusterConfig().applicationName(applicationName)
                 .routing(RoutingPolicy.builder().probeInterval(Duration.ofMillis(200))
                         .probeTimeout(Duration.ofMillis(500)).build())
@@ -287,7 +290,7 @@ final class FrozenNodesIT {
                     .isNotEqualTo("0");
 
             assertThat(answer.orTimeout(30, TimeUnit.SECONDS).join()).as("the long query's answer")
-                    .isEqualTo(String.valueOf(replica.port()));
+                    .isEqualTo(Sql.onServer(cluster, replica, "SELECT " + server));
             assertThat(facade.meterRegistry().find("flowgres.retries").tag("query", "availability.long")
                     .counters().stream().mapToDouble(Counter::count).sum())
                     .as("attempts of the long query run again").isZero();
