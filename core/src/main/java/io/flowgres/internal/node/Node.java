@@ -25,7 +25,6 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
-import reactor.util.retry.Retry;
 
 /**
  * One PostgreSQL endpoint as the engine uses it: its pools, its {@link NodeGate gate} (breaker and
@@ -191,11 +190,13 @@ public final class Node {
      * waits for the same connection instead of logging in again.
      *
      * <p>A probe whose connection fails (the server was restarted, or its backend terminated, since
-     * the connection was opened) runs once more on a fresh one, with the same bound: a dead pooled
-     * connection says nothing about the node, and neither the prober nor a liveness check may call a
-     * running node down or hung for it.
+     * the connection was opened) runs once more on a connection opened for it, outside the pool, with
+     * the same bound: a dead pooled connection says nothing about the node, and neither the prober nor
+     * a liveness check may call a running node down or hung for it. Outside the pool, because the pool
+     * may hand the same dead connection out again: its validation is local, and a close that comes
+     * through a proxy (Docker's, a pooler's) can arrive after it.
      *
-     * @param work the probe's statements, run again on the retry
+     * @param work the probe's statements, run again on the second try
      * @param timeout the bound on each of the probe's (at most two) tries
      * @param <T> the result type
      * @return the probe's results
@@ -205,9 +206,11 @@ public final class Node {
                         (connection, error) -> connection.close(),
                         connection -> settler.settle(connection, 0, Mono.empty(), PROBE_SETTLE_GRACE))
                 .timeout(timeout, timer)
-                // usingWhen is lazy: the retry takes a connection of its own.
-                .retryWhen(Retry.max(1).filter(SqlStates::isConnectionFailure)
-                        .onRetryExhaustedThrow((spec, signal) -> signal.failure()));
+                .onErrorResume(SqlStates::isConnectionFailure, failed -> Flux.<T, Connection>usingWhen(
+                                Mono.<Connection>from(factory.create()), work, Connection::close,
+                                (connection, error) -> connection.close(),
+                                Connection::close)
+                        .timeout(timeout, timer));
     }
 
     /**
