@@ -168,12 +168,14 @@ public class DemoConfiguration {
      * @param pitches the pitch store
      * @param users the user store
      * @param flowgres its slow-query report forgets the warm-up's reads
+     * @param cache forgets what the warm-up's reads cached
      * @param logging quiets the slow-query log during the warm-up
      * @return the warm-up
      */
     @Bean
-    public WarmUp warmUp(PitchStore pitches, UserStore users, Flowgres flowgres, LoggingSystem logging) {
-        return new WarmUp(pitches, users, flowgres.slowQueries(), logging);
+    public WarmUp warmUp(PitchStore pitches, UserStore users, Flowgres flowgres, QueryCache cache,
+            LoggingSystem logging) {
+        return new WarmUp(pitches, users, flowgres.slowQueries(), cache, logging);
     }
 
     /**

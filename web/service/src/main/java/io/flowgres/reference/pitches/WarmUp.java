@@ -2,6 +2,7 @@ package io.flowgres.reference.pitches;
 
 import java.time.Duration;
 
+import io.flowgres.cache.QueryCache;
 import io.flowgres.metrics.SlowQueryLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +26,11 @@ import reactor.core.publisher.Mono;
  * <p>Those first runs are slow by construction (class loading, the JIT, a statement's first use), not by
  * the database: they neither warn in the slow-query log (quieted while they run) nor stay in the
  * slow-query report (reset after them), which are there for the service's traffic.
+ *
+ * <p>What they cached is dropped after them: the demo data is seeded outside the cache's invalidations,
+ * so a warm-up read on a replica that had not yet replayed the seed would keep "no such pitch" cached
+ * until that pitch's next write. Fills after the clear wait for a probe round begun since, whose writer
+ * position includes the seed.
  */
 public final class WarmUp {
 
@@ -36,6 +42,7 @@ public final class WarmUp {
     private final PitchStore pitches;
     private final UserStore users;
     private final SlowQueryLog slowQueries;
+    private final QueryCache cache;
     private final LoggingSystem logging;
 
     /**
@@ -44,12 +51,15 @@ public final class WarmUp {
      * @param pitches the pitch store
      * @param users the user store
      * @param slowQueries the slow-query report, reset after the warm-up
+     * @param cache the query cache, cleared after the warm-up
      * @param logging sets the slow-query log's level while the warm-up runs
      */
-    public WarmUp(PitchStore pitches, UserStore users, SlowQueryLog slowQueries, LoggingSystem logging) {
+    public WarmUp(PitchStore pitches, UserStore users, SlowQueryLog slowQueries, QueryCache cache,
+            LoggingSystem logging) {
         this.pitches = pitches;
         this.users = users;
         this.slowQueries = slowQueries;
+        this.cache = cache;
         this.logging = logging;
     }
 
@@ -76,6 +86,7 @@ public final class WarmUp {
             // Back to what the configuration says (null: inherited from the parent logger).
             logging.setLogLevel(SLOW_QUERY_LOG, configured == null ? null : configured.getConfiguredLevel());
             slowQueries.reset();
+            cache.clearAll();
         }
     }
 }
