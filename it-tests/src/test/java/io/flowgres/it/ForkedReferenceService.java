@@ -1,7 +1,6 @@
 package io.flowgres.it;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.flowgres.local.LoopbackPorts;
 import io.flowgres.local.PostgresCluster;
 import io.flowgres.reference.FlowgresApplication;
 
@@ -73,7 +73,7 @@ final class ForkedReferenceService implements AutoCloseable {
 
     /** Starts the service's JVM on a free loopback port with this test JVM's class path; waits until ready. */
     private static ForkedReferenceService launch(List<String> jvmOptions, List<String> arguments) {
-        int port = freePort();
+        int port = LoopbackPorts.free();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
@@ -195,14 +195,6 @@ final class ForkedReferenceService implements AutoCloseable {
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException("no free port", e);
         }
     }
 

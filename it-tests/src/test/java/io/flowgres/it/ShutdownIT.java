@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import io.flowgres.local.LoopbackPorts;
 import io.flowgres.local.PostgresCluster;
 import io.flowgres.reference.FlowgresApplication;
 import io.flowgres.reference.admin.AdminAccess;
@@ -45,7 +45,7 @@ final class ShutdownIT {
 
     @Test
     void runningStreamAndTransactionFinishBeforeTheProcessExits(PostgresCluster cluster) throws Exception {
-        int port = freePort();
+        int port = LoopbackPorts.free();
         Process app = start(cluster, port, "running", "--spring.lifecycle.timeout-per-shutdown-phase=20s");
         try {
             awaitUp(port, app);
@@ -79,7 +79,7 @@ final class ShutdownIT {
 
     @Test
     void transactionPastTheBoundRollsBackAndTheProcessStillExits(PostgresCluster cluster) throws Exception {
-        int port = freePort();
+        int port = LoopbackPorts.free();
         Process app = start(cluster, port, "bounded", "--spring.lifecycle.timeout-per-shutdown-phase=2s",
                 "--flowgres.shutdown.timeout=1s");
         try {
@@ -195,9 +195,4 @@ final class ShutdownIT {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

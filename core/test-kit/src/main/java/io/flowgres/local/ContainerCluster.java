@@ -1,8 +1,5 @@
 package io.flowgres.local;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -297,7 +294,7 @@ public final class ContainerCluster implements PostgresCluster {
     }
 
     private ContainerNode createNode(String name, boolean replica) {
-        int port = freePort();
+        int port = LoopbackPorts.free();
         GenericContainer<?> container = containers.define(name, replica, port);
         ContainerNode node = new ContainerNode(name, port, replica, container, this);
         container.withLogConsumer(node.output());
@@ -355,15 +352,6 @@ public final class ContainerCluster implements PostgresCluster {
                         + "; streaming: " + streaming);
             }
             LocalNode.sleep(20);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(LocalNode.HOST))) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException("no free port on " + LocalNode.HOST + ": " + e.getMessage(), e);
         }
     }
 

@@ -3,8 +3,6 @@ package io.flowgres.local;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.NodeConfig;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -255,11 +253,11 @@ public final class LocalCluster implements PostgresCluster {
             Runtime.getRuntime().addShutdownHook(shutdownHook);
         }
         long started = System.nanoTime();
-        LocalNode first = new LocalNode("primary", freePort(), workDirectory.resolve("primary"), false, this);
+        LocalNode first = new LocalNode("primary", LoopbackPorts.free(), workDirectory.resolve("primary"), false, this);
         primary = first;
         for (int i = 1; i <= settings.replicas; i++) {
             String name = "replica-" + i;
-            replicas.add(new LocalNode(name, freePort(), workDirectory.resolve(name), true, this));
+            replicas.add(new LocalNode(name, LoopbackPorts.free(), workDirectory.resolve(name), true, this));
         }
         DataSnapshot snapshot = findSnapshot();
         fromSnapshot = snapshot != null && startFrom(snapshot);
@@ -551,15 +549,6 @@ public final class LocalCluster implements PostgresCluster {
 
     static String slotOf(String nodeName) {
         return nodeName.replace('-', '_');
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(LocalNode.HOST))) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException("no free port on " + LocalNode.HOST + ": " + e.getMessage(), e);
-        }
     }
 
     private void touch(Path file) {

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import io.flowgres.load.LoopbackPorts;
+import io.flowgres.local.LoopbackPorts;
 import io.flowgres.load.ServiceArguments;
 
 /**
