@@ -14,7 +14,8 @@ import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
  * {@link CaffeineCacheMetrics}, under the conventional {@code cache.*} names ({@code cache.gets} by
  * hit or miss, {@code cache.puts}, {@code cache.evictions}, {@code cache.size}, {@code cache.load.duration}),
  * one cache per query ({@code cache} = the query's name, and {@code query} too). Flowgres's own are
- * {@code flowgres.cache.*}: entries refused as stale, reads that bypassed a suspended cache,
+ * {@code flowgres.cache.*}: entries refused as stale, entries older than their caller's consistency
+ * token, reads that bypassed a suspended cache,
  * invalidations, broadcast failures and whether the cache is coherent.
  */
 final class CacheMeters {
@@ -42,6 +43,10 @@ final class CacheMeters {
 
     void stale(CacheRegion region) {
         registry.counter("flowgres.cache.stale", "query", region.query()).increment();
+    }
+
+    void behind(CacheRegion region) {
+        registry.counter("flowgres.cache.behind", "query", region.query()).increment();
     }
 
     void bypassed(CacheRegion region) {

@@ -53,12 +53,15 @@ import reactor.core.publisher.Mono;
  *       Read with it, a load runs on a replica that has replayed those writes, else on the writer.
  *       Until such a round has ended (a probe interval after a write) the token is
  *       {@link ConsistencyToken#writerOnly()}, and so is every token without positions.</li>
+ *   <li><b>Callers' tokens</b>: a caller that passes the token of its last write is served only an
+ *       entry whose load saw that write, whoever made it and whether or not this cache was told of it;
+ *       an older entry is loaded again with the caller's token.</li>
  * </ul>
  *
  * <pre>{@code
  * QueryCache cache = QueryCache.builder().cache("pitches.byId", CachePolicy.defaults())
  *         .writerPositions(flowgres.writerPositions()).build();
- * Mono<Pitch> pitch = cache.get(CacheKey.of("pitches.byId", "id", id), Set.of("pitch:" + id),
+ * Mono<Pitch> pitch = cache.get(CacheKey.of("pitches.byId", "id", id), Set.of("pitch:" + id), callersToken,
  *         token -> repository.load(BY_ID.withConsistency(token), id));
  * Mono<Committed<Pitch>> updated = cache.invalidateWithin(
  *         work -> flowgres.transactionCommitted(UPDATE, work),
@@ -74,6 +77,7 @@ public final class QueryCache {
     public static final int MAX_TAG_LENGTH = 200;
 
     private static final Logger log = LoggerFactory.getLogger(QueryCache.class);
+    private static final ConsistencyToken WRITER_ONLY = ConsistencyToken.writerOnly();
 
     private final Map<String, CacheRegion> regions;
     private final Generations generations;
@@ -102,15 +106,8 @@ public final class QueryCache {
     }
 
     /**
-     * Reads through the cache: a hit whose tags were not invalidated since its load started is served
-     * from memory; otherwise one load runs for all concurrent callers of the key. Empty results are
-     * cached like values. The loader is given the {@link ConsistencyToken} its read must carry so that
-     * it sees every write this cache has been told about (see the class comment); without
-     * {@linkplain Builder#writerPositions writer positions} that is always
-     * {@link ConsistencyToken#writerOnly()}, which routes the read to the writer. A read that is not
-     * cached (the query has no policy, or the cache is bypassed while invalidations may be missed) is
-     * given {@code null}: it is an ordinary read, which needs no more than the caller's own token, so a
-     * bypass while the primary is unreachable still reads on the replicas.
+     * Reads through the cache for a caller without a consistency token of its own (it wrote nothing
+     * it must read back); see {@link #get(CacheKey, Set, ConsistencyToken, Function)}.
      *
      * @param key the canonical key; its query selects the policy
      * @param tags what the result depends on: non-blank, without whitespace, at most
@@ -123,19 +120,57 @@ public final class QueryCache {
      */
     public <T> Mono<T> get(CacheKey key, Set<String> tags,
             Function<? super @Nullable ConsistencyToken, ? extends Mono<T>> loader) {
+        return get(key, tags, null, loader);
+    }
+
+    /**
+     * Reads through the cache: a hit whose tags were not invalidated since its load started, and
+     * whose load saw the caller's write, is served from memory; otherwise one load runs for all
+     * concurrent callers of the key. Empty results are cached like values.
+     *
+     * <p>The loader is given the {@link ConsistencyToken} its read must carry: the later of the
+     * caller's and the cache's own, which makes it see every write this cache has been told about
+     * (see the class comment; without {@linkplain Builder#writerPositions writer positions} that is
+     * always {@link ConsistencyToken#writerOnly()}, which routes the read to the writer). The entry
+     * remembers the position its token named; a caller whose token is later (a write the cache was
+     * never told of, such as one made through another instance whose invalidation is still on its
+     * way, or a bulk load around the cache) is not served it but loads again, and that load replaces
+     * it. A caller whose token is {@linkplain ConsistencyToken#writerOnly() writer-only} reads on the
+     * writer, uncached. A read that is not cached (the query has no policy, or the cache is bypassed
+     * while invalidations may be missed) is given the caller's token alone: an ordinary read, so a
+     * bypass while the primary is unreachable still reads on the replicas.
+     *
+     * @param key the canonical key; its query selects the policy
+     * @param tags what the result depends on: non-blank, without whitespace, at most
+     *        {@value #MAX_TAG_LENGTH} characters each
+     * @param token the consistency token of the caller's last write, or {@code null} when it has none
+     * @param loader creates the load from its token ({@code null} only for a read that is not cached
+     *        by a caller without a token), called at most once per miss
+     * @param <T> the result type
+     * @return the result, lazily; cancelling it does not cancel a load other callers share
+     * @throws IllegalArgumentException (on subscription) when a tag is invalid
+     */
+    public <T> Mono<T> get(CacheKey key, Set<String> tags, @Nullable ConsistencyToken token,
+            Function<? super @Nullable ConsistencyToken, ? extends Mono<T>> loader) {
         Checks.notNull(key, "key");
         Checks.notNull(loader, "loader");
         return Mono.defer(() -> {
             List<String> checked = List.copyOf(InvalidatingWrites.checkTags(tags));
             CacheRegion region = regions.get(key.query());
             if (region == null) {
-                return loader.apply(null);
+                return loader.apply(token);
             }
             if (!coherent.get()) {
                 meters.bypassed(region);
-                return loader.apply(null);
+                return loader.apply(token);
             }
-            return lookup(region, key, checked, loader, 0);
+            if (WRITER_ONLY.equals(token)) {
+                // No entry can show it saw a write whose position is unknown, and a load on the writer
+                // names no position either: read there, and leave the cache to callers it can serve.
+                meters.behind(region);
+                return loader.apply(token);
+            }
+            return lookup(region, key, checked, token, loader, 0);
         });
     }
 
@@ -156,29 +191,36 @@ public final class QueryCache {
         return get(key, tags, token -> loader.get());
     }
 
-    private <T> Mono<T> lookup(CacheRegion region, CacheKey key, List<String> tags,
+    private <T> Mono<T> lookup(CacheRegion region, CacheKey key, List<String> tags, @Nullable ConsistencyToken caller,
             Function<? super @Nullable ConsistencyToken, ? extends Mono<T>> loader, int reloads) {
         CompletableFuture<CacheEntry> future = region.cache().get(key, (ignored, executor) -> {
             // Stamped before the load starts: an invalidation from here on makes this entry unservable;
             // the token, read after the stamps, covers every invalidation before them.
             long epoch = region.epoch();
             long[] stamps = generations.stamp(tags);
-            ConsistencyToken token = generations.fillToken(tags);
+            ConsistencyToken fill = generations.fillToken(tags);
+            ConsistencyToken token = ConsistencyToken.later(fill, caller);
+            long covers = CacheEntry.covered(fill, caller);
             return Mono.defer(() -> loader.apply(token))
-                    .map(value -> new CacheEntry(value, tags, stamps, epoch))
-                    .defaultIfEmpty(new CacheEntry(null, tags, stamps, epoch))
+                    .map(value -> new CacheEntry(value, tags, stamps, epoch, covers))
+                    .defaultIfEmpty(new CacheEntry(null, tags, stamps, epoch, covers))
                     .toFuture();
         });
         // suppressCancel: one caller going away must not cancel a load others wait for.
         return Mono.fromFuture(future, true).flatMap(entry -> {
-            if (entry.epoch() == region.epoch() && generations.isCurrent(entry.tags(), entry.stamps())) {
+            boolean current = entry.epoch() == region.epoch() && generations.isCurrent(entry.tags(), entry.stamps());
+            if (current && entry.covers(caller)) {
                 return Mono.justOrEmpty(QueryCache.<T>cast(entry.value()));
             }
-            meters.stale(region);
+            if (current) {
+                meters.behind(region);
+            } else {
+                meters.stale(region);
+            }
             region.cache().asMap().remove(key, future);
-            // Reloads keep losing to writes: read uncached, but as fresh as a fill would be.
-            return reloads < MAX_STALE_RELOADS ? lookup(region, key, tags, loader, reloads + 1)
-                    : Mono.defer(() -> loader.apply(generations.fillToken(tags)));
+            // Reloads keep losing to writes (or to loads for earlier tokens): read uncached, but as fresh as a fill would be.
+            return reloads < MAX_STALE_RELOADS ? lookup(region, key, tags, caller, loader, reloads + 1)
+                    : Mono.defer(() -> loader.apply(ConsistencyToken.later(generations.fillToken(tags), caller)));
         });
     }
 

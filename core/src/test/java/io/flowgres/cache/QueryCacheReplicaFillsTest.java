@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.flowgres.routing.ConsistencyToken;
 import io.flowgres.routing.WriterPositions;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
@@ -23,7 +24,8 @@ import reactor.test.StepVerifier;
  * invalidation of the load's tags and after the cache was built, cleared or resumed; the writer
  * itself ({@link ConsistencyToken#writerOnly()}) until such a round has ended, and always without
  * positions. A load carrying the token sees every write the cache was told about, wherever it runs. A
- * read that is not cached (no policy, or the cache bypassed) gets no token at all.
+ * caller's own token is served only by an entry whose load saw its write, else loaded with. A read that
+ * is not cached (no policy, or the cache bypassed) gets the caller's token alone, none without one.
  */
 final class QueryCacheReplicaFillsTest {
 
@@ -123,6 +125,69 @@ final class QueryCacheReplicaFillsTest {
         cache.get(CacheKey.of(QUERY, "id", 1), Set.of("pitch:1"), () -> Mono.just("primary"))
                 .as(StepVerifier::create).expectNext("primary").verifyComplete();
         assertThat(given).isEmpty();
+    }
+
+    /** Reads pitch 1 for a caller with a token; each load answers a new version, so a hit shows as an old one. */
+    private String readAs(QueryCache cache, @Nullable ConsistencyToken caller) {
+        return cache.get(CacheKey.of(QUERY, "id", 1), Set.of("pitch:1"), caller, token -> {
+            given.add(Optional.ofNullable(token));
+            return Mono.just("version " + given.size());
+        }).block();
+    }
+
+    @Test
+    void aCallerIsServedAnEntryOnlyWhenItsLoadSawTheCallersWrite() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        QueryCache cache = QueryCache.builder().cache(QUERY, CachePolicy.defaults()).executor(Runnable::run)
+                .writerPositions(rounds).meterRegistry(registry).build();
+        rounds.end(rounds.start(), 100);
+        assertThat(readAs(cache, null)).isEqualTo("version 1");
+        assertThat(given.get(0)).contains(new ConsistencyToken(100));
+        // Loaded at position 100: it saw writes up to there, whatever the cache was told.
+        assertThat(readAs(cache, new ConsistencyToken(90))).isEqualTo("version 1");
+        assertThat(readAs(cache, new ConsistencyToken(100))).isEqualTo("version 1");
+        // A write at 150 the cache never heard of (another instance's, its invalidation on the way): load again with it.
+        assertThat(readAs(cache, new ConsistencyToken(150))).isEqualTo("version 2");
+        assertThat(given.get(1)).contains(new ConsistencyToken(150));
+        assertThat(registry.counter("flowgres.cache.behind", "query", QUERY).count()).isEqualTo(1);
+        // The new entry replaced the old one for everybody.
+        assertThat(readAs(cache, null)).isEqualTo("version 2");
+        assertThat(readAs(cache, new ConsistencyToken(120))).isEqualTo("version 2");
+        assertThat(given).hasSize(2);
+    }
+
+    @Test
+    void anEntryFilledOnTheWriterServesOnlyTokensItsLoadCarried() {
+        QueryCache cache = cache();
+        // No round yet: the fill reads on the writer, and which position it saw is not known.
+        assertThat(readAs(cache, null)).isEqualTo("version 1");
+        assertThat(readAs(cache, new ConsistencyToken(50))).isEqualTo("version 2");
+        assertThat(given.get(1)).contains(WRITER);
+        // That load carried 50, so it saw that write, on whichever node it ran.
+        assertThat(readAs(cache, new ConsistencyToken(50))).isEqualTo("version 2");
+        assertThat(readAs(cache, new ConsistencyToken(60))).isEqualTo("version 3");
+    }
+
+    @Test
+    void aWriterOnlyCallerReadsOnTheWriterAndLeavesTheEntryToOthers() {
+        QueryCache cache = cache();
+        rounds.end(rounds.start(), 100);
+        assertThat(readAs(cache, null)).isEqualTo("version 1");
+        assertThat(readAs(cache, WRITER)).isEqualTo("version 2");
+        assertThat(readAs(cache, WRITER)).isEqualTo("version 3");
+        assertThat(given.subList(1, 3)).containsOnly(Optional.of(WRITER));
+        assertThat(readAs(cache, null)).isEqualTo("version 1");
+    }
+
+    @Test
+    void aReadThatIsNotCachedCarriesTheCallersTokenAlone() {
+        QueryCache cache = cache();
+        rounds.end(rounds.start(), 100);
+        cache.suspend(true);
+        readAs(cache, new ConsistencyToken(70));
+        assertThat(given).containsExactly(Optional.of(new ConsistencyToken(70)));
+        cache.get(CacheKey.of("users.byId", "id", 1), Set.of("user:1"), new ConsistencyToken(80),
+                token -> Mono.just(String.valueOf(token))).as(StepVerifier::create).expectNext("0/50").verifyComplete();
     }
 
     /** Probe rounds driven by the test: started, then ended with the writer's position. */

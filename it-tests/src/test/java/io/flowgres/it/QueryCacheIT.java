@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.flowgres.Flowgres;
 import io.flowgres.cache.QueryCache;
 import io.flowgres.local.PostgresCluster;
+import io.flowgres.query.Query;
 import io.flowgres.test.FlowgresCluster;
+import io.flowgres.web.routing.ConsistencyHeader;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -34,8 +36,9 @@ import reactor.netty.resources.ConnectionProvider;
 
 /**
  * The query cache in the reference service on a real cluster: one database query for a burst of
- * cold reads, never a stale read after a write's response, invalidation by every write endpoint, and
- * fills on a replica only once it has replayed every invalidated write.
+ * cold reads, never a stale read after a write's response, invalidation by every write endpoint,
+ * fills on a replica only once it has replayed every invalidated write, and no entry older than the
+ * caller's consistency token.
  */
 @FlowgresCluster(replicas = 1)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -195,6 +198,32 @@ final class QueryCacheIT {
             cluster.replicas().get(0).setApplyDelay(Duration.ZERO);
         }
         assertThat(fillOnReplica(flowgres, cache, id)).as("the replica has it now").isEqualTo("Replayed later");
+    }
+
+    @Test
+    void aCallerWithATokenIsNeverServedAnEntryOlderThanItsWrite() {
+        long id = 37;
+        String cached = title(id);
+        assertThat(title(id)).isEqualTo(cached);
+        // A write the cache is never told of: a migration, another application, or another instance whose
+        // invalidation has not arrived yet.
+        try (Flowgres direct = Sql.direct(cluster, cluster.primary())) {
+            direct.write(Query.named("it.around-the-cache"), connection -> Sql.execute(connection,
+                    "UPDATE pitch SET title = 'Written around the cache' WHERE id = " + id)).blockLast(Duration.ofSeconds(20));
+        }
+        assertThat(title(id)).as("a caller without a token is served the cached entry").isEqualTo(cached);
+        // A write through the service commits after it, so its token covers the write around the cache too.
+        String token = client.patch().uri("/api/pitches/{id}", id + 1).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("title", "Gives a token")).exchange().expectStatus().isOk()
+                .returnResult(Void.class).getResponseHeaders().getFirst(ConsistencyHeader.NAME);
+        MeterRegistry registry = service.bean(Flowgres.class).meterRegistry();
+        double behind = registry.counter("flowgres.cache.behind", "query", "pitches.byId").count();
+
+        Map<String, Object> read = client.get().uri("/api/pitches/{id}", id).header(ConsistencyHeader.NAME, token)
+                .exchange().expectStatus().isOk().expectBody(JSON).returnResult().getResponseBody();
+        assertThat(read).containsEntry("title", "Written around the cache");
+        assertThat(registry.counter("flowgres.cache.behind", "query", "pitches.byId").count()).isEqualTo(behind + 1);
+        assertThat(title(id)).as("the entry loaded for the token replaced the old one").isEqualTo("Written around the cache");
     }
 
     /**

@@ -105,12 +105,10 @@ public final class PitchStore {
             return readById(BY_ID.withConsistency(token), id).map(json::writeValueAsBytes);
         }
         // A cached value is dropped at every write's commit and filled where every write the cache was
-        // told of is (the fill's token: a replica that has replayed them, else the primary), so it is at
-        // least as fresh as any token; the caller's own token, when later, is kept too. While the cache
-        // is bypassed (its invalidations may be missed) the read is uncached and needs the caller's only.
-        return cache.get(CacheKey.of(BY_ID.name(), "id", id), Set.of(pitchTag(id)),
-                fill -> readById(BY_ID.withConsistency(ConsistencyToken.later(fill, token)), id)
-                        .map(json::writeValueAsBytes));
+        // told of is; a caller with a token is served it only when its load saw that token's write (a
+        // write through another instance, whose invalidation may still be on its way), else it loads again.
+        return cache.get(CacheKey.of(BY_ID.name(), "id", id), Set.of(pitchTag(id)), token,
+                consistency -> readById(BY_ID.withConsistency(consistency), id).map(json::writeValueAsBytes));
     }
 
     private Mono<Pitch> readById(Query query, long id) {

@@ -60,10 +60,10 @@ public final class UserStore {
         if (!cache.isCached(BY_ID.name())) {
             return read(BY_ID.withConsistency(token), id);
         }
-        // A cached profile is dropped at the commit of every write of the user's pitches, and filled where
-        // every write the cache was told of is (the fill's token), so it is at least as fresh as any token.
-        return cache.get(CacheKey.of(BY_ID.name(), "id", id), Set.of(PitchStore.userTag(id)),
-                fill -> read(BY_ID.withConsistency(ConsistencyToken.later(fill, token)), id));
+        // A cached profile is dropped at the commit of every write of the user's pitches, filled where every
+        // write the cache was told of is, and served to a caller with a token only when its load saw that write.
+        return cache.get(CacheKey.of(BY_ID.name(), "id", id), Set.of(PitchStore.userTag(id)), token,
+                consistency -> read(BY_ID.withConsistency(consistency), id));
     }
 
     private Mono<UserProfile> read(Query query, long id) {
