@@ -15,6 +15,7 @@ import java.util.function.Supplier;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.flowgres.internal.Checks;
+import io.flowgres.r2dbc.FlowgresRouting;
 import io.flowgres.routing.ConsistencyToken;
 import io.flowgres.routing.WriterPositions;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -106,8 +107,9 @@ public final class QueryCache {
     }
 
     /**
-     * Reads through the cache for a caller without a consistency token of its own (it wrote nothing
-     * it must read back); see {@link #get(CacheKey, Set, ConsistencyToken, Function)}.
+     * Reads through the cache for the caller whose consistency token, if any, is in the subscriber's
+     * Reactor context ({@link FlowgresRouting#consistency}, where the Flowgres starter's filter puts
+     * the token a client sends); see {@link #get(CacheKey, Set, ConsistencyToken, Function)}.
      *
      * @param key the canonical key; its query selects the policy
      * @param tags what the result depends on: non-blank, without whitespace, at most
@@ -120,7 +122,7 @@ public final class QueryCache {
      */
     public <T> Mono<T> get(CacheKey key, Set<String> tags,
             Function<? super @Nullable ConsistencyToken, ? extends Mono<T>> loader) {
-        return get(key, tags, null, loader);
+        return Mono.deferContextual(context -> get(key, tags, FlowgresRouting.consistencyOf(context).orElse(null), loader));
     }
 
     /**

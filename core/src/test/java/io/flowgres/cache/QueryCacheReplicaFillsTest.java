@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.flowgres.r2dbc.FlowgresRouting;
 import io.flowgres.routing.ConsistencyToken;
 import io.flowgres.routing.WriterPositions;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -154,6 +155,21 @@ final class QueryCacheReplicaFillsTest {
         assertThat(readAs(cache, null)).isEqualTo("version 2");
         assertThat(readAs(cache, new ConsistencyToken(120))).isEqualTo("version 2");
         assertThat(given).hasSize(2);
+    }
+
+    @Test
+    void withoutATokenArgumentTheCallersTokenComesFromItsContext() {
+        QueryCache cache = cache();
+        rounds.end(rounds.start(), 100);
+        assertThat(readAs(cache, null)).isEqualTo("version 1");
+        Mono<String> read = cache.get(CacheKey.of(QUERY, "id", 1), Set.of("pitch:1"), token -> {
+            given.add(Optional.ofNullable(token));
+            return Mono.just("version " + given.size());
+        });
+        read.as(StepVerifier::create).expectNext("version 1").verifyComplete();
+        read.contextWrite(FlowgresRouting.consistency(new ConsistencyToken(150))).as(StepVerifier::create)
+                .expectNext("version 2").verifyComplete();
+        assertThat(given.get(1)).contains(new ConsistencyToken(150));
     }
 
     @Test
