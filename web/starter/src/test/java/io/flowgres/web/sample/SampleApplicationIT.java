@@ -38,7 +38,8 @@ import reactor.core.publisher.Flux;
  * with a streaming replica, and used through HTTP: its migrations run and the reference service's
  * do not; its reads come from the replica; it pages and exports its own table with the starter's
  * browse pieces; Actuator shows the {@code flowgres} endpoint and health group; Prometheus shows
- * pool, cache, breaker and query meters; an observation handler sees one observation per attempt. Every response body is read, also of errors: an unread one
+ * pool, cache, breaker and query meters; an observation handler sees one observation per attempt; a
+ * cached read honours the client's consistency header. Every response body is read, also of errors: an unread one
  * would hold its Netty buffers, which the leak check reports.
  */
 @FlowgresCluster(replicas = 2)
@@ -223,6 +224,25 @@ final class SampleApplicationIT {
         }
         http.get().uri("/movements/1").header("Flowgres-Consistency", "0/1.forged").exchange()
                 .expectStatus().isBadRequest().expectBody().jsonPath("$.parameter").isEqualTo("Flowgres-Consistency");
+    }
+
+    @Test
+    void aCachedItemIsReadBackThroughTheConsistencyHeaderAfterAWriteAroundTheCache() {
+        ParameterizedTypeReference<Map<String, Object>> json = new ParameterizedTypeReference<>() { };
+        Map<String, Object> cached = http.get().uri("/items/4").exchange().expectStatus().isOk().expectBody(json)
+                .returnResult().getResponseBody();
+        // Written around the application's cache (another service, a migration): nothing invalidates the entry.
+        application.getBean(Flowgres.class).write(Query.named("items.around-the-cache"), connection -> Flux.from(
+                        connection.createStatement("UPDATE item SET quantity = 4004 WHERE id = 4").execute())
+                .flatMap(result -> result.getRowsUpdated())).blockLast(WAIT);
+        http.get().uri("/items/4").exchange().expectStatus().isOk().expectBody().jsonPath("$.quantity")
+                .isEqualTo(cached.get("quantity"));
+        // A client's later write gives a token that covers it: the starter's filter hands it to the cache.
+        String token = http.post().uri("/movements").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("note", "after the write around the cache", "quantity", 1)).exchange()
+                .expectStatus().isCreated().expectBody().returnResult().getResponseHeaders().getFirst("Flowgres-Consistency");
+        http.get().uri("/items/4").header("Flowgres-Consistency", token).exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.quantity").isEqualTo(4004);
     }
 
     private String created(String note) {
