@@ -32,7 +32,8 @@ final class Hedging {
      * Races an attempt against a delayed hedge.
      *
      * @param first the first attempt
-     * @param hedge the hedge, asked for only when the delay passes; an empty result means no hedge
+     * @param hedge the hedge, asked for only when the delay passes (it may wait longer before it
+     *        answers); an empty result means no hedge
      * @param after the delay
      * @param delays where the delay is timed
      * @param <T> the result type

@@ -13,6 +13,7 @@ import io.flowgres.Flowgres;
 import io.flowgres.cluster.AvailabilityPolicy;
 import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.cluster.RoutingPolicy;
+import io.flowgres.it.Sql;
 import io.flowgres.local.PostgresCluster;
 import io.flowgres.local.PostgresNode;
 import io.flowgres.query.Query;
@@ -29,9 +30,10 @@ import reactor.core.publisher.Flux;
 /**
  * Hedged reads on a real primary with two streaming replicas, one of them frozen (SIGSTOP) and still
  * in rotation (background probes are off, so routing never learns of the freeze): reads that round
- * robin sends to the frozen replica answer from the other one once the hedging delay passes, while
- * without hedging such a read waits for the frozen replica; and the default balancer sends no new
- * read to a replica that has a read stuck on it.
+ * robin sends to the frozen replica answer from the other one once the hedging delay passes, reads
+ * queued behind them too, while without hedging such a read waits for the frozen replica; reads that
+ * wait past the delay only for their own turn on a replica that answers are not hedged; and the
+ * default balancer sends no new read to a replica that has a read stuck on it.
  */
 @FlowgresCluster(replicas = 2)
 final class HedgedReadIT {
@@ -66,6 +68,43 @@ final class HedgedReadIT {
             Await.until("the hedged-away reads finished on the thawed replica", () -> inFlight(hedged, frozen) == 0,
                     GUARD);
             assertThat(destroyed(hedged, frozen)).as("connections discarded on the frozen replica").isZero();
+        }
+    }
+
+    @Test
+    void aReadQueuedForItsReplicasOnlyConnectionIsNotHedgedWhileTheReplicaAnswers() {
+        try (Flowgres hedged = flowgres(Duration.ofMillis(500), Balancer.roundRobin(), Sql.ONE_CONNECTION)) {
+            warmUp(hedged);
+            // 20 reads of 50 ms queue for each replica's one connection, up to a second: the later ones wait
+            // past the hedge delay in this client's own queue, while their replica answers every 50 ms.
+            List<String> answers = Flux.range(0, 40)
+                    .flatMap(i -> hedged.read(READ, connection -> strings(connection,
+                            "SELECT 'answered' FROM pg_sleep(0.05)")), 40)
+                    .collectList().block(GUARD);
+            assertThat(answers).hasSize(40).containsOnly("answered");
+            assertThat(hedges(hedged)).as("hedges started for reads that waited in their own queue").isZero();
+        }
+    }
+
+    @Test
+    void aReadQueuedBehindAReadStuckOnAFrozenReplicaIsHedged() {
+        PostgresNode frozen = cluster.replicas().get(1);
+        try (Flowgres hedged = flowgres(Duration.ofMillis(100), Balancer.roundRobin(), Sql.ONE_CONNECTION)) {
+            warmUp(hedged);
+            frozen.pause();
+            try {
+                // Round robin sends two of the four to the frozen replica: one is stuck on its only connection,
+                // the other queues for it; the replica answers nothing, so both are hedged.
+                List<String> answers = Flux.range(0, 4)
+                        .flatMap(i -> hedged.read(READ, connection -> strings(connection, "SELECT 'answered'")), 4)
+                        .collectList().block(GUARD);
+                assertThat(answers).hasSize(4).containsOnly("answered");
+                assertThat(hedges(hedged)).as("hedges started").isGreaterThanOrEqualTo(2);
+            } finally {
+                frozen.resume();
+            }
+            Await.until("the hedged-away reads finished on the thawed replica", () -> inFlight(hedged, frozen) == 0,
+                    GUARD);
         }
     }
 
@@ -138,6 +177,10 @@ final class HedgedReadIT {
     }
 
     private Flowgres flowgres(@Nullable Duration hedgeAfter, Balancer balancer) {
+        return flowgres(hedgeAfter, balancer, PoolPolicy.test());
+    }
+
+    private Flowgres flowgres(@Nullable Duration hedgeAfter, Balancer balancer, PoolPolicy pool) {
         RoutingPolicy routing = RoutingPolicy.builder().hedgeAfter(hedgeAfter).build();
         // No background probes, no liveness checks on silent nodes and no adaptive hedging: the frozen
         // replica stays in rotation, and a read stuck on it stays there, for the whole test (on a slow
@@ -145,7 +188,7 @@ final class HedgedReadIT {
         // when the test sets one, moves a read off the frozen replica.
         AvailabilityPolicy patient = AvailabilityPolicy.builder().silence(Duration.ofMinutes(5), Duration.ofMinutes(5))
                 .adaptiveHedging(false).build();
-        return Flowgres.builder(cluster.clusterConfig().pool(PoolPolicy.test()).routing(routing)
+        return Flowgres.builder(cluster.clusterConfig().pool(pool).routing(routing)
                         .availability(patient).build())
                 .balancer(balancer).probing(false).build();
     }
