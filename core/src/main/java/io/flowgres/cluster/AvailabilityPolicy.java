@@ -29,7 +29,9 @@ import io.flowgres.internal.Checks;
  *   <li><b>Adaptive hedging</b> (on by default): a replica read unanswered after the replicas'
  *       recent 95th percentile latency, bounded by {@link #hedgeFloor()} and
  *       {@link #hedgeCeiling()}, also starts on another replica. A fixed
- *       {@link RoutingPolicy#hedgeAfter()} takes precedence.</li>
+ *       {@link RoutingPolicy#hedgeAfter()} takes precedence. Either delay counts from when the read
+ *       reached its server: a read waiting for its own node's connection while that node answers
+ *       other work is not hedged (that wait is this client's saturation).</li>
  *   <li><b>Concurrency limits</b> (on by default): each node has an adaptive limit (Netflix
  *       concurrency-limits' Gradient2) in front of its pool, never below the pool's size and never
  *       above {@link #maxConcurrency()}; work beyond it is refused in microseconds instead of
