@@ -261,7 +261,7 @@ public final class QueryExecutor {
                 };
             }, number, node, share);
             return Hedging.race(first, () -> hedgeWhenDue(operation, bodies, number, failedNodes, node, share,
-                    firstSent, hedgeAfter), hedgeAfter, hedgeDelays);
+                    firstSent, hedgeAfter, hedgeAfter.toNanos()), hedgeAfter, hedgeDelays);
         });
     }
 
@@ -270,27 +270,31 @@ public final class QueryExecutor {
      * attempt still waiting for its node (a pooled connection, the node's limit) while that node keeps
      * answering other work waits for this client's own saturation, not a slow server, and a second read
      * elsewhere would only add to it (under a closed load at four times the pool, hedging cost a fifth
-     * of the throughput and 10 ms of p99). Such a read is looked at again a delay later, and once sent
-     * it gets the whole delay on its server. A node that has answered nothing for longer than the delay
-     * (a freeze) is hedged away from at once, whether the attempt was sent or still waits.
+     * of the throughput and 10 ms of p99). Such a read is looked at again later (a delay, then twice as
+     * long each time, at most the adaptive delay's ceiling, so a long queue costs a few looks), and once
+     * sent it gets the whole delay on its server. A node that has answered nothing for longer than the
+     * delay (a freeze) is hedged away from at once, whether the attempt was sent or still waits.
      */
     private <R> Mono<Flux<R>> hedgeWhenDue(Operation operation,
             Function<AttemptTracker, Function<? super Connection, ? extends Publisher<R>>> bodies, int number,
-            Set<String> failedNodes, Node firstNode, Duration share, AtomicLong firstSent, Duration after) {
+            Set<String> failedNodes, Node firstNode, Duration share, AtomicLong firstSent, Duration after,
+            long lookAgainNanos) {
         return Mono.defer(() -> {
             long delay = after.toNanos();
             long sent = firstSent.get();
             long wait;
+            long next = lookAgainNanos;
             if (firstNode.load().stallNanos() >= delay) {
                 wait = 0;
             } else if (sent == NOT_SENT) {
-                wait = delay;
+                wait = lookAgainNanos;
+                next = Math.min(2 * lookAgainNanos, Math.max(delay, config.availability().hedgeCeiling().toNanos()));
             } else {
                 wait = delay - (now() - sent);
             }
             return wait <= 0 ? hedge(operation, bodies, number, failedNodes, firstNode, share)
                     : hedgeDelays.after(Duration.ofNanos(wait)).then(hedgeWhenDue(operation, bodies, number,
-                            failedNodes, firstNode, share, firstSent, after));
+                            failedNodes, firstNode, share, firstSent, after, next));
         });
     }
 
