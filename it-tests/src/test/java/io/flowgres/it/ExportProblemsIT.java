@@ -12,6 +12,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -122,8 +127,23 @@ final class ExportProblemsIT {
         try (BufferedReader reader = reader(response)) {
             lines.add(reader.readLine());
             await(() -> terminateExports() > 0, Duration.ofSeconds(30), "the export's backend to be terminated");
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                lines.add(line);
+            // Read on a thread of its own, so that an export that never ends fails this test instead of hanging
+            // the build (an HTTP client's timeout covers the response's headers, not its body).
+            ExecutorService reading = Executors.newSingleThreadExecutor();
+            try {
+                Future<List<String>> rest = reading.submit(() -> {
+                    List<String> read = new ArrayList<>();
+                    for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                        read.add(line);
+                    }
+                    return read;
+                });
+                lines.addAll(rest.get(2, TimeUnit.MINUTES));
+            } catch (TimeoutException e) {
+                throw new AssertionError("the export neither ended nor failed within 2 minutes of its backend's "
+                        + "termination; lines read: " + lines.size() + ", exports running: " + exports.running(), e);
+            } finally {
+                reading.shutdownNow();
             }
         }
 
