@@ -34,6 +34,6 @@ record CacheEntry(@Nullable Object value, List<String> tags, long[] stamps, long
     }
 
     private static long position(@Nullable ConsistencyToken token) {
-        return token == null || token.equals(ConsistencyToken.writerOnly()) ? 0 : token.lsn();
+        return token == null || token.isWriterOnly() ? 0 : token.lsn();
     }
 }

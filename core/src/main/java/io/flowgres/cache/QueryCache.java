@@ -78,7 +78,6 @@ public final class QueryCache {
     public static final int MAX_TAG_LENGTH = 200;
 
     private static final Logger log = LoggerFactory.getLogger(QueryCache.class);
-    private static final ConsistencyToken WRITER_ONLY = ConsistencyToken.writerOnly();
 
     private final Map<String, CacheRegion> regions;
     private final Generations generations;
@@ -166,7 +165,7 @@ public final class QueryCache {
                 meters.bypassed(region);
                 return loader.apply(token);
             }
-            if (WRITER_ONLY.equals(token)) {
+            if (token != null && token.isWriterOnly()) {
                 // No entry can show it saw a write whose position is unknown, and a load on the writer
                 // names no position either: read there, and leave the cache to callers it can serve.
                 meters.behind(region);

@@ -27,6 +27,16 @@ public record ConsistencyToken(long lsn) {
     }
 
     /**
+     * Whether this is the {@linkplain #writerOnly() writer-only} token: it names no position, so no
+     * replica ever satisfies it and nothing can be checked against it.
+     *
+     * @return {@code true} for the writer-only token
+     */
+    public boolean isWriterOnly() {
+        return lsn == Long.MAX_VALUE;
+    }
+
+    /**
      * The token of what a connection to the writer has committed: the writer's WAL insert position,
      * read on that connection ({@code pg_current_wal_insert_lsn()}), one round trip. Never fails: when
      * the position cannot be read (the connection broke after the commit, the server went away), the

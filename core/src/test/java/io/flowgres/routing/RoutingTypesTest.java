@@ -43,6 +43,8 @@ final class RoutingTypesTest {
         assertThat(ConsistencyToken.later(early, null)).isEqualTo(early);
         assertThat(ConsistencyToken.later(null, null)).isNull();
         assertThat(ConsistencyToken.later(ConsistencyToken.writerOnly(), late)).isEqualTo(ConsistencyToken.writerOnly());
+        assertThat(ConsistencyToken.writerOnly().isWriterOnly()).isTrue();
+        assertThat(late.isWriterOnly()).isFalse();
     }
 
     @Test

@@ -177,7 +177,7 @@ public final class Router {
             Set<String> excluded, Set<String> refused, boolean mayCheckOrWait) {
         // Only a real position can be checked: a writer-only token is never replayed anywhere.
         boolean checkable = mayCheckOrWait && token != null && route != Route.PRIMARY
-                && !token.equals(ConsistencyToken.writerOnly());
+                && !token.isWriterOnly();
         if (route != Route.PRIMARY) {
             long now = ticker.getAsLong();
             List<Node> eligible = eligibleReplicas(token, staleness, excluded, now);

@@ -101,6 +101,7 @@ public final class PitchStore {
      * @return the pitch's JSON, or empty when there is none with that id
      */
     public Mono<byte[]> findJsonById(long id, @Nullable ConsistencyToken token) {
+        // Not cached (the benchmarks' setting): what cache.get would do too, without its key, tags and checks.
         if (!cache.isCached(BY_ID.name())) {
             return readById(BY_ID.withConsistency(token), id).map(json::writeValueAsBytes);
         }

@@ -57,6 +57,7 @@ public final class UserStore {
      * @return the profile, or empty when there is no such user
      */
     public Mono<UserProfile> findWithPitches(long id, @Nullable ConsistencyToken token) {
+        // Not cached (the benchmarks' setting): what cache.get would do too, without its key, tags and checks.
         if (!cache.isCached(BY_ID.name())) {
             return read(BY_ID.withConsistency(token), id);
         }
