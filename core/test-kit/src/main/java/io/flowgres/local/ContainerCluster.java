@@ -277,14 +277,16 @@ public final class ContainerCluster implements PostgresCluster {
     private void boot() {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         long started = System.nanoTime();
-        ContainerNode first = createNode("primary", false);
+        ContainerNode first = createNode("primary", false, LoopbackPorts.free());
         primary = first;
         startOrExplain(first);
         NodeContainers.allowReplication(first);
         BlockingSql.execute(first.sql(database), "SELECT pg_reload_conf()");
         BlockingSql.execute(first.sql(database), "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        // The replicas start together: their ports are picked together, so that no two are the same.
+        int[] ports = LoopbackPorts.free(settings.replicas);
         for (int i = 1; i <= settings.replicas; i++) {
-            replicas.add(createNode("replica-" + i, true));
+            replicas.add(createNode("replica-" + i, true, ports[i - 1]));
         }
         startTogether(replicas);
         awaitStreaming(first);
@@ -293,8 +295,7 @@ public final class ContainerCluster implements PostgresCluster {
                 replicas.stream().map(ContainerNode::port).toList());
     }
 
-    private ContainerNode createNode(String name, boolean replica) {
-        int port = LoopbackPorts.free();
+    private ContainerNode createNode(String name, boolean replica, int port) {
         GenericContainer<?> container = containers.define(name, replica, port);
         ContainerNode node = new ContainerNode(name, port, replica, container, this);
         container.withLogConsumer(node.output());

@@ -253,11 +253,13 @@ public final class LocalCluster implements PostgresCluster {
             Runtime.getRuntime().addShutdownHook(shutdownHook);
         }
         long started = System.nanoTime();
-        LocalNode first = new LocalNode("primary", LoopbackPorts.free(), workDirectory.resolve("primary"), false, this);
+        // Picked together: two separate picks can return one port twice before the first server binds it.
+        int[] ports = LoopbackPorts.free(1 + settings.replicas);
+        LocalNode first = new LocalNode("primary", ports[0], workDirectory.resolve("primary"), false, this);
         primary = first;
         for (int i = 1; i <= settings.replicas; i++) {
             String name = "replica-" + i;
-            replicas.add(new LocalNode(name, LoopbackPorts.free(), workDirectory.resolve(name), true, this));
+            replicas.add(new LocalNode(name, ports[i], workDirectory.resolve(name), true, this));
         }
         DataSnapshot snapshot = findSnapshot();
         fromSnapshot = snapshot != null && startFrom(snapshot);
