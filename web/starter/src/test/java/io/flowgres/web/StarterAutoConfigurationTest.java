@@ -68,6 +68,30 @@ final class StarterAutoConfigurationTest {
     }
 
     @Test
+    void eachAdmissionLanesHighestLimitIsItsConnectionsUnlessSet() {
+        // Below 64, a lane starts at its highest limit, which the current limit then shows.
+        ReactiveWebApplicationContextRunner cluster = runner.withPropertyValues("flowgres.admission.min-limit=2",
+                "flowgres.pool.initial-size=1", "flowgres.pool.max-size=3",
+                "flowgres.replicas[0].url=r2dbc:postgresql://127.0.0.1:2/app", "flowgres.replicas[0].pool.max-size=4",
+                "flowgres.replicas[1].url=r2dbc:postgresql://127.0.0.1:3/app", "flowgres.replicas[1].pool.max-size=5");
+        cluster.run(context -> {
+            AdmissionFilter admission = context.getBean(AdmissionFilter.class);
+            assertThat(admission.readLimit()).as("the replicas' connections").isEqualTo(9);
+            assertThat(admission.writeLimit()).as("the primary's connections").isEqualTo(3);
+        });
+        cluster.withPropertyValues("flowgres.admission.max-limit=7").run(context -> {
+            assertThat(context.getBean(AdmissionFilter.class).readLimit()).isEqualTo(7);
+            assertThat(context.getBean(AdmissionFilter.class).writeLimit()).isEqualTo(7);
+        });
+        // Never below the lowest limit; without replicas, reads are the primary's.
+        runner.withPropertyValues("flowgres.admission.min-limit=6", "flowgres.pool.initial-size=1",
+                "flowgres.pool.max-size=3").run(context -> {
+                    assertThat(context.getBean(AdmissionFilter.class).readLimit()).isEqualTo(6);
+                    assertThat(context.getBean(AdmissionFilter.class).writeLimit()).isEqualTo(6);
+                });
+    }
+
+    @Test
     void theSlowQueryLogTakesItsThresholdAndLogIntervalFromTheProperties() {
         runner.run(context -> {
             SlowQueryLog slow = context.getBean(Flowgres.class).slowQueries();

@@ -3,6 +3,8 @@ package io.flowgres.web.admission;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The {@code flowgres.admission.*} settings (part of {@code FlowgresProperties}): the adaptive limit of HTTP API requests one instance
  * serves at once, and which paths it applies to. Reads ({@code GET}, {@code HEAD}, {@code OPTIONS}) and
@@ -11,7 +13,8 @@ import java.util.List;
  * <pre>
  * flowgres.admission.enabled=true
  * flowgres.admission.min-limit=64
- * flowgres.admission.max-limit=500
+ * # unset: the connections that serve the lane, at least min-limit
+ * flowgres.admission.max-limit=
  * </pre>
  */
 public class AdmissionProperties {
@@ -22,8 +25,14 @@ public class AdmissionProperties {
     /** The lowest each lane's adaptive limit goes (at least 1). */
     private int minLimit = 64;
 
-    /** The highest each lane's adaptive limit goes (at least the lowest). */
-    private int maxLimit = 500;
+    /**
+     * The highest each lane's adaptive limit goes (at least the lowest). Unset, each lane's own: the
+     * connections of the nodes that serve it (reads: the replicas' pools, the primary's when there
+     * are none; writes: the primary's pool), at least the lowest limit. A request admitted past them
+     * can only wait in a pool's queue, and under a load that never lets up the limit climbs to its
+     * highest (Gradient2 learns the queue's latency as the normal one), so the highest is the queue.
+     */
+    private @Nullable Integer maxLimit;
 
     /** The limited request paths, by prefix; / limits every request. */
     private List<String> paths = new ArrayList<>(List.of("/"));
@@ -66,17 +75,17 @@ public class AdmissionProperties {
         this.minLimit = minLimit;
     }
 
-    /** The highest limit. */
-    public int getMaxLimit() {
+    /** The highest limit, or {@code null} for each lane's connections. */
+    public @Nullable Integer getMaxLimit() {
         return maxLimit;
     }
 
     /**
      * Sets the highest limit.
      *
-     * @param maxLimit at least the lowest
+     * @param maxLimit at least the lowest, or {@code null} for each lane's connections
      */
-    public void setMaxLimit(int maxLimit) {
+    public void setMaxLimit(@Nullable Integer maxLimit) {
         this.maxLimit = maxLimit;
     }
 

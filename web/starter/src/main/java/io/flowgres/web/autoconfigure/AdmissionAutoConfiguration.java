@@ -1,5 +1,9 @@
 package io.flowgres.web.autoconfigure;
 
+import java.util.List;
+
+import io.flowgres.cluster.ClusterConfig;
+import io.flowgres.cluster.NodeConfig;
 import io.flowgres.web.admission.AdmissionFilter;
 import io.flowgres.web.admission.AdmissionProperties;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,23 +26,37 @@ public class AdmissionAutoConfiguration {
     }
 
     /**
-     * The filter, unless {@code flowgres.admission.enabled=false}.
+     * The filter, unless {@code flowgres.admission.enabled=false}. Without {@code max-limit}, each
+     * lane's highest limit is the connections of the nodes that serve it, at least {@code min-limit}.
      *
      * @param flowgres the Flowgres properties, of which {@code flowgres.admission.*}
+     * @param cluster the cluster, whose pools size each lane's highest limit
      * @param registry where its meters go, when the application has a registry
      * @return the filter
      */
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnBooleanProperty(name = "flowgres.admission.enabled", matchIfMissing = true)
-    public AdmissionFilter flowgresAdmissionFilter(FlowgresProperties flowgres,
+    public AdmissionFilter flowgresAdmissionFilter(FlowgresProperties flowgres, ClusterConfig cluster,
             ObjectProvider<MeterRegistry> registry) {
         AdmissionProperties properties = flowgres.getAdmission();
+        int min = properties.getMinLimit();
+        Integer max = properties.getMaxLimit();
         try {
-            return new AdmissionFilter(properties.getMinLimit(), properties.getMaxLimit(), properties.getPaths(),
-                    properties.getExcluded(), registry.getIfAvailable(SimpleMeterRegistry::new));
+            return new AdmissionFilter(min, max != null ? max : Math.max(min, readConnections(cluster)),
+                    max != null ? max : Math.max(min, cluster.poolFor(cluster.primary()).maxSize()),
+                    properties.getPaths(), properties.getExcluded(), registry.getIfAvailable(SimpleMeterRegistry::new));
         } catch (IllegalArgumentException e) {
             throw new InvalidFlowgresPropertyException("flowgres.admission.min-limit", e.getMessage(), e);
         }
+    }
+
+    /** The connections that serve reads: the replicas' pools, or the primary's when there are none. */
+    static int readConnections(ClusterConfig cluster) {
+        List<NodeConfig> replicas = cluster.replicas();
+        if (replicas.isEmpty()) {
+            return cluster.poolFor(cluster.primary()).maxSize();
+        }
+        return replicas.stream().mapToInt(replica -> cluster.poolFor(replica).maxSize()).sum();
     }
 }

@@ -29,7 +29,7 @@ final class AdmissionFilterTest {
     private static final Duration WAIT = Duration.ofSeconds(5);
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final AdmissionFilter filter = new AdmissionFilter(1, 1, List.of("/api/"), List.of("/api/health"),
+    private final AdmissionFilter filter = new AdmissionFilter(1, 1, 1, List.of("/api/"), List.of("/api/health"),
             registry);
 
     @Test
@@ -118,9 +118,11 @@ final class AdmissionFilterTest {
 
     @Test
     void boundsOutOfOrderAreRefused() {
-        assertThatIllegalArgumentException().isThrownBy(() -> new AdmissionFilter(0, 1, List.of(), List.of(),
+        assertThatIllegalArgumentException().isThrownBy(() -> new AdmissionFilter(0, 1, 1, List.of(), List.of(),
                 registry));
-        assertThatIllegalArgumentException().isThrownBy(() -> new AdmissionFilter(5, 4, List.of(), List.of(),
+        assertThatIllegalArgumentException().isThrownBy(() -> new AdmissionFilter(5, 4, 5, List.of(), List.of(),
+                registry));
+        assertThatIllegalArgumentException().isThrownBy(() -> new AdmissionFilter(5, 5, 4, List.of(), List.of(),
                 registry));
     }
 
