@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 import reactor.util.concurrent.Queues;
 import reactor.util.context.Context;
 
@@ -64,10 +65,13 @@ final class Hedging {
             Flux<T> detached = first.publish(Queues.XS_BUFFER_SIZE).autoConnect(2, firstRun::set);
             detached.subscribe(item -> { }, error -> { }, () -> { }, Context.of(context));
             return Flux.firstWithSignal(detached, second)
-                    .doOnCancel(() -> {
-                        // The caller gave up before the hedge answered: the first attempt goes too.
+                    .doFinally(signal -> {
+                        // The caller gave up before the hedge answered: the first attempt goes too. After the
+                        // cancel has reached the race (doFinally, not doOnCancel): disposing the shared run fails
+                        // its subscribers with "Disconnected", and the race must no longer be one of them, or the
+                        // caller that went away gets that error (an HTTP request answered and logged as a 500).
                         Disposable run = firstRun.get();
-                        if (!hedgeAnswered.get() && run != null) {
+                        if (signal == SignalType.CANCEL && !hedgeAnswered.get() && run != null) {
                             run.dispose();
                         }
                     });

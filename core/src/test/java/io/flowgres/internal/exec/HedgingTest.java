@@ -7,8 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
@@ -65,6 +68,44 @@ final class HedgingTest {
                 .thenCancel()
                 .verify();
         first.assertWasCancelled();
+    }
+
+    @Test
+    void aCallerThatCancelsIsSentNoErrorAfterwards() {
+        // Cancelling the first attempt's shared run fails its subscribers with "Disconnected": a caller
+        // that went away (an HTTP client that disconnected) must not be among them, or its cancelled
+        // request is answered, and logged, as an unexpected error.
+        for (Duration cancelAfter : List.of(Duration.ofMillis(10), AFTER.multipliedBy(2))) {
+            VirtualTimeScheduler time = VirtualTimeScheduler.create();
+            List<Throwable> errors = new ArrayList<>();
+            AtomicReference<Subscription> subscription = new AtomicReference<>();
+            // A plain subscriber, as many an operator downstream is: it does not drop what comes after its cancel.
+            Hedging.race(Flux.<String>never(), () -> Mono.just(Flux.<String>never()), AFTER, delays(time))
+                    .subscribe(new Subscriber<String>() {
+                        @Override
+                        public void onSubscribe(Subscription s) {
+                            subscription.set(s);
+                            s.request(Long.MAX_VALUE);
+                        }
+
+                        @Override
+                        public void onNext(String item) {
+                        }
+
+                        @Override
+                        public void onError(Throwable error) {
+                            errors.add(error);
+                        }
+
+                        @Override
+                        public void onComplete() {
+                        }
+                    });
+            time.advanceTimeBy(cancelAfter);
+            subscription.get().cancel();
+            time.advanceTimeBy(AFTER);
+            assertThat(errors).as("signals after cancelling at %s", cancelAfter).isEmpty();
+        }
     }
 
     @Test
