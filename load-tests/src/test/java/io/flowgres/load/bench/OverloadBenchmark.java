@@ -115,10 +115,36 @@ public final class OverloadBenchmark {
             System.out.printf("goal every refusal within 50 ms: %,d refusals, p99 %.2f ms, max %.2f ms -> %s%n",
                     manyRefused.requests(), manyRefused.p99(), manyRefused.max(),
                     manyRefused.requests() == 0 || manyRefused.max() < 50 ? "met" : "NOT met");
+            Wrk.find("http://127.0.0.1:" + port, PITCHES).ifPresentOrElse(wrk -> runWrk(wrk, round, best, many, one),
+                    () -> System.out.println("wrk is not installed (apt-get install wrk): no figures from a client "
+                            + "outside the JVM"));
         } finally {
             connections.dispose();
             clientLoops.dispose();
         }
+    }
+
+    /**
+     * The same loads from {@code wrk}, a C client outside the JVM (one thread), on the same service:
+     * what the service does when its clients do not share its process and cores' time so unevenly.
+     */
+    private static void runWrk(Wrk wrk, Duration round, int best, int many, LatencyRecorder.Summary jvmUnloaded) {
+        wrk.run(best, Duration.ofSeconds(5), false); // its own warm-up of the connections
+        Wrk.Result unloaded = wrk.run(1, round, false);
+        Wrk.Result atBest = wrk.run(best, round, false);
+        Wrk.Result spinning = wrk.run(many, round, false);
+        Wrk.Result patient = wrk.run(many, round, true);
+        System.out.println();
+        System.out.printf("The same from wrk (a C client outside the JVM, one thread, %d s per load; percentiles of "
+                + "every answer, successes and refusals together):%n", round.toSeconds());
+        System.out.printf("%-13s %s%n", "1 client", unloaded);
+        System.out.printf("%-13s %s%n", best + " clients", atBest);
+        System.out.printf("%-13s %s%n", many + " clients", spinning);
+        System.out.printf("%-13s %s%n", many + " waiting", patient);
+        System.out.printf("wrk: successful throughput at %d %.2fx of %d clients (waiting Retry-After %.2fx); p99 of all "
+                + "answers %.1fx unloaded (waiting %.1fx); the JVM client's unloaded p99 was %.2f ms%n", many,
+                spinning.throughput() / atBest.throughput(), best, patient.throughput() / atBest.throughput(),
+                spinning.p99() / unloaded.p99(), patient.p99() / unloaded.p99(), jvmUnloaded.p99());
     }
 
     /** Boot's timer of the service's 503 answers (a snapshot; empty before the first). */
