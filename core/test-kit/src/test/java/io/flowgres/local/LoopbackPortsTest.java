@@ -6,7 +6,10 @@ import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
 
-/** Ports picked together for servers started together are distinct, and free on 127.0.0.1. */
+/**
+ * Ports picked together for servers started together are distinct, free on 127.0.0.1, and outside the
+ * kernel's ephemeral range.
+ */
 final class LoopbackPortsTest {
 
     @Test
@@ -19,6 +22,11 @@ final class LoopbackPortsTest {
                     .isEqualTo(5);
         }
         assertThat(LoopbackPorts.free(0)).isEmpty();
+        // Below the kernel's ephemeral range, where port 0 reservations and outgoing connections take theirs.
+        int below = LoopbackPorts.ephemeralLow();
+        int[] drawn = LoopbackPorts.free(20);
+        assertThat(Arrays.stream(drawn).allMatch(port -> port >= LoopbackPorts.LOWEST && port < below))
+                .as("%s within [%d, %d)", Arrays.toString(drawn), LoopbackPorts.LOWEST, below).isTrue();
         assertThat(LoopbackPorts.free()).isPositive();
     }
 }
