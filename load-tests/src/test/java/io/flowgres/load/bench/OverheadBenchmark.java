@@ -75,7 +75,9 @@ import reactor.netty.resources.ConnectionProvider;
  * it, to see what each path costs without the database), {@code -Dbench.adaptiveHedging}
  * (default {@code true}: the in-process Flowgres contender's default hedging),
  * {@code -Dbench.pgbench} (default {@code /usr/bin/pgbench}), {@code -Dbench.parts} (default
- * {@code inprocess,http}).
+ * {@code inprocess,http}), {@code -Dbench.httpClient} ({@code jvm}, the default: a Reactor Netty client in this
+ * JVM; {@code wrk}: {@link Wrk}, a C client outside it, so that the client's CPU is neither the services' nor
+ * counted as theirs).
  */
 public final class OverheadBenchmark {
 
@@ -102,6 +104,20 @@ public final class OverheadBenchmark {
         @Override
         public double run(Duration duration, long seed, LatencyRecorder recorder) {
             return ClosedLoop.run(concurrency, duration, maxId, seed, request, recorder);
+        }
+    }
+
+    /**
+     * A service driven by {@code wrk} from outside this JVM: this JVM's CPU is then the service's alone,
+     * and the client takes a C thread's few microseconds per request instead of a JVM client's tens.
+     */
+    private record WrkContender(String name, Wrk wrk, int connections) implements InterleavedRounds.Contender {
+
+        @Override
+        public double run(Duration duration, long seed, LatencyRecorder recorder) {
+            Wrk.Result result = wrk.run(connections, duration, false, seed < 0 ? 7 : seed + 1);
+            result.replayInto(recorder);
+            return result.seconds();
         }
     }
 
@@ -254,11 +270,19 @@ public final class OverheadBenchmark {
             Set<String> measured = Set.of(System.getProperty("bench.httpContenders", "plain,reference,pgbench")
                     .split(","));
             List<InterleavedRounds.Contender> contenders = new ArrayList<>();
+            // -Dbench.httpClient=wrk drives both services from wrk, outside this JVM, where it is installed.
+            boolean byWrk = "wrk".equals(System.getProperty("bench.httpClient", "jvm"));
+            Wrk plainWrk = byWrk ? wrk(plain, pitches) : null;
+            Wrk referenceWrk = byWrk ? wrk(reference, pitches) : null;
+            System.out.println("HTTP client: " + (byWrk ? "wrk, one thread, outside this JVM (CPU per request is the "
+                    + "services' alone)" : "Reactor Netty in this JVM"));
             if (measured.contains("plain")) {
-                contenders.add(new LoadContender(PLAIN, clients, pitches, id -> get(plainClient, id)));
+                contenders.add(byWrk ? new WrkContender(PLAIN, plainWrk, clients)
+                        : new LoadContender(PLAIN, clients, pitches, id -> get(plainClient, id)));
             }
             if (measured.contains("reference")) {
-                contenders.add(new LoadContender(REFERENCE, clients, pitches, id -> get(referenceClient, id)));
+                contenders.add(byWrk ? new WrkContender(REFERENCE, referenceWrk, clients)
+                        : new LoadContender(REFERENCE, clients, pitches, id -> get(referenceClient, id)));
             }
             if (limit != null && measured.contains("pgbench")) {
                 System.out.println("pgbench: " + limit.commandLine(round));
@@ -274,6 +298,13 @@ public final class OverheadBenchmark {
                 limit.close();
             }
         }
+    }
+
+    /** wrk against a service started in this JVM; the benchmark stops when wrk is not installed. */
+    private static Wrk wrk(ConfigurableApplicationContext service, long pitches) {
+        int port = ((WebServerApplicationContext) service).getWebServer().getPort();
+        return Wrk.find("http://127.0.0.1:" + port, Math.toIntExact(pitches)).orElseThrow(() ->
+                new IllegalStateException("-Dbench.httpClient=wrk needs wrk on the PATH (apt-get install wrk)"));
     }
 
     /** An HTTP client of {@code clients} connections to a service started in this JVM, disposed by the caller. */
@@ -349,7 +380,7 @@ public final class OverheadBenchmark {
 
     private static void printHttp(Map<String, Result> results, int clients, String pgbenchNote) {
         System.out.printf("%nHTTP GET /api/pitches/{id}, %d connections, closed model; CPU = this JVM's CPU time per "
-                + "request (client and service)%n", clients);
+                + "request (the service's, and the client's unless it is wrk)%n", clients);
         System.out.printf("%-32s | %8s %6s %6s %7s%n", "contender", "req/s", "p50", "p99", "CPU us");
         results.forEach((name, result) -> {
             LatencyRecorder.Summary summary = result.summary();

@@ -51,8 +51,28 @@ final class Wrk {
                 x = x + thread:get("other")
               end
               io.write(string.format("counted %d %d %d\\n", o, r, x))
+              io.write(string.format("took %d %d\\n", summary.requests, summary.duration))
+              io.write(string.format("quantile 0 %d\\n", latency.min))
+              for _, q in ipairs(QUANTILES) do
+                io.write(string.format("quantile %g %d\\n", q, latency:percentile(q)))
+              end
+              io.write(string.format("quantile 100 %d\\n", latency.max))
             end
             """;
+    /** The percentiles wrk prints of its latency histogram, for {@link Result#replayInto}. */
+    private static final String QUANTILE_GRID;
+
+    static {
+        StringBuilder grid = new StringBuilder("QUANTILES = {");
+        for (int q = 1; q < 99; q++) {
+            grid.append(q).append(", ");
+        }
+        for (int tenth = 990; tenth < 1000; tenth++) {
+            grid.append(tenth / 10.0).append(", ");
+        }
+        grid.append("99.95, 99.99}\n");
+        QUANTILE_GRID = grid.toString();
+    }
     private static final String SPINNING = "response = function(status, headers, body) count(status) end\n";
     private static final String PATIENT = """
             local statuses, head, tail = {}, 1, 0
@@ -75,6 +95,8 @@ final class Wrk {
             Pattern.MULTILINE);
     private static final Pattern MAX = Pattern.compile("Latency\\s+\\S+\\s+\\S+\\s+([0-9.]+)(us|ms|s)");
     private static final Pattern TIMEOUTS = Pattern.compile("timeout (\\d+)");
+    private static final Pattern TOOK = Pattern.compile("took (\\d+) (\\d+)");
+    private static final Pattern QUANTILE = Pattern.compile("^quantile ([0-9.]+) (\\d+)$", Pattern.MULTILINE);
 
     private final Path executable;
     private final String url;
@@ -113,12 +135,25 @@ final class Wrk {
      * @return what wrk measured
      */
     Result run(int connections, Duration duration, boolean patient) {
+        return run(connections, duration, patient, 1);
+    }
+
+    /**
+     * Runs one closed-model load whose ids come from a seed.
+     *
+     * @param connections the connections, each a client
+     * @param duration how long (whole seconds, at least one)
+     * @param patient whether a connection answered 503 waits its {@code Retry-After} (one second)
+     * @param seed seeds the ids asked for
+     * @return what wrk measured
+     */
+    Result run(int connections, Duration duration, boolean patient, long seed) {
         try {
             Path script = Files.createTempFile("flowgres-wrk", ".lua");
             Path output = Files.createTempFile("flowgres-wrk", ".txt");
             try {
-                Files.writeString(script, REQUEST.formatted(maxId) + COUNT + (patient ? PATIENT : SPINNING),
-                        StandardCharsets.UTF_8);
+                Files.writeString(script, "math.randomseed(" + seed + ")\n" + QUANTILE_GRID + REQUEST.formatted(maxId)
+                        + COUNT + (patient ? PATIENT : SPINNING), StandardCharsets.UTF_8);
                 List<String> command = List.of(executable.toString(), "-t1", "-c" + connections,
                         "-d" + Math.max(1, duration.toSeconds()) + "s", "--latency", "--timeout", "10s", "-s",
                         script.toString(), url);
@@ -168,9 +203,17 @@ final class Wrk {
         }
         Matcher max = MAX.matcher(text);
         Matcher timeouts = TIMEOUTS.matcher(text);
+        Matcher took = TOOK.matcher(text);
+        // wrk's own time of its run (its -d, give or take a tick), else the asked duration.
+        double seconds = took.find() ? Long.parseLong(took.group(2)) / 1e6 : duration.toNanos() / 1e9;
+        List<double[]> quantiles = new java.util.ArrayList<>();
+        Matcher quantile = QUANTILE.matcher(text);
+        while (quantile.find()) {
+            quantiles.add(new double[] {Double.parseDouble(quantile.group(1)), Long.parseLong(quantile.group(2)) / 1000.0});
+        }
         return new Result(Long.parseLong(counted.group(1)), Long.parseLong(counted.group(2)),
-                Long.parseLong(counted.group(3)), timeouts.find() ? Long.parseLong(timeouts.group(1)) : 0,
-                duration.toNanos() / 1e9, p50, p90, p99, max.find() ? millis(max.group(1), max.group(2)) : Double.NaN);
+                Long.parseLong(counted.group(3)), timeouts.find() ? Long.parseLong(timeouts.group(1)) : 0, seconds,
+                p50, p90, p99, max.find() ? millis(max.group(1), max.group(2)) : Double.NaN, quantiles);
     }
 
     private static double millis(String value, String unit) {
@@ -194,13 +237,43 @@ final class Wrk {
      * @param p90 90th percentile of all answers, ms
      * @param p99 99th percentile of all answers, ms
      * @param max the slowest answer, ms
+     * @param quantiles wrk's latency histogram as percentiles: pairs of (percentile, ms), from 0 (the
+     *        fastest) to 100 (the slowest)
      */
     record Result(long ok, long refused, long other, long timeouts, double seconds, double p50, double p90, double p99,
-            double max) {
+            double max, List<double[]> quantiles) {
 
         /** Successes per second. */
         double throughput() {
             return ok / seconds;
+        }
+
+        /**
+         * Puts this load into a recorder as if its requests had been timed one by one: one latency per
+         * success, read off wrk's percentiles at evenly spaced ranks (linear between two printed
+         * percentiles, so a recorder's p50 and p99 are wrk's own), and a failure per refusal, other
+         * answer and timeout. wrk keeps a histogram, not each request's time.
+         *
+         * @param recorder where the requests go
+         */
+        void replayInto(LatencyRecorder recorder) {
+            if (quantiles.size() < 2) {
+                throw new IllegalStateException("wrk printed no latency percentiles");
+            }
+            int at = 0;
+            for (long i = 0; i < ok; i++) {
+                double rank = 100.0 * (i + 0.5) / ok;
+                while (at < quantiles.size() - 2 && quantiles.get(at + 1)[0] < rank) {
+                    at++;
+                }
+                double[] low = quantiles.get(at);
+                double[] high = quantiles.get(at + 1);
+                double share = high[0] == low[0] ? 0 : Math.min(1, Math.max(0, (rank - low[0]) / (high[0] - low[0])));
+                recorder.record(Math.round((low[1] + share * (high[1] - low[1])) * 1_000_000));
+            }
+            for (long i = refused + other + timeouts; i > 0; i--) {
+                recorder.fail();
+            }
         }
 
         @Override

@@ -28,6 +28,11 @@ final class WrkTest {
             Requests/sec:   9135.61
             Transfer/sec:      1.68MB
             counted 37074 100000 62
+            took 137136 15010000
+            quantile 0 100
+            quantile 50 376
+            quantile 99 1040000
+            quantile 100 9880000
             """;
 
     @Test
@@ -41,7 +46,21 @@ final class WrkTest {
         assertThat(result.p90()).isCloseTo(194.83, within(1e-9));
         assertThat(result.p99()).isCloseTo(1040, within(1e-9));
         assertThat(result.max()).isCloseTo(9880, within(1e-9));
-        assertThat(result.throughput()).isCloseTo(37_074 / 15.0, within(1e-9));
+        assertThat(result.seconds()).isCloseTo(15.01, within(1e-9));
+        assertThat(result.throughput()).isCloseTo(37_074 / 15.01, within(1e-9));
+    }
+
+    @Test
+    void aReplayGivesTheRecorderWrksPercentilesAndItsFailures() {
+        Wrk.Result result = Wrk.parse(REPORT, Duration.ofSeconds(15));
+        LatencyRecorder recorder = new LatencyRecorder(100_000);
+        result.replayInto(recorder);
+        LatencyRecorder.Summary summary = recorder.summarise(result.seconds());
+        assertThat(summary.requests()).isEqualTo(37_074);
+        assertThat(summary.failures()).as("refusals, other answers and timeouts").isEqualTo(100_124);
+        assertThat(summary.p50()).isCloseTo(0.376, within(0.05));
+        assertThat(summary.p99()).isCloseTo(1040, within(50.0));
+        assertThat(summary.max()).isLessThanOrEqualTo(9880).isGreaterThan(9000);
     }
 
     @Test
