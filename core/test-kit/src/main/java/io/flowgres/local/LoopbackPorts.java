@@ -1,8 +1,10 @@
 package io.flowgres.local;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,7 +83,7 @@ public final class LoopbackPorts {
                 try {
                     // Not SO_REUSEADDR: a port still in TIME_WAIT from an earlier server is passed over.
                     socket.setReuseAddress(false);
-                    socket.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+                    socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
                     return socket;
                 } catch (IOException taken) {
                     closeQuietly(socket);
@@ -97,7 +99,7 @@ public final class LoopbackPorts {
     static int ephemeralLow() {
         // Read as a line, through a buffer: Files.readString of this file (its reported size is 0) read only
         // its first character here, "3".
-        try (java.io.BufferedReader reader = Files.newBufferedReader(EPHEMERAL_RANGE)) {
+        try (BufferedReader reader = Files.newBufferedReader(EPHEMERAL_RANGE)) {
             String[] range = reader.readLine().trim().split("\\s+");
             return Integer.parseInt(range[0]);
         } catch (IOException | RuntimeException e) {

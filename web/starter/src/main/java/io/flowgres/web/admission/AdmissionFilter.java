@@ -42,7 +42,7 @@ import reactor.core.publisher.Mono;
  * <p>Each lane's highest limit is about the connections that serve it. Under a load that never lets
  * up, Gradient2 takes the queue's latency for the normal one and its limit climbs to the highest, so
  * the highest is how many requests wait: at 500 against 60 replica connections, 2,000 clients that
- * waited their {@code Retry-After} were served at a median of 73 ms, at 64 at 5 ms, for the same
+ * waited their {@code Retry-After} were served at a median of 73 ms, at 64 at 5-10 ms, for the same
  * throughput.
  *
  * <p>A request holds its place until its response is committed (status and headers on their way), so

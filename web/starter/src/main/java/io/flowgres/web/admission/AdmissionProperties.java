@@ -13,8 +13,8 @@ import org.jspecify.annotations.Nullable;
  * <pre>
  * flowgres.admission.enabled=true
  * flowgres.admission.min-limit=64
- * # unset: the connections that serve the lane, at least min-limit
- * flowgres.admission.max-limit=
+ * # unset (the default): each lane's connections, at least min-limit
+ * flowgres.admission.max-limit=120
  * </pre>
  */
 public class AdmissionProperties {
