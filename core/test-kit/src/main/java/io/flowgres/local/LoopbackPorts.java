@@ -75,21 +75,17 @@ public final class LoopbackPorts {
     }
 
     /** A socket bound to a random free port in [{@link #LOWEST}, {@code below}), or null when none was found. */
-    private static ServerSocket drawBelow(int below) {
+    private static ServerSocket drawBelow(int below) throws IOException {
         for (int draw = 0; draw < DRAWS; draw++) {
-            int port = ThreadLocalRandom.current().nextInt(LOWEST, below);
+            ServerSocket socket = new ServerSocket();
             try {
-                ServerSocket socket = new ServerSocket();
-                try {
-                    // Not SO_REUSEADDR: a port still in TIME_WAIT from an earlier server is passed over.
-                    socket.setReuseAddress(false);
-                    socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
-                    return socket;
-                } catch (IOException taken) {
-                    closeQuietly(socket);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot open a socket", e);
+                // Not SO_REUSEADDR: a port still in TIME_WAIT from an earlier server is passed over.
+                socket.setReuseAddress(false);
+                socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                        ThreadLocalRandom.current().nextInt(LOWEST, below)), 1);
+                return socket;
+            } catch (IOException taken) {
+                closeQuietly(socket);
             }
         }
         return null;

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -94,22 +93,11 @@ final class PgBench implements InterleavedRounds.Contender {
         // pgbench draws its own ids; seed it too, so its rounds differ from each other as the others' do.
         command.add(1, "--random-seed=" + (seed < 0 ? 7 : seed + 1));
         Path outputFile = workDirectory.resolve("output.txt");
-        ProcessBuilder builder = new ProcessBuilder(command).directory(workDirectory.toFile())
-                .redirectErrorStream(true).redirectOutput(outputFile.toFile());
+        ProcessBuilder builder = new ProcessBuilder(command).directory(workDirectory.toFile());
         builder.environment().put("PGPASSWORD", cluster.password());
         try {
-            Process process = builder.start();
-            try {
-                if (!process.waitFor(duration.plus(CONNECT_ALLOWANCE).toSeconds() + 60, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("pgbench did not finish in time");
-                }
-            } finally {
-                process.destroyForcibly();
-            }
-            String text = Files.readString(outputFile, StandardCharsets.UTF_8);
-            if (process.exitValue() != 0) {
-                throw new IllegalStateException("pgbench failed (exit " + process.exitValue() + "): " + text);
-            }
+            String text = ExternalCommand.run(builder, outputFile, duration.plus(CONNECT_ALLOWANCE).plusSeconds(60),
+                    "pgbench");
             long processed = Long.parseLong(find(PROCESSED, text));
             if (processed == 0) {
                 throw new IllegalStateException("pgbench answered nothing in " + duration.plus(CONNECT_ALLOWANCE)

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -157,20 +156,8 @@ final class Wrk {
                 List<String> command = List.of(executable.toString(), "-t1", "-c" + connections,
                         "-d" + Math.max(1, duration.toSeconds()) + "s", "--latency", "--timeout", "10s", "-s",
                         script.toString(), url);
-                Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                        .redirectOutput(output.toFile()).start();
-                try {
-                    if (!process.waitFor(duration.toSeconds() + 60, TimeUnit.SECONDS)) {
-                        throw new IllegalStateException("wrk did not finish in time");
-                    }
-                } finally {
-                    process.destroyForcibly();
-                }
-                String text = Files.readString(output, StandardCharsets.UTF_8);
-                if (process.exitValue() != 0) {
-                    throw new IllegalStateException("wrk failed (exit " + process.exitValue() + "): " + text);
-                }
-                return parse(text, duration);
+                return parse(ExternalCommand.run(new ProcessBuilder(command), output, duration.plusSeconds(60), "wrk"),
+                        duration);
             } finally {
                 Files.deleteIfExists(script);
                 Files.deleteIfExists(output);
