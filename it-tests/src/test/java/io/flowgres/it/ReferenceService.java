@@ -93,6 +93,10 @@ final class ReferenceService implements AutoCloseable {
         return context.getBean(type);
     }
 
+    <T> java.util.Collection<T> beans(Class<T> type) {
+        return context.getBeansOfType(type).values();
+    }
+
     @Override
     public void close() {
         context.close();

@@ -33,10 +33,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.jspecify.annotations.Nullable;
 import org.springframework.aop.support.AopUtils;
+import org.springframework.boot.webflux.actuate.endpoint.web.WebFluxEndpointHandlerMapping;
+import org.springframework.core.Ordered;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.transaction.ReactiveTransactionManager;
+import org.springframework.web.reactive.function.server.support.RouterFunctionMapping;
 import reactor.core.publisher.Flux;
 
 /**
@@ -182,6 +185,22 @@ final class ReferenceServiceIT {
         client.get().uri("/actuator/health").exchange().expectStatus().isOk().expectBody(Void.class);
         client.get().uri("/actuator/prometheus").exchange().expectStatus().isOk().expectBody(String.class)
                 .value(body -> assertThat(body).contains("flowgres_query_seconds_count"));
+    }
+
+    @Test
+    void itsRoutesAreMatchedBeforeTheActuatorsEndpointsAndBothAnswer() {
+        List<Integer> routes = service.beans(RouterFunctionMapping.class).stream().map(Ordered::getOrder).toList();
+        List<Integer> actuator = service.beans(WebFluxEndpointHandlerMapping.class).stream().map(Ordered::getOrder)
+                .toList();
+        assertThat(routes).hasSize(1);
+        assertThat(actuator).hasSize(1);
+        assertThat(routes.get(0)).isLessThan(actuator.get(0));
+        client.get().uri("/api/pitches/1").exchange().expectStatus().isOk().expectBody(Void.class);
+        client.get().uri("/actuator/info").exchange().expectStatus().isOk().expectBody(Void.class);
+        // Each HTTP request and query attempt is timed, without a long-task timer beside it.
+        client.get().uri("/actuator/prometheus").exchange().expectStatus().isOk().expectBody(String.class)
+                .value(body -> assertThat(body).contains("http_server_requests_seconds_count")
+                        .doesNotContain("http_server_requests_active"));
     }
 
     private List<Long> browseAll(String firstUri, boolean checkOrder) {

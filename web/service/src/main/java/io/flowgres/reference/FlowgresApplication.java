@@ -3,6 +3,7 @@ package io.flowgres.reference;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
 
 /**
  * The reference service: Flowgres behind WebFlux endpoints on a demo domain of film pitches. With
@@ -14,6 +15,17 @@ public class FlowgresApplication {
 
     /** Not instantiated by hand; Spring creates it. */
     public FlowgresApplication() {
+    }
+
+    /**
+     * Matches the service's routes before the Actuator's endpoints ({@link RoutesFirst}). Static: a
+     * post-processor is created before the configuration it is declared in.
+     *
+     * @return the post-processor
+     */
+    @Bean
+    static RoutesFirst routesFirst() {
+        return new RoutesFirst();
     }
 
     /**
