@@ -1,6 +1,7 @@
 package io.flowgres.internal.exec;
 
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 import io.flowgres.internal.Sweeper;
@@ -43,6 +44,29 @@ final class HedgeDelays {
             Delay pending = new Delay(sweeper.now() + delay.toNanos());
             sweeper.add(pending);
             return pending.elapsed.asMono();
+        });
+    }
+
+    /**
+     * Runs {@code due} on the sweep once {@code delay} has passed, unless {@code waiting} says
+     * beforehand that nobody waits any more (it is then forgotten on the next sweep): the delay of a
+     * race, without a publisher of its own per read.
+     *
+     * @param delay how long
+     * @param waiting whether the delay is still wanted; asked on each sweep
+     * @param due what to run once it has passed
+     */
+    void schedule(Duration delay, BooleanSupplier waiting, Runnable due) {
+        long dueNanos = sweeper.now() + delay.toNanos();
+        sweeper.add(nowNanos -> {
+            if (!waiting.getAsBoolean()) {
+                return false;
+            }
+            if (nowNanos - dueNanos < 0) {
+                return true;
+            }
+            due.run();
+            return false;
         });
     }
 

@@ -143,6 +143,44 @@ final class HedgingTest {
                 .verifyErrorMessage("first failed");
     }
 
+    @Test
+    void eachRunGetsTheCallersDemandAndNoMore() {
+        // The first attempt answers before the delay, one row per request.
+        StepVerifier.withVirtualTime(() -> Hedging.race(Flux.just("a", "b", "c"), Mono::empty, AFTER, delays()), 0)
+                .expectSubscription()
+                .thenRequest(1)
+                .expectNext("a")
+                .thenAwait(AFTER.multipliedBy(2))
+                .expectNoEvent(AFTER)
+                .thenRequest(2)
+                .expectNext("b", "c")
+                .verifyComplete();
+        // The hedge answers, with what the caller asked for before it started and after.
+        StepVerifier.withVirtualTime(() -> Hedging.race(Flux.<String>never(),
+                        () -> Mono.just(Flux.just("x", "y", "z")), AFTER, delays()), 0)
+                .expectSubscription()
+                .thenRequest(1)
+                .thenAwait(AFTER)
+                .expectNext("x")
+                .expectNoEvent(AFTER)
+                .thenRequest(5)
+                .expectNext("y", "z")
+                .verifyComplete();
+    }
+
+    @Test
+    void aHedgeStillStartingWhenTheFirstAttemptAnswersIsCancelled() {
+        PublisherProbe<Flux<String>> start = PublisherProbe.of(Mono.never());
+
+        StepVerifier.withVirtualTime(() -> Hedging.race(Flux.just("first").delaySubscription(Duration.ofMillis(80)),
+                        start::mono, AFTER, delays()))
+                .thenAwait(Duration.ofMillis(80))
+                .expectNext("first")
+                .verifyComplete();
+        start.assertWasSubscribed();
+        start.assertWasCancelled();
+    }
+
     /** Hedge delays on the virtual time of the test's {@link StepVerifier#withVirtualTime}. */
     private static HedgeDelays delays() {
         return delays(VirtualTimeScheduler.get());
