@@ -94,6 +94,8 @@ final class AdmissionLanesIT {
                         .isEqualTo(1.0);
                 assertThat(meters.get(AdmissionFilter.REJECTED).tag(AdmissionFilter.LANE, "read").counter().count())
                         .isZero();
+                // Refused in the connection's pipeline, before WebFlux (and its observation) saw the request.
+                assertThat(meters.find("http.server.requests").tag("status", "503").timers()).isEmpty();
             } finally {
                 unlock.tryEmitEmpty();
                 Await.until("the lock released", () -> lock.isDisposed() || count(direct,

@@ -14,7 +14,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
@@ -52,6 +51,10 @@ import reactor.core.publisher.Mono;
  * <p>Only paths under the given prefixes are limited, and never the excluded ones: health checks and
  * operations must answer under overload, and long streams (exports) have a limit of their own and
  * would blind a latency-based limit.
+ *
+ * <p>On Reactor Netty over HTTP/1.1 the same lanes are decided earlier, in each connection's pipeline
+ * ({@link AdmissionHandler}), where a refusal is far cheaper; this filter then lets the requests it
+ * admitted through, and decides the rest (HTTP/2, pipelined requests, other servers).
  */
 public final class AdmissionFilter implements WebFilter, Ordered {
 
@@ -62,7 +65,8 @@ public final class AdmissionFilter implements WebFilter, Ordered {
     /** The meters' tag naming the lane: {@code read} or {@code write}. */
     public static final String LANE = "lane";
 
-    private static final byte[] PROBLEM = ("{\"type\":\"about:blank\",\"title\":\"Service overloaded\",\"status\":503,"
+    /** The body of a refusal, the same wherever it is written. */
+    static final byte[] PROBLEM = ("{\"type\":\"about:blank\",\"title\":\"Service overloaded\",\"status\":503,"
             + "\"detail\":\"This instance is at its concurrency limit; try again after the Retry-After delay.\"}")
             .getBytes(StandardCharsets.UTF_8);
 
@@ -97,14 +101,17 @@ public final class AdmissionFilter implements WebFilter, Ordered {
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-        String path = exchange.getRequest().getPath().pathWithinApplication().value();
-        if (!limited(path)) {
+        if (AdmissionHandler.admittedBefore(exchange)) {
+            // Decided in the connection's pipeline already, where its place is given back too.
             return chain.filter(exchange);
         }
-        Lane lane = isSafe(exchange.getRequest().getMethod()) ? reads : writes;
-        Optional<Limiter.Listener> admitted = lane.limiter.acquire(null);
+        Lane lane = laneOf(exchange.getRequest().getMethod().name(),
+                exchange.getRequest().getPath().pathWithinApplication().value());
+        if (lane == null) {
+            return chain.filter(exchange);
+        }
+        Optional<Limiter.Listener> admitted = lane.acquire();
         if (admitted.isEmpty()) {
-            lane.rejected.increment();
             return refuse(exchange.getResponse());
         }
         // The place is freed when the response is committed, before the client can see any of it: freed
@@ -113,17 +120,32 @@ public final class AdmissionFilter implements WebFilter, Ordered {
         Place place = new Place(admitted.get());
         ServerHttpResponse response = exchange.getResponse();
         response.beforeCommit(() -> {
-            place.served(response.getStatusCode());
+            place.served(statusOf(response.getStatusCode()));
             return Mono.empty();
         });
         return chain.filter(exchange)
-                .doOnSuccess(done -> place.served(response.getStatusCode()))
+                .doOnSuccess(done -> place.served(statusOf(response.getStatusCode())))
                 .doOnError(error -> place.ignored())
                 .doOnCancel(place::ignored);
     }
 
+    /**
+     * The lane of a request, or {@code null} when its path is not limited.
+     *
+     * @param method the request's method, upper case
+     * @param path the request's path within the application, without its query
+     * @return the lane
+     */
+    @Nullable Lane laneOf(String method, String path) {
+        return limited(path) ? (isSafe(method) ? reads : writes) : null;
+    }
+
+    private static int statusOf(@Nullable HttpStatusCode status) {
+        return status == null ? 0 : status.value();
+    }
+
     /** One lane's limit and its refusals. */
-    private static final class Lane {
+    static final class Lane {
 
         private final SimpleLimiter<Void> limiter;
         private final Counter rejected;
@@ -145,10 +167,19 @@ public final class AdmissionFilter implements WebFilter, Ordered {
             Gauge.builder(LIMIT, limiter, SimpleLimiter::getLimit).tag(LANE, name)
                     .description("The adaptive limit of HTTP requests served at once").register(registry);
         }
+
+        /** A place under the limit, or empty (the refusal counted) when the lane is full. */
+        Optional<Limiter.Listener> acquire() {
+            Optional<Limiter.Listener> admitted = limiter.acquire(null);
+            if (admitted.isEmpty()) {
+                rejected.increment();
+            }
+            return admitted;
+        }
     }
 
     /** The place one admitted request holds under the limit, given back once. */
-    private static final class Place {
+    static final class Place {
 
         private final Limiter.Listener listener;
         private final AtomicBoolean freed = new AtomicBoolean();
@@ -157,11 +188,11 @@ public final class AdmissionFilter implements WebFilter, Ordered {
             this.listener = listener;
         }
 
-        /** The request was served: its latency counts, unless it failed fast with a 5xx. */
-        void served(@Nullable HttpStatusCode status) {
+        /** The request was served with this status (0: unknown): its latency counts, unless it is a 5xx. */
+        void served(int status) {
             if (freed.compareAndSet(false, true)) {
                 // A request that failed fast says nothing about how long served ones take.
-                if (status != null && status.is5xxServerError()) {
+                if (status >= 500) {
                     listener.onIgnore();
                 } else {
                     listener.onSuccess();
@@ -194,8 +225,8 @@ public final class AdmissionFilter implements WebFilter, Ordered {
     }
 
     /** Whether a request of this method only reads: GET, HEAD and OPTIONS, RFC 9110's safe methods bar TRACE. */
-    private static boolean isSafe(HttpMethod method) {
-        return HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method) || HttpMethod.OPTIONS.equals(method);
+    private static boolean isSafe(String method) {
+        return "GET".equals(method) || "HEAD".equals(method) || "OPTIONS".equals(method);
     }
 
     private boolean limited(String path) {
