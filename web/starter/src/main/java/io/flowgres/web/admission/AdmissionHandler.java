@@ -57,7 +57,7 @@ public final class AdmissionHandler extends ChannelDuplexHandler {
     private int owed;
     /** Whether the request being read was refused: its body is dropped up to its end. */
     private boolean dropping;
-    /** Whether the response being written is informational (100 Continue): not the request's answer. */
+    /** Whether the response being written is informational (100 Continue): not yet the request's answer. */
     private boolean informational;
 
     /**
@@ -160,7 +160,10 @@ public final class AdmissionHandler extends ChannelDuplexHandler {
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (msg instanceof HttpResponse response) {
-            informational = response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+            // 100 Continue comes before the answer; 101 Switching Protocols is one (a WebSocket's place is not held
+            // for the socket's life).
+            informational = response.status().codeClass() == HttpStatusClass.INFORMATIONAL
+                    && response.status().code() != HttpResponseStatus.SWITCHING_PROTOCOLS.code();
             if (!informational) {
                 AdmissionFilter.Place place = ctx.channel().attr(ADMITTED).getAndSet(null);
                 if (place != null) {

@@ -108,6 +108,17 @@ final class AdmissionHandlerTest {
     }
 
     @Test
+    void aSwitchToAnotherProtocolIsTheAnswerAndGivesThePlaceBack() {
+        Connection upgrading = connect();
+        upgrading.send("GET /api/socket HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+        upgrading.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS));
+
+        Connection next = connect();
+        next.send("GET /api/pitches/2 HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertThat(next.received()).containsExactly("GET /api/pitches/2");
+    }
+
+    @Test
     void aRequestPipelinedBehindAnUnansweredOneIsLeftToTheFilter() {
         Connection pipelining = connect();
         pipelining.send("GET /api/pitches/1 HTTP/1.1\r\nHost: a\r\n\r\nGET /api/pitches/2 HTTP/1.1\r\nHost: a\r\n\r\n");
