@@ -11,7 +11,7 @@ import reactor.core.scheduler.Scheduler;
 
 /**
  * The delays before hedges, on a {@link Sweeper} with a {@link #TICK} of one millisecond (the
- * shortest adaptive delay is five). Every replica read with hedging on waits for one and nearly every
+ * shortest adaptive delay is two). Every replica read with hedging on waits for one and nearly every
  * read answers before it ends, so a timer per read, scheduled and cancelled on the shared scheduler,
  * cost more than the hedges themselves; here a delay is a sink the sweep fills once due.
  */
