@@ -55,7 +55,7 @@ public final class AdmissionHandler extends ChannelDuplexHandler {
     private final AdmissionFilter lanes;
     /** Requests passed on whose final response has not been written yet. */
     private int owed;
-    /** Whether the request being read was refused: its body is dropped up to its end. */
+    /** Whether the request being read was refused: what arrives of its body is dropped up to its end. */
     private boolean dropping;
     /** Whether the response being written is informational (100 Continue): not yet the request's answer. */
     private boolean informational;
@@ -136,9 +136,11 @@ public final class AdmissionHandler extends ChannelDuplexHandler {
     }
 
     private void refuse(ChannelHandlerContext ctx, HttpRequest request) {
-        // A client that waits for 100 Continue may never send the body the request announced, and the
-        // connection could not tell its next request from it: such a connection is closed after the answer.
-        boolean keepAlive = HttpUtil.isKeepAlive(request) && !HttpUtil.is100ContinueExpected(request);
+        // A request with a body is answered before its body has arrived, and a client that sees the answer
+        // early may stop sending it (one waiting for 100 Continue never starts): the connection could not tell
+        // its next request from the rest of that body, so it is closed after the answer. Requests without a
+        // body (the reads, nearly every refusal under overload) keep their connection.
+        boolean keepAlive = HttpUtil.isKeepAlive(request) && !announcesBody(request);
         dropping = !(request instanceof LastHttpContent);
         if (request instanceof LastHttpContent last) {
             last.release();
@@ -188,6 +190,12 @@ public final class AdmissionHandler extends ChannelDuplexHandler {
             place.ignored();
         }
         ctx.fireChannelInactive();
+    }
+
+    /** Whether a request says a body follows its head (a positive length, or chunks). */
+    private static boolean announcesBody(HttpRequest request) {
+        return HttpUtil.isContentLengthSet(request) ? HttpUtil.getContentLength(request, 0L) > 0
+                : HttpUtil.isTransferEncodingChunked(request);
     }
 
     /** The path of an origin-form request target ({@code /a/b?c}), or {@code null} for any other form. */
