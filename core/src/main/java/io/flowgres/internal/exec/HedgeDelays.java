@@ -41,8 +41,8 @@ final class HedgeDelays {
      */
     Mono<Long> after(Duration delay) {
         return Mono.defer(() -> {
-            Delay pending = new Delay(sweeper.now() + delay.toNanos());
-            sweeper.add(pending);
+            Delay pending = new Delay();
+            schedule(delay, pending::isWaited, pending::elapse);
             return pending.elapsed.asMono();
         });
     }
@@ -71,29 +71,24 @@ final class HedgeDelays {
     }
 
     /** One subscription's delay: filled on the first sweep at or past its time while someone waits. */
-    private static final class Delay implements Sweeper.Watched {
+    private static final class Delay {
 
         private final Sinks.One<Long> elapsed = Sinks.one();
-        private final long dueNanos;
         private boolean heard;
 
-        Delay(long dueNanos) {
-            this.dueNanos = dueNanos;
+        /**
+         * Whether the delay is still wanted: it is while subscribed, and before its first subscriber too
+         * (it is made right before, on a thread a busy machine may deschedule for a while); once its
+         * subscriber has gone (cancelled), it is not.
+         */
+        boolean isWaited() {
+            boolean subscribed = elapsed.currentSubscriberCount() > 0;
+            heard |= subscribed;
+            return subscribed || !heard;
         }
 
-        @Override
-        public boolean looked(long nowNanos) {
-            if (elapsed.currentSubscriberCount() == 0) {
-                // Cancelled; or not yet subscribed (it is right after this delay was made, on a thread that a busy
-                // machine may deschedule for a while), kept until its time.
-                return !heard && nowNanos - dueNanos < 0;
-            }
-            heard = true;
-            if (nowNanos - dueNanos < 0) {
-                return true;
-            }
+        void elapse() {
             elapsed.tryEmitValue(0L);
-            return false;
         }
     }
 }

@@ -65,6 +65,8 @@ public final class AdmissionFilter implements WebFilter, Ordered {
     /** The meters' tag naming the lane: {@code read} or {@code write}. */
     public static final String LANE = "lane";
 
+    /** A refusal's {@code Retry-After}, in seconds, the same wherever it is written. */
+    static final String RETRY_AFTER_SECONDS = "1";
     /** The body of a refusal, the same wherever it is written. */
     static final byte[] PROBLEM = ("{\"type\":\"about:blank\",\"title\":\"Service overloaded\",\"status\":503,"
             + "\"detail\":\"This instance is at its concurrency limit; try again after the Retry-After delay.\"}")
@@ -246,7 +248,7 @@ public final class AdmissionFilter implements WebFilter, Ordered {
     private static Mono<Void> refuse(ServerHttpResponse response) {
         response.setStatusCode(HttpStatus.SERVICE_UNAVAILABLE);
         HttpHeaders headers = response.getHeaders();
-        headers.set(HttpHeaders.RETRY_AFTER, "1");
+        headers.set(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
         headers.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
         headers.setContentLength(PROBLEM.length);
         return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(PROBLEM)));

@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AttributeKey;
 import org.jspecify.annotations.Nullable;
+import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.netty.Connection;
@@ -149,8 +150,8 @@ public final class AdmissionHandler extends ChannelDuplexHandler {
         FullHttpResponse refusal = new DefaultFullHttpResponse(request.protocolVersion(),
                 HttpResponseStatus.SERVICE_UNAVAILABLE, Unpooled.wrappedBuffer(AdmissionFilter.PROBLEM));
         refusal.headers()
-                .set(HttpHeaderNames.RETRY_AFTER, "1")
-                .set(HttpHeaderNames.CONTENT_TYPE, "application/problem+json")
+                .set(HttpHeaderNames.RETRY_AFTER, AdmissionFilter.RETRY_AFTER_SECONDS)
+                .set(HttpHeaderNames.CONTENT_TYPE, MediaType.APPLICATION_PROBLEM_JSON_VALUE)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, AdmissionFilter.PROBLEM.length);
         if (!keepAlive) {
             refusal.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
