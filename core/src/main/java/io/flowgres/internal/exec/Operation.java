@@ -1,7 +1,6 @@
 package io.flowgres.internal.exec;
 
 import java.time.Duration;
-import java.util.Set;
 
 import io.flowgres.cluster.RetryPolicy;
 import io.flowgres.query.Query;
@@ -24,5 +23,5 @@ import org.jspecify.annotations.Nullable;
  * @param refusedBy the nodes whose limit refused it (concurrent: a hedge may add to it)
  */
 record Operation(OperationKind kind, Query query, Route route, RetryPolicy policy, Duration timeout,
-        long deadlineNanos, @Nullable Duration staleness, Set<String> refusedBy) {
+        long deadlineNanos, @Nullable Duration staleness, Refusals refusedBy) {
 }

@@ -3,9 +3,7 @@ package io.flowgres.internal.exec;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -16,6 +14,7 @@ import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.RetryPolicy;
 import io.flowgres.internal.NodeAcquireException;
 import io.flowgres.internal.NodeOverloadedException;
+import io.flowgres.internal.SignalHooks;
 import io.flowgres.internal.SqlStates;
 import io.flowgres.internal.metrics.QueryMetrics;
 import io.flowgres.internal.node.Node;
@@ -148,8 +147,7 @@ public final class QueryExecutor {
         Duration timeout = query.timeout() != null ? query.timeout() : config.queryTimeout();
         return Flux.deferContextual(context -> {
             Operation operation = new Operation(kind, query, route, policy, timeout,
-                    ticker.getAsLong() + timeout.toNanos(), Staleness.of(context).orElse(null),
-                    ConcurrentHashMap.newKeySet());
+                    ticker.getAsLong() + timeout.toNanos(), Staleness.of(context).orElse(null), new Refusals());
             budget.recordOperation();
             return attempt(operation, bodies, 1, Set.of());
         });
@@ -220,7 +218,7 @@ public final class QueryExecutor {
             }
             // After waiting for a restarting writer, routing decides without another wait.
             Router.Selection selection = router.select(operation.route(), operation.query().consistency(),
-                    operation.staleness(), failedNodes, refusedSoFar(operation), mayWait);
+                    operation.staleness(), failedNodes, operation.refusedBy().snapshot(), mayWait);
             if (selection instanceof Router.Selection.Await await) {
                 // A restarting writer: wait for it (once per attempt, never past the deadline, with time
                 // left to run), then route again; nothing was sent, so nothing can be duplicated.
@@ -298,12 +296,6 @@ public final class QueryExecutor {
         });
     }
 
-    /** The nodes that refused this operation so far, as a snapshot; nearly always none, copied only when not. */
-    private static Set<String> refusedSoFar(Operation operation) {
-        Set<String> refused = operation.refusedBy();
-        return refused.isEmpty() ? Set.of() : Set.copyOf(refused);
-    }
-
     /** Polls, on the timer, until the wait for a restarting writer is over or {@code untilNanos} has come. */
     private Mono<Void> awaitWriter(Node writer, long untilNanos) {
         return Mono.delay(RESTART_POLL, timer).then(Mono.defer(() -> router.isAwaitOver(writer) || now() >= untilNanos
@@ -365,33 +357,48 @@ public final class QueryExecutor {
         return Flux.deferContextual(context -> {
             AttemptTracker tracker = new AttemptTracker(number, node.name());
             QueryMetrics.Attempt recorder = metrics.startAttempt(operation.query().name(), node.name(),
-                    node.role(), operation.kind().name().toLowerCase(Locale.ROOT), parentObservation(context));
+                    node.role(), operation.kind().tag(), parentObservation(context));
             Observation observation = recorder.observation();
             long started = now();
             boolean replicaRead = operation.kind() == OperationKind.READ && node != router.writer();
             boolean queueAtLimit = operation.refusedBy().contains(node.name());
-            Flux<R> attempt = node.run(bodies.apply(tracker), share, !operation.query().isStreaming(), queueAtLimit)
-                    .doOnNext(item -> tracker.emitted())
-                    .doOnComplete(() -> {
-                        node.health().recordSuccess(now());
-                        if (replicaRead) {
-                            replicaReads.record(now() - started);
+            Flux<R> attempt = SignalHooks.hooked(
+                    node.run(bodies.apply(tracker), share, !operation.query().isStreaming(), queueAtLimit),
+                    new SignalHooks<>() {
+                        @Override
+                        protected void onItem(R item) {
+                            tracker.emitted();
                         }
-                        recorder.success();
-                    })
-                    .doOnCancel(recorder::cancelled)
-                    .onErrorMap(error -> {
-                        boolean nodeFailed = SqlStates.isInfrastructureFailure(error)
-                                || error instanceof NodeAcquireException;
-                        if (nodeFailed) {
-                            node.health().recordFailure(now());
-                            this.nodeFailed.run();
+
+                        @Override
+                        protected void onComplete() {
+                            long now = now();
+                            node.health().recordSuccess(now);
+                            if (replicaRead) {
+                                replicaReads.record(now - started);
+                            }
+                            recorder.success();
                         }
-                        recorder.failed(error);
-                        // A node at its limit is not sick, but this operation should look elsewhere.
-                        boolean avoid = nodeFailed || error instanceof NodeOverloadedException
-                                || error instanceof ReplicaBehindException;
-                        return new AttemptFailure(tracker.finish(avoid), error);
+
+                        @Override
+                        protected void onCancel() {
+                            recorder.cancelled();
+                        }
+
+                        @Override
+                        protected Throwable onError(Throwable error) {
+                            boolean nodeFailed = SqlStates.isInfrastructureFailure(error)
+                                    || error instanceof NodeAcquireException;
+                            if (nodeFailed) {
+                                node.health().recordFailure(now());
+                                QueryExecutor.this.nodeFailed.run();
+                            }
+                            recorder.failed(error);
+                            // A node at its limit is not sick, but this operation should look elsewhere.
+                            boolean avoid = nodeFailed || error instanceof NodeOverloadedException
+                                    || error instanceof ReplicaBehindException;
+                            return new AttemptFailure(tracker.finish(avoid), error);
+                        }
                     });
             // Without an observation (no registry, or one that observes nothing) the context stays as it is,
             // and the attempt's chain has no operator for it.

@@ -1,7 +1,6 @@
 package io.flowgres.internal.metrics;
 
 import java.util.List;
-import java.util.Locale;
 
 import io.flowgres.internal.node.Node;
 import io.micrometer.core.instrument.Gauge;
@@ -24,7 +23,7 @@ public final class NodeGauges {
      */
     public static void bind(MeterRegistry registry, List<Node> nodes) {
         for (Node node : nodes) {
-            String role = node.role().name().toLowerCase(Locale.ROOT);
+            String role = node.role().tag();
             Gauge.builder("flowgres.node.lag.bytes", node, n -> n.health().probe().lagBytes())
                     .description("Bytes of WAL a replica is behind the primary").baseUnit("bytes")
                     .tag("node", node.name()).tag("role", role).register(registry);

@@ -1,6 +1,5 @@
 package io.flowgres.internal.metrics;
 
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 import io.flowgres.internal.node.Node;
@@ -57,7 +56,7 @@ public final class PoolMeters implements PoolObserver {
      */
     public PoolMeters(MeterRegistry registry, String node, NodeRole role) {
         this.registry = registry;
-        this.tags = Tags.of("node", node, "role", role.name().toLowerCase(Locale.ROOT));
+        this.tags = Tags.of("node", node, "role", role.tag());
         this.acquired = acquireTimer("success");
         this.acquireFailed = acquireTimer("failure");
         this.created = counter("created");

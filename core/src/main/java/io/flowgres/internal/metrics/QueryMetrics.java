@@ -149,7 +149,7 @@ public final class QueryMetrics {
      */
     public Attempt startAttempt(String query, String node, NodeRole role, String kind,
             @Nullable Observation parent) {
-        String roleName = role.name().toLowerCase(Locale.ROOT);
+        String roleName = role.tag();
         Observation observation = QueryObservation.start(observations, query, node, roleName, kind, parent);
         return new Attempt(query, node, roleName, System.nanoTime(), observation);
     }

@@ -11,6 +11,7 @@ import io.flowgres.cluster.PoolPolicy;
 import io.flowgres.internal.DroppedBuffers;
 import io.flowgres.internal.NodeAcquireException;
 import io.flowgres.internal.NodeOverloadedException;
+import io.flowgres.internal.SignalHooks;
 import io.flowgres.internal.SqlStates;
 import io.flowgres.metrics.PoolUsage;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -326,35 +327,13 @@ public final class Node {
     public <T> Flux<T> run(Function<? super Connection, ? extends Publisher<T>> work, @Nullable Duration deadline,
             boolean watchSilence, boolean queueAtLimit) {
         Flux<T> attempt = Flux.defer(() -> {
-            long[] acquiredAt = {0};
-            boolean[] answered = {false};
             // The deadline bounds the whole stream, not the gap between two items.
-            AttemptWatch.Watch watched = watch.start(deadline, watchSilence ? silenceWindow() : null);
+            Bookkeeping<T> kept = new Bookkeeping<>(watch.start(deadline, watchSilence ? silenceWindow() : null));
             Flux<T> leased = DroppedBuffers.released(Flux.usingWhen(
-                            acquire().doOnNext(connection -> acquiredAt[0] = now()), work,
-                            Connection::close, (connection, error) -> ConnectionSettler.release(connection),
-                            connection -> settler.settle(connection, answered[0] ? 0 : acquiredAt[0])))
-                    .doOnEach(signal -> {
-                        if (signal.isOnComplete() || signal.isOnError()) {
-                            watched.ended();
-                        }
-                        if (!signal.isOnSubscribe() && acquiredAt[0] != 0) {
-                            answered[0] = true;
-                            load.answered();
-                        }
-                        if (signal.isOnComplete()) {
-                            health.recordLatency(now() - acquiredAt[0], now());
-                        }
-                    })
-                    .doOnCancel(() -> {
-                        watched.ended();
-                        // Abandoned before any answer: the wait so far is a lower bound of the latency,
-                        // and the average learns it at once (settling teaches the rest).
-                        if (!answered[0] && acquiredAt[0] != 0) {
-                            health.recordLatency(now() - acquiredAt[0], now());
-                        }
-                    });
-            return watched.bound(leased);
+                    acquire().doOnNext(connection -> kept.acquiredAt = now()), work,
+                    Connection::close, (connection, error) -> ConnectionSettler.release(connection),
+                    connection -> settler.settle(connection, kept.answered ? 0 : kept.acquiredAt)));
+            return kept.watched.bound(SignalHooks.hooked(leased, kept));
         });
         Flux<T> guarded = attempt
                 .transformDeferred(CircuitBreakerOperator.of(gate.breaker()))
@@ -365,6 +344,61 @@ public final class Node {
             observer.recordRejected();
             return new NodeOverloadedException(name(), limiter.limit());
         });
+    }
+
+    /**
+     * One attempt's bookkeeping as its signals pass: when it got its connection, whether the server
+     * has answered, the node's load and latency, and the end of its watch.
+     */
+    private final class Bookkeeping<T> extends SignalHooks<T> {
+
+        private final AttemptWatch.Watch watched;
+        /** When the connection was in hand, on the pipeline's clock; 0 before. */
+        private long acquiredAt;
+        /** Whether the server answered (an item, a completion or an error after the acquire). */
+        private boolean answered;
+
+        Bookkeeping(AttemptWatch.Watch watched) {
+            this.watched = watched;
+        }
+
+        @Override
+        protected void onItem(T item) {
+            heard();
+        }
+
+        @Override
+        protected void onComplete() {
+            watched.ended();
+            heard();
+            long now = now();
+            health.recordLatency(now - acquiredAt, now);
+        }
+
+        @Override
+        protected Throwable onError(Throwable error) {
+            watched.ended();
+            heard();
+            return error;
+        }
+
+        @Override
+        protected void onCancel() {
+            watched.ended();
+            // Abandoned before any answer: the wait so far is a lower bound of the latency, and the
+            // average learns it at once (settling teaches the rest).
+            if (!answered && acquiredAt != 0) {
+                long now = now();
+                health.recordLatency(now - acquiredAt, now);
+            }
+        }
+
+        private void heard() {
+            if (acquiredAt != 0) {
+                answered = true;
+                load.answered();
+            }
+        }
     }
 
     /** The first silence before a liveness check: a few latency averages, within the policy's bounds. */

@@ -2,7 +2,6 @@ package io.flowgres.internal.routing;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 import io.flowgres.internal.node.Node;
 import io.flowgres.internal.node.NodeHealth;
@@ -62,6 +61,6 @@ final class NodeViews {
     }
 
     private static String lower(NodeRole role) {
-        return role.name().toLowerCase(Locale.ROOT);
+        return role.tag();
     }
 }

@@ -2,11 +2,9 @@ package io.flowgres.internal.routing;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
@@ -56,7 +54,8 @@ public final class Router {
     private final LongSupplier ticker;
     private final AtomicReference<Node> writer;
     private volatile boolean splitBrain;
-    private final Map<Route, Map<String, Counter>> decisions = new EnumMap<>(Route.class);
+    /** The decision counters by route and outcome (ordinals): resolved once, counted on every routing. */
+    private final Counter[][] decisions = new Counter[Route.values().length][Outcome.values().length];
 
     /** Where one attempt goes. */
     public sealed interface Selection {
@@ -124,16 +123,13 @@ public final class Router {
                 .description("1 while more than one node is out of recovery: the extra ones are fenced")
                 .register(registry);
         for (Route route : Route.values()) {
-            Map<String, Counter> byOutcome = new java.util.HashMap<>();
-            for (String outcome : List.of("replica", "replica_checked", "primary", "primary_fallback", "held",
-                    "rejected")) {
-                byOutcome.put(outcome, Counter.builder(DECISIONS)
+            for (Outcome outcome : Outcome.values()) {
+                decisions[route.ordinal()][outcome.ordinal()] = Counter.builder(DECISIONS)
                         .description("Where Flowgres routed operations")
                         .tag("route", route.name().toLowerCase(Locale.ROOT))
-                        .tag("outcome", outcome)
-                        .register(registry));
+                        .tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
+                        .register(registry);
             }
-            decisions.put(route, Map.copyOf(byOutcome));
         }
     }
 
@@ -190,7 +186,7 @@ public final class Router {
                 eligible = eligibleReplicas(token, staleness, Set.of(), now); // better the same replica than none
             }
             if (!eligible.isEmpty()) {
-                count(route, "replica");
+                count(route, Outcome.REPLICA);
                 return new Selection.Chosen(pick(eligible));
             }
             if (route == Route.REPLICA_ONLY) {
@@ -198,7 +194,7 @@ public final class Router {
                 if (checked != null) {
                     return checked;
                 }
-                count(route, "rejected");
+                count(route, Outcome.REJECTED);
                 return new Selection.None("no replica available (route REPLICA_ONLY)", null, policy.probeInterval());
             }
         }
@@ -219,17 +215,17 @@ public final class Router {
                             + " good probes in a row") + ")", writer.name(), policy.probeInterval());
             long holdEnd = probe.downSinceNanos() + availability.restartHold().toNanos();
             if (mayCheckOrWait && isRestarting(probe) && ticker.getAsLong() < holdEnd) {
-                count(route, "held");
+                count(route, Outcome.HELD);
                 return new Selection.Await(writer, holdEnd, none);
             }
-            count(route, "rejected");
+            count(route, Outcome.REJECTED);
             return none;
         }
         if (!writer.gate().isAvailable()) {
-            count(route, "rejected");
+            count(route, Outcome.REJECTED);
             return new Selection.None("circuit breaker open", writer.name(), writer.gate().retryAfter());
         }
-        count(route, route == Route.PRIMARY ? "primary" : "primary_fallback");
+        count(route, route == Route.PRIMARY ? Outcome.PRIMARY : Outcome.PRIMARY_FALLBACK);
         return new Selection.Chosen(writer);
     }
 
@@ -262,7 +258,7 @@ public final class Router {
         if (fresh.isEmpty()) {
             return null;
         }
-        count(route, "replica_checked");
+        count(route, Outcome.REPLICA_CHECKED);
         return new Selection.CheckReplay(pick(fresh), token);
     }
 
@@ -376,7 +372,23 @@ public final class Router {
         return isEligible(node, token, staleness, now, policy);
     }
 
-    private void count(Route route, String outcome) {
-        decisions.get(route).get(outcome).increment();
+    private void count(Route route, Outcome outcome) {
+        decisions[route.ordinal()][outcome.ordinal()].increment();
+    }
+
+    /** What a routing decision came to: the {@code outcome} tag of {@link #DECISIONS}, in lower case. */
+    private enum Outcome {
+        /** A replica took the read. */
+        REPLICA,
+        /** A replica took a read of one's own write after checking, on its connection, that it has it. */
+        REPLICA_CHECKED,
+        /** The writer, for a write or a read routed there. */
+        PRIMARY,
+        /** The writer took a read no replica could. */
+        PRIMARY_FALLBACK,
+        /** The operation waits for a restarting writer. */
+        HELD,
+        /** No node could take it. */
+        REJECTED
     }
 }
