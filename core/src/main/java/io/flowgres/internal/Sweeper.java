@@ -38,7 +38,12 @@ public final class Sweeper {
     private static final Logger log = LoggerFactory.getLogger(Sweeper.class);
 
     private final long tickNanos;
-    private final Scheduler timer;
+    /**
+     * One worker of the timer, so that every sweep runs on the same thread and schedules the next
+     * where it runs: on the scheduler itself each sweep went to the next of its threads, and handing
+     * over woke that thread (a futex call) on every tick.
+     */
+    private final Scheduler.Worker worker;
     private final LongSupplier ticker;
     /** Added since the last sweep; offered by any thread. */
     private final Queue<Watched> arrivals = new ConcurrentLinkedQueue<>();
@@ -56,7 +61,7 @@ public final class Sweeper {
      */
     public Sweeper(Duration tick, Scheduler timer, LongSupplier ticker) {
         this.tickNanos = tick.toNanos();
-        this.timer = timer;
+        this.worker = timer.createWorker();
         this.ticker = ticker;
     }
 
@@ -78,7 +83,7 @@ public final class Sweeper {
     }
 
     private void scheduleSweep() {
-        timer.schedule(this::sweep, tickNanos, TimeUnit.NANOSECONDS);
+        worker.schedule(this::sweep, tickNanos, TimeUnit.NANOSECONDS);
     }
 
     private void sweep() {
