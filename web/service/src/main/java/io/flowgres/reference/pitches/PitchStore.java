@@ -42,6 +42,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class PitchStore {
 
+    /** A pitch's columns, in the order {@link #map} reads them by position. */
     static final String COLUMNS = "id, owner_id, title, logline, genre, format, production_stage, status, "
             + "view_count, created_at";
 
@@ -393,20 +394,22 @@ public final class PitchStore {
 
     /**
      * Copies one row of {@link #COLUMNS} out of the driver's row, for statements whose rows Spring
-     * Data does not map ({@code RETURNING}, keyset pages).
+     * Data does not map ({@code RETURNING}, keyset pages), each of which selects {@link #COLUMNS} first.
+     * By position: the driver finds a column by name by comparing it, ignoring case, with each column
+     * before it, ten columns on every row of the service's hottest reads.
      */
     static Pitch map(Readable row) {
         return new Pitch(
-                required(row.get("id", Long.class)),
-                required(row.get("owner_id", Long.class)),
-                required(row.get("title", String.class)),
-                required(row.get("logline", String.class)),
-                required(row.get("genre", String.class)),
-                required(row.get("format", String.class)),
-                required(row.get("production_stage", String.class)),
-                required(row.get("status", String.class)),
-                required(row.get("view_count", Long.class)),
-                required(row.get("created_at", OffsetDateTime.class)));
+                required(row.get(0, Long.class)),
+                required(row.get(1, Long.class)),
+                required(row.get(2, String.class)),
+                required(row.get(3, String.class)),
+                required(row.get(4, String.class)),
+                required(row.get(5, String.class)),
+                required(row.get(6, String.class)),
+                required(row.get(7, String.class)),
+                required(row.get(8, Long.class)),
+                required(row.get(9, OffsetDateTime.class)));
     }
 
     private static <T> T required(@Nullable T value) {
