@@ -24,7 +24,6 @@ module io.flowgres.core {
     requires io.netty.common;
     requires io.github.resilience4j.core;
     requires transitive io.github.resilience4j.circuitbreaker;
-    requires io.github.resilience4j.reactor;
     requires io.github.resilience4j.micrometer;
     requires transitive com.github.benmanes.caffeine;
     requires concurrency.limits.core;

@@ -10,12 +10,15 @@ import reactor.util.context.Context;
 
 /**
  * What an attempt does as its signals pass, in one subscriber: items, completion, an error (which it
- * may replace) and cancellation. Every attempt of every query passes two such points (the node's
- * bookkeeping, then the pipeline's metrics and facts), and Reactor's peeks there ({@code doOnEach},
- * which captures the subscriber's context and builds a {@code Signal} per signal, {@code doOnNext},
- * {@code doOnComplete}, {@code doOnCancel}, {@code onErrorMap}) were six subscribers per attempt where
- * two do. A {@link FluxOperator}, as resilience4j-reactor's breaker operator is. Internal: not part of
- * the API and free to change.
+ * may replace) and cancellation. Every attempt of every query passes three such points: the node's
+ * bookkeeping inside the attempt's watch, the verdicts for the node's breaker, limit and load outside
+ * it, then the pipeline's metrics and attempt facts. Reactor's peeks there ({@code doOnEach}, which
+ * captures the subscriber's context and builds a {@code Signal} per signal, {@code doOnNext},
+ * {@code doOnComplete}, {@code doOnCancel}, {@code onErrorMap}, {@code doFirst}, {@code doFinally})
+ * and resilience4j's breaker operator were a dozen subscribers per attempt. A {@link FluxOperator},
+ * as resilience4j-reactor's breaker operator is. Like {@code doOnCancel}, the cancel hook runs even
+ * after a terminal signal (a subscriber may cancel then); hooks that must run once guard themselves.
+ * Internal: not part of the API and free to change.
  *
  * @param <T> the attempt's item type
  */
@@ -54,7 +57,8 @@ public abstract class SignalHooks<T> {
      * The attempt with these hooks on its signals.
      *
      * @param attempt the attempt
-     * @param hooks the hooks, used by this one subscription
+     * @param hooks the hooks; every subscription of the result shares them, so make both per subscription
+     *        (inside a {@code defer})
      * @param <T> the item type
      * @return the attempt, hooked
      */

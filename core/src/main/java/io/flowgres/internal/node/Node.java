@@ -1,9 +1,13 @@
 package io.flowgres.internal.node;
 
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
+import com.netflix.concurrency.limits.Limiter;
 import io.flowgres.cluster.AvailabilityPolicy;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.NodeConfig;
@@ -14,8 +18,8 @@ import io.flowgres.internal.NodeOverloadedException;
 import io.flowgres.internal.SignalHooks;
 import io.flowgres.internal.SqlStates;
 import io.flowgres.metrics.PoolUsage;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
@@ -326,24 +330,117 @@ public final class Node {
      */
     public <T> Flux<T> run(Function<? super Connection, ? extends Publisher<T>> work, @Nullable Duration deadline,
             boolean watchSilence, boolean queueAtLimit) {
-        Flux<T> attempt = Flux.defer(() -> {
+        return Flux.defer(() -> {
+            Optional<Limiter.Listener> admitted = limiter.tryAcquire();
+            if (admitted.isEmpty() && !queueAtLimit) {
+                observer.recordRejected();
+                return Flux.error(new NodeOverloadedException(name(), limiter.limit()));
+            }
+            CircuitBreaker breaker = gate.breaker();
+            if (!breaker.tryAcquirePermission()) {
+                admitted.ifPresent(Limiter.Listener::onIgnore);
+                return Flux.error(CallNotPermittedException.createCallNotPermittedException(breaker));
+            }
+            load.started();
+            Verdicts<T> verdicts = new Verdicts<>(breaker, admitted.orElse(null));
             // The deadline bounds the whole stream, not the gap between two items.
             Bookkeeping<T> kept = new Bookkeeping<>(watch.start(deadline, watchSilence ? silenceWindow() : null));
             Flux<T> leased = DroppedBuffers.released(Flux.usingWhen(
                     acquire().doOnNext(connection -> kept.acquiredAt = now()), work,
                     Connection::close, (connection, error) -> ConnectionSettler.release(connection),
                     connection -> settler.settle(connection, kept.answered ? 0 : kept.acquiredAt)));
-            return kept.watched.bound(SignalHooks.hooked(leased, kept));
+            // The bookkeeping inside the watch (a timeout cancels the work: no answer), the verdicts outside
+            // (a timeout is the breaker's failure and the limit's overload signal).
+            return SignalHooks.hooked(kept.watched.bound(SignalHooks.hooked(leased, kept)), verdicts);
         });
-        Flux<T> guarded = attempt
-                .transformDeferred(CircuitBreakerOperator.of(gate.breaker()))
-                // doFirst counts the start without a subscriber of its own in every attempt's chain.
-                .doFirst(load::started)
-                .doFinally(signal -> load.finished());
-        return limiter.admit(guarded, queueAtLimit, () -> {
-            observer.recordRejected();
-            return new NodeOverloadedException(name(), limiter.limit());
-        });
+    }
+
+    /**
+     * How an admitted attempt ended, told once to the node's breaker, its concurrency limit and its
+     * load: what resilience4j's Reactor operator and five peeks around it did per attempt, in one
+     * subscriber, through the breaker's own API (as the routing factory's leases are judged). The
+     * breaker hears a success, a failure (it decides what counts), or, for an attempt cancelled before
+     * any item, nothing (its permission is given back); the limit hears a success, a timeout as the
+     * overload signal, and nothing of other ends.
+     */
+    private final class Verdicts<T> extends SignalHooks<T> {
+
+        @SuppressWarnings("rawtypes")
+        private static final AtomicIntegerFieldUpdater<Verdicts> ENDED =
+                AtomicIntegerFieldUpdater.newUpdater(Verdicts.class, "ended");
+
+        private final CircuitBreaker breaker;
+        private final Limiter.@Nullable Listener limit;
+        private final long startedAt;
+        /** 1 once the attempt's end was told: a cancel may come from another thread after the terminal signal. */
+        private volatile int ended;
+        private volatile boolean emitted;
+
+        Verdicts(CircuitBreaker breaker, Limiter.@Nullable Listener limit) {
+            this.breaker = breaker;
+            this.limit = limit;
+            this.startedAt = breaker.getCurrentTimestamp();
+        }
+
+        @Override
+        protected void onItem(T item) {
+            if (!emitted) {
+                emitted = true;
+            }
+        }
+
+        @Override
+        protected void onComplete() {
+            if (end()) {
+                breaker.onSuccess(elapsed(), breaker.getTimestampUnit());
+                if (limit != null) {
+                    limit.onSuccess();
+                }
+            }
+        }
+
+        @Override
+        protected Throwable onError(Throwable error) {
+            if (end()) {
+                breaker.onError(elapsed(), breaker.getTimestampUnit(), error);
+                if (limit != null) {
+                    if (error instanceof TimeoutException) {
+                        limit.onDropped();
+                    } else {
+                        limit.onIgnore();
+                    }
+                }
+            }
+            return error;
+        }
+
+        @Override
+        protected void onCancel() {
+            if (end()) {
+                // Cancelled after items (a stream its consumer stopped): the node answered.
+                if (emitted) {
+                    breaker.onSuccess(elapsed(), breaker.getTimestampUnit());
+                } else {
+                    breaker.releasePermission();
+                }
+                if (limit != null) {
+                    limit.onIgnore();
+                }
+            }
+        }
+
+        /** Ends the attempt once: the load falls at the first of its ends, which alone is told. */
+        private boolean end() {
+            if (ENDED.compareAndSet(this, 0, 1)) {
+                load.finished();
+                return true;
+            }
+            return false;
+        }
+
+        private long elapsed() {
+            return breaker.getCurrentTimestamp() - startedAt;
+        }
     }
 
     /**

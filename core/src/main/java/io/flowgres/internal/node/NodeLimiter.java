@@ -1,10 +1,7 @@
 package io.flowgres.internal.node;
 
 import java.util.Optional;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 
 import com.netflix.concurrency.limits.Limiter;
 import com.netflix.concurrency.limits.limit.Gradient2Limit;
@@ -12,7 +9,6 @@ import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 import io.flowgres.cluster.AvailabilityPolicy;
 import io.flowgres.cluster.PoolPolicy;
 import org.jspecify.annotations.Nullable;
-import reactor.core.publisher.Flux;
 
 /**
  * The adaptive concurrency limit in front of one node's pool (Netflix concurrency-limits,
@@ -53,54 +49,13 @@ public final class NodeLimiter {
     }
 
     /**
-     * Asks to start one piece of work.
+     * Asks to start one piece of work. Its listener must hear how the work ended: a success, a
+     * timeout as the overload signal ({@code onDropped}), anything else as {@code onIgnore}.
      *
      * @return a listener to tell how it ended, or empty when the node is at its limit
      */
     public Optional<Limiter.Listener> tryAcquire() {
         return limiter == null ? Optional.of(Unlimited.LISTENER) : limiter.acquire(null);
-    }
-
-    /**
-     * Runs work under the limit: admitted, it tells the limit how it ended (a timeout is the overload
-     * signal; other errors and cancellations say nothing of load); refused, it fails at once with
-     * the refusal, or with {@code queueAtLimit} runs anyway, to wait in the pool's bounded queue.
-     *
-     * @param work the work, subscribed at most once per subscription
-     * @param queueAtLimit whether work past the limit runs anyway (the pool's queue bounds it)
-     * @param refusal the error of a refusal (called once per refusal, so it may count it)
-     * @param <T> the result type
-     * @return the work, or the refusal
-     */
-    public <T> Flux<T> admit(Flux<T> work, boolean queueAtLimit, Supplier<RuntimeException> refusal) {
-        return Flux.defer(() -> {
-            Optional<Limiter.Listener> admitted = tryAcquire();
-            if (admitted.isEmpty()) {
-                return queueAtLimit ? work : Flux.error(refusal.get());
-            }
-            Limiter.Listener listener = admitted.get();
-            AtomicBoolean told = new AtomicBoolean();
-            return work
-                    .doOnComplete(() -> {
-                        if (told.compareAndSet(false, true)) {
-                            listener.onSuccess();
-                        }
-                    })
-                    .doOnError(error -> {
-                        if (told.compareAndSet(false, true)) {
-                            if (error instanceof TimeoutException) {
-                                listener.onDropped();
-                            } else {
-                                listener.onIgnore();
-                            }
-                        }
-                    })
-                    .doFinally(signal -> {
-                        if (told.compareAndSet(false, true)) {
-                            listener.onIgnore();
-                        }
-                    });
-        });
     }
 
     /** The current limit, or -1 when limits are off. */
