@@ -341,10 +341,19 @@ public final class Node {
                 admitted.ifPresent(Limiter.Listener::onIgnore);
                 return Flux.error(CallNotPermittedException.createCallNotPermittedException(breaker));
             }
+            Bookkeeping<T> kept;
+            try {
+                // The deadline bounds the whole stream, not the gap between two items.
+                kept = new Bookkeeping<>(watch.start(deadline, watchSilence ? silenceWindow() : null));
+            } catch (RuntimeException e) {
+                // Not started (the timer refused the watch's sweep: shut down): give back what was taken;
+                // defer makes the exception the attempt's error.
+                breaker.releasePermission();
+                admitted.ifPresent(Limiter.Listener::onIgnore);
+                throw e;
+            }
             load.started();
             Verdicts<T> verdicts = new Verdicts<>(breaker, admitted.orElse(null));
-            // The deadline bounds the whole stream, not the gap between two items.
-            Bookkeeping<T> kept = new Bookkeeping<>(watch.start(deadline, watchSilence ? silenceWindow() : null));
             Flux<T> leased = DroppedBuffers.released(Flux.usingWhen(
                     acquire().doOnNext(connection -> kept.acquiredAt = now()), work,
                     Connection::close, (connection, error) -> ConnectionSettler.release(connection),

@@ -6,6 +6,9 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -20,6 +23,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
@@ -50,9 +55,13 @@ final class NodeRunTest {
     }
 
     private Node open(int port) {
+        return open(port, time);
+    }
+
+    private Node open(int port, Scheduler timer) {
         NodeConfig config = NodeConfig.of("node", "r2dbc:postgresql://127.0.0.1:" + port + "/none");
         ClusterConfig cluster = ClusterConfig.builder().primary(config).credentials("user", "password").build();
-        node = Node.open(config, NodeRole.PRIMARY, cluster, breaker, time, () -> time.now(TimeUnit.NANOSECONDS),
+        node = Node.open(config, NodeRole.PRIMARY, cluster, breaker, timer, () -> time.now(TimeUnit.NANOSECONDS),
                 PoolObserver.NONE);
         return node;
     }
@@ -122,5 +131,22 @@ final class NodeRunTest {
 
         assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
         assertNothingHeld();
+    }
+
+    @Test
+    void anAttemptItsTimerRefusesGivesBackWhatItTook() {
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
+        Scheduler shutDown = Schedulers.fromExecutorService(executor);
+        open(frozen.getLocalPort(), shutDown);
+        executor.shutdownNow(); // a timer shut down refuses the watch's sweep
+        breaker.transitionToOpenState();
+        breaker.transitionToHalfOpenState();
+
+        StepVerifier.create(node.run(NodeRunTest::oneRow, Duration.ofMillis(100), false, false))
+                .expectError(RejectedExecutionException.class)
+                .verify(Duration.ofSeconds(10));
+
+        assertNothingHeld();
+        assertThat(breaker.tryAcquirePermission()).as("the trial call is back").isTrue();
     }
 }
