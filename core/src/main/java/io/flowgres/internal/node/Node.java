@@ -304,9 +304,40 @@ public final class Node {
         });
     }
 
-    /** Work was refused at this node's concurrency limit before any pool or server saw it. */
-    public void recordRejected() {
-        observer.recordRejected();
+    /**
+     * Takes what one piece of work needs from this node before it starts: a permit of its concurrency
+     * limit, then its breaker's permission, either refused at once (a refusal at the limit is counted).
+     * The work's end must then be told to both: the breaker's {@code onSuccess}, {@code onError} or
+     * {@code releasePermission}; the limit's listener as {@link NodeLimiter#tryAcquire()} says. Attempts
+     * ({@link #run}) and the routing factory's leases are admitted here.
+     *
+     * @param queueAtLimit whether work the limit refuses goes on without a permit (to wait in the pool's
+     *        bounded queue) rather than being refused
+     * @return the admission, or the refusal
+     */
+    public Admission admit(boolean queueAtLimit) {
+        Optional<Limiter.Listener> permit = limiter.tryAcquire();
+        if (permit.isEmpty() && !queueAtLimit) {
+            observer.recordRejected();
+            return new Admission(null, new NodeOverloadedException(name(), limiter.limit()));
+        }
+        CircuitBreaker breaker = gate.breaker();
+        if (!breaker.tryAcquirePermission()) {
+            permit.ifPresent(Limiter.Listener::onIgnore);
+            return new Admission(null, CallNotPermittedException.createCallNotPermittedException(breaker));
+        }
+        return new Admission(permit.orElse(null), null);
+    }
+
+    /**
+     * What {@link #admit} decided for one piece of work.
+     *
+     * @param limit the limit's listener, to be told how the work ended; {@code null} when the work was
+     *        refused, or goes on past the limit without a permit
+     * @param refusal why the node refused the work ({@link NodeOverloadedException} or the breaker's
+     *        {@link CallNotPermittedException}), or {@code null} when it was admitted
+     */
+    public record Admission(Limiter.@Nullable Listener limit, @Nullable RuntimeException refusal) {
     }
 
     /**
@@ -331,16 +362,13 @@ public final class Node {
     public <T> Flux<T> run(Function<? super Connection, ? extends Publisher<T>> work, @Nullable Duration deadline,
             boolean watchSilence, boolean queueAtLimit) {
         return Flux.defer(() -> {
-            Optional<Limiter.Listener> admitted = limiter.tryAcquire();
-            if (admitted.isEmpty() && !queueAtLimit) {
-                observer.recordRejected();
-                return Flux.error(new NodeOverloadedException(name(), limiter.limit()));
+            Admission admission = admit(queueAtLimit);
+            RuntimeException refusal = admission.refusal();
+            if (refusal != null) {
+                return Flux.error(refusal);
             }
             CircuitBreaker breaker = gate.breaker();
-            if (!breaker.tryAcquirePermission()) {
-                admitted.ifPresent(Limiter.Listener::onIgnore);
-                return Flux.error(CallNotPermittedException.createCallNotPermittedException(breaker));
-            }
+            Limiter.@Nullable Listener limit = admission.limit();
             Bookkeeping<T> kept;
             try {
                 // The deadline bounds the whole stream, not the gap between two items.
@@ -349,11 +377,13 @@ public final class Node {
                 // Not started (the timer refused the watch's sweep: shut down): give back what was taken;
                 // defer makes the exception the attempt's error.
                 breaker.releasePermission();
-                admitted.ifPresent(Limiter.Listener::onIgnore);
+                if (limit != null) {
+                    limit.onIgnore();
+                }
                 throw e;
             }
             load.started();
-            Verdicts<T> verdicts = new Verdicts<>(breaker, admitted.orElse(null));
+            Verdicts<T> verdicts = new Verdicts<>(breaker, limit);
             Flux<T> leased = DroppedBuffers.released(Flux.usingWhen(
                     acquire().doOnNext(connection -> kept.acquiredAt = now()), work,
                     Connection::close, (connection, error) -> ConnectionSettler.release(connection),

@@ -3,13 +3,12 @@ package io.flowgres.internal.r2dbc;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
-import com.netflix.concurrency.limits.Limiter;
 import io.flowgres.internal.NodeAcquireException;
 import io.flowgres.internal.NodeOverloadedException;
 import io.flowgres.internal.SqlStates;
@@ -114,17 +113,14 @@ public final class FlowgresConnectionFactory implements ConnectionFactory {
      * Called when the lease is subscribed, like {@link #lease}: it takes the node's permits at once.
      */
     private Mono<Connection> leaseOn(Node node, @Nullable Consumer<ConsistencyToken> writes) {
-        Optional<Limiter.Listener> admitted = node.limiter().tryAcquire();
-        if (admitted.isEmpty()) {
-            node.recordRejected();
-            return Mono.error(new NodeOverloadedException(node.name(), node.limiter().limit()));
+        Node.Admission admission = node.admit(false);
+        RuntimeException refusal = admission.refusal();
+        if (refusal != null) {
+            return Mono.error(refusal);
         }
         CircuitBreaker breaker = node.gate().breaker();
-        if (!breaker.tryAcquirePermission()) {
-            admitted.get().onIgnore();
-            return Mono.error(CallNotPermittedException.createCallNotPermittedException(breaker));
-        }
-        NodeLease lease = new NodeLease(node, admitted.get());
+        // Admitted without queueing past the limit: the limit's permit was taken.
+        NodeLease lease = new NodeLease(node, Objects.requireNonNull(admission.limit()));
         long started = ticker.getAsLong();
         // One operator per outcome (the success's bookkeeping rides on the map): every connection the factory
         // hands out passes here.

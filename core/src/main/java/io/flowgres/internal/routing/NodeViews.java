@@ -36,7 +36,7 @@ final class NodeViews {
 
     private static NodeView view(Node node, Node writer, long now) {
         NodeHealth.Probe probe = node.health().probe();
-        return new NodeView(node.name(), lower(node.role()), lower(node.observedRole()),
+        return new NodeView(node.name(), node.role().tag(), node.observedRole().tag(),
                 status(node, writer, probe, now), probe.lagBytes(), probe.lagSeconds(), probe.lagKnown(),
                 node.health().ewmaNanos() / 1e6, node.load().inFlight(), node.weight(), node.gate().breakerState(),
                 node.gate().isDrained(), probe.rttNanos() < 0 ? -1 : probe.rttNanos() / 1e6, probe.failure(),
@@ -58,9 +58,5 @@ final class NodeViews {
             return "lagging";
         }
         return "up";
-    }
-
-    private static String lower(NodeRole role) {
-        return role.tag();
     }
 }
