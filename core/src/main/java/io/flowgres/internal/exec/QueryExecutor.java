@@ -362,8 +362,8 @@ public final class QueryExecutor {
             long started = now();
             boolean replicaRead = operation.kind() == OperationKind.READ && node != router.writer();
             boolean queueAtLimit = operation.refusedBy().contains(node.name());
-            Flux<R> attempt = SignalHooks.hooked(
-                    node.run(bodies.apply(tracker), share, !operation.query().isStreaming(), queueAtLimit),
+            // The attempt's facts and metrics ride on the node's own verdicts' subscriber.
+            Flux<R> attempt = node.run(bodies.apply(tracker), share, !operation.query().isStreaming(), queueAtLimit,
                     new SignalHooks<>() {
                         @Override
                         protected void onItem(R item) {

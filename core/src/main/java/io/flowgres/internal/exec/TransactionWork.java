@@ -31,10 +31,12 @@ final class TransactionWork {
     static <T> Function<Connection, Publisher<T>> body(OperationKind kind,
             Function<? super Connection, ? extends Publisher<T>> work, AttemptTracker tracker) {
         if (kind != OperationKind.TRANSACTION) {
-            return connection -> Flux.defer(() -> {
+            // Applied when the attempt's connection is in hand, just before its results are subscribed
+            // (Flux.usingWhen does both at once, and turns a throwing work into the attempt's error).
+            return connection -> {
                 tracker.reached(Progress.SENT);
                 return work.apply(connection);
-            });
+            };
         }
         return connection -> Mono.defer(() -> {
                     tracker.reached(Progress.SENT);

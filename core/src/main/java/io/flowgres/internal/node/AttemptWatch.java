@@ -5,21 +5,22 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
+import io.flowgres.internal.SignalHooks;
 import io.flowgres.internal.Sweeper;
 import io.r2dbc.spi.R2dbcTimeoutException;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 
 /**
  * Watches the running attempts of one node for their deadline and for silence, on a {@link Sweeper}
  * that looks at them every {@link #TICK} while any runs, instead of timers per attempt: a timer
  * scheduled and cancelled on the shared scheduler for the deadline, for the first silence and again
- * after each row cost a point read a large part of what Flowgres added to the bare driver. Each
- * attempt's {@code timeout} operator listens to a sink ({@link Sinks#empty()}) that the sweep fails
- * when the attempt is due.
+ * after each row cost a point read a large part of what Flowgres added to the bare driver. The sweep
+ * fails an attempt that is due through the attempt's own {@link SignalHooks}, which the watch's
+ * hooks join: no {@code timeout} operator (which subscribed to an expiry again after every item)
+ * and no subscriber of the watch's own.
  *
  * <p>An attempt past its deadline fails with a {@link TimeoutException}. Silence tells a hung node
  * from a slow query: whenever an attempt has heard nothing from its node for a window, the node is
@@ -38,10 +39,8 @@ final class AttemptWatch {
 
     /** How often running attempts are looked at: a small part of the shortest silence window. */
     static final Duration TICK = Duration.ofMillis(5);
-    /** The name timeouts give in their errors: a Flowgres attempt on a node. */
+    /** The name a deadline's error gives: a Flowgres attempt on a node. */
     static final String ATTEMPT_NAME = "flowgres.attempt";
-    /** The name of a wait for a pooled connection. */
-    static final String ACQUIRE_NAME = "flowgres.acquire";
 
     private final String node;
     private final Duration ceiling;
@@ -75,9 +74,9 @@ final class AttemptWatch {
     }
 
     /**
-     * Starts watching an attempt: call it when the attempt is subscribed (inside its {@code defer}),
-     * bind the attempt with {@link Watch#bound}, and tell {@link Watch#ended()} when it completes,
-     * fails or is cancelled (from hooks the attempt has anyway, so that watching adds no operator).
+     * Starts watching an attempt: call it when the attempt is subscribed (inside its {@code defer}) and
+     * bind the attempt with {@link Watch#bound}, whose hooks tell the watch of the attempt's items and
+     * end (so that watching adds no operator).
      *
      * @param deadline the longest the whole attempt may run, or {@code null} for none
      * @param firstSilence the first silence window, or {@code null} not to watch for silence
@@ -88,23 +87,22 @@ final class AttemptWatch {
             return UNWATCHED;
         }
         long deadlineMillis = deadline == null ? 0 : deadline.toMillis();
-        Watched watched = new Watched(now(), deadline, firstSilence, ATTEMPT_NAME, () -> new TimeoutException(
+        Watched watched = new Watched(now(), deadline, firstSilence, () -> new TimeoutException(
                 "'" + ATTEMPT_NAME + "' on " + node + " did not end within its deadline of " + deadlineMillis + " ms"));
         sweeper.add(watched);
         return watched;
     }
 
     /**
-     * Starts watching a wait for a pooled connection: call it when the acquire is subscribed, bind
-     * the acquire with {@link Watch#bound(Mono)}, and tell {@link Watch#ended()} when it ends in any
-     * way. An acquire still waiting after {@code maxAcquireTime} fails as r2dbc-pool's own bound did,
-     * with an {@link R2dbcTimeoutException}.
+     * Starts watching a wait for a pooled connection: call it when the acquire is subscribed and bind
+     * the acquire with {@link Watch#bound(Mono, SignalHooks)}. An acquire still waiting after
+     * {@code maxAcquireTime} fails as r2dbc-pool's own bound did, with an {@link R2dbcTimeoutException}.
      *
      * @param maxAcquireTime the longest the wait may take
      * @return the acquire's watch
      */
     Watch startAcquire(Duration maxAcquireTime) {
-        Watched watched = new Watched(now(), maxAcquireTime, null, ACQUIRE_NAME, () -> new R2dbcTimeoutException(
+        Watched watched = new Watched(now(), maxAcquireTime, null, () -> new R2dbcTimeoutException(
                 "Connection acquisition from " + node + " timed out after " + maxAcquireTime.toMillis() + "ms"));
         sweeper.add(watched);
         return watched;
@@ -114,43 +112,38 @@ final class AttemptWatch {
     interface Watch {
 
         /**
-         * Binds the attempt to the watch.
+         * Binds the attempt to the watch, with the attempt's own hooks: one subscriber for both.
          *
          * @param attempt the attempt
+         * @param hooks what the attempt does as its signals pass; when the watch fails the attempt, they
+         *        see it cancelled (the error goes downstream)
          * @param <T> the result type
          * @return the attempt, failing with a {@link TimeoutException} at its deadline and with a
          *         {@link NodeSilentException} when its node is hung
          */
-        <T> Flux<T> bound(Flux<T> attempt);
+        <T> Flux<T> bound(Flux<T> attempt, SignalHooks<T> hooks);
 
         /**
-         * Binds a single-valued wait (an acquire) to the watch.
+         * Binds a single-valued wait (an acquire) to the watch, with its own hooks.
          *
          * @param wait the wait
+         * @param hooks what the wait does as its signals pass
          * @param <T> the value's type
          * @return the wait, failing when the watch expires
          */
-        <T> Mono<T> bound(Mono<T> wait);
-
-        /** The attempt completed, failed or was cancelled: the sweeps let it go. */
-        void ended();
+        <T> Mono<T> bound(Mono<T> wait, SignalHooks<T> hooks);
     }
 
     /** The watch of an attempt with neither a deadline nor a silence window. */
     private static final Watch UNWATCHED = new Watch() {
         @Override
-        public <T> Flux<T> bound(Flux<T> attempt) {
-            return attempt;
+        public <T> Flux<T> bound(Flux<T> attempt, SignalHooks<T> hooks) {
+            return SignalHooks.hooked(attempt, hooks);
         }
 
         @Override
-        public <T> Mono<T> bound(Mono<T> wait) {
-            return wait;
-        }
-
-        @Override
-        public void ended() {
-            // Nothing watched.
+        public <T> Mono<T> bound(Mono<T> wait, SignalHooks<T> hooks) {
+            return SignalHooks.hooked(wait, hooks);
         }
     };
 
@@ -159,20 +152,20 @@ final class AttemptWatch {
     }
 
     /**
-     * One watched attempt, or acquire. Its {@code timeout} operator listens to its expiry (for the first
-     * signal and again after each item), which a sweep that finds it due fails with {@code overdue}'s
-     * error: the operator cancels the attempt and passes the error on. The attempt says when it ended;
-     * the next sweep lets it go.
+     * One watched attempt, or acquire. Its hooks hear each item (a new first silence window) and the
+     * end (the next sweep lets it go); a sweep that finds it due {@linkplain SignalHooks#fail fails}
+     * them with {@code overdue}'s error: the attempt is cancelled and the error passed on.
      */
     private final class Watched implements Sweeper.Watched, Watch {
 
-        private final Sinks.Empty<Void> expiring = Sinks.empty();
-        private final Mono<Void> expiry = expiring.asMono();
         private final @Nullable Duration deadline;
         private final long deadlineNanos;
-        private final String name;
         private final Supplier<Throwable> overdue;
         private final long firstWindowNanos;
+        /** The attempt's hooks, once bound; the sweeps fail the attempt through them. */
+        private volatile @Nullable SignalHooks<?> hooks;
+        /** Why the attempt is due, kept for hooks bound after the sweep found it so. */
+        private volatile @Nullable Throwable due;
         private volatile boolean ended;
         private volatile long lastSignalNanos;
         /** When the last liveness check answered that the node is alive. */
@@ -180,10 +173,9 @@ final class AttemptWatch {
         private volatile long windowNanos;
         private volatile boolean checking;
 
-        Watched(long startedNanos, @Nullable Duration deadline, @Nullable Duration firstSilence, String name,
+        Watched(long startedNanos, @Nullable Duration deadline, @Nullable Duration firstSilence,
                 Supplier<Throwable> overdue) {
             this.deadline = deadline;
-            this.name = name;
             this.overdue = overdue;
             this.deadlineNanos = deadline == null ? 0 : startedNanos + deadline.toNanos();
             this.firstWindowNanos = firstSilence == null ? 0 : firstSilence.toNanos();
@@ -192,28 +184,34 @@ final class AttemptWatch {
             this.windowNanos = firstWindowNanos;
         }
 
-        /** An item of the attempt: a new first window; the expiry to listen to until the next. */
-        private Mono<Void> signalled() {
-            lastSignalNanos = now();
-            windowNanos = firstWindowNanos;
-            return expiry;
+        @Override
+        public <T> Flux<T> bound(Flux<T> attempt, SignalHooks<T> hooks) {
+            return SignalHooks.hooked(attempt, bind(hooks));
         }
 
         @Override
-        public <T> Flux<T> bound(Flux<T> attempt) {
-            // Named, so that the timeout operator does not walk the chain at assembly for a description.
-            return attempt.name(name).timeout(expiry, item -> signalled());
+        public <T> Mono<T> bound(Mono<T> wait, SignalHooks<T> hooks) {
+            return SignalHooks.hooked(wait, bind(hooks));
         }
 
-        @Override
-        public <T> Mono<T> bound(Mono<T> wait) {
-            // Named, so that the timeout operator does not walk the chain at assembly for a description.
-            return wait.name(name).timeout(expiry);
+        private <T> SignalHooks<T> bind(SignalHooks<T> hooks) {
+            Heard<T> heard = new Heard<>(hooks);
+            this.hooks = heard;
+            Throwable failed = due;
+            if (failed != null) {
+                heard.fail(failed);
+            }
+            return heard;
         }
 
-        @Override
-        public void ended() {
-            ended = true;
+        /** Fails the attempt, from a sweep or a liveness check's answer. */
+        private void fail(Throwable error) {
+            // Written before the hooks are read, and read by bind after it set them: one of the two fails them.
+            due = error;
+            SignalHooks<?> bound = hooks;
+            if (bound != null) {
+                bound.fail(error);
+            }
         }
 
         @Override
@@ -222,7 +220,7 @@ final class AttemptWatch {
                 return false;
             }
             if (deadline != null && now - deadlineNanos >= 0) {
-                expiring.tryEmitError(overdue.get());
+                fail(overdue.get());
                 return false;
             }
             long silentSince = Math.max(lastSignalNanos, checkedNanos);
@@ -236,13 +234,51 @@ final class AttemptWatch {
             checking = true;
             alive.get().subscribe(answered -> {
                 if (!answered) {
-                    expiring.tryEmitError(new NodeSilentException(node, Duration.ofNanos(silentNanos)));
+                    fail(new NodeSilentException(node, Duration.ofNanos(silentNanos)));
                     return;
                 }
                 checkedNanos = now();
                 windowNanos = Math.min(windowNanos * 2, ceiling.toNanos());
                 checking = false;
-            }, error -> expiring.tryEmitError(new NodeSilentException(node, Duration.ofNanos(silentNanos))));
+            }, error -> fail(new NodeSilentException(node, Duration.ofNanos(silentNanos))));
+        }
+
+        /**
+         * The attempt's own hooks, with what the watch hears of it: each item starts a new first window;
+         * any end lets the attempt go.
+         */
+        private final class Heard<T> extends SignalHooks.Joined<T> {
+
+            Heard(SignalHooks<T> own) {
+                super(own);
+            }
+
+            @Override
+            protected void onItem(T item) {
+                if (firstWindowNanos > 0) {
+                    lastSignalNanos = now();
+                    windowNanos = firstWindowNanos;
+                }
+                super.onItem(item);
+            }
+
+            @Override
+            protected void onComplete() {
+                ended = true;
+                super.onComplete();
+            }
+
+            @Override
+            protected Throwable onError(Throwable error) {
+                ended = true;
+                return super.onError(error);
+            }
+
+            @Override
+            protected void onCancel() {
+                ended = true;
+                super.onCancel();
+            }
         }
     }
 }

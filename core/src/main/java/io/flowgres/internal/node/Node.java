@@ -243,10 +243,13 @@ public final class Node {
         return Mono.defer(() -> {
             long started = System.nanoTime();
             // Bounded by the node's sweeps, not by the pool's maxAcquireTime (a timer per acquire).
-            AttemptWatch.Watch waiting = watch.startAcquire(poolPolicy.maxAcquireTime());
-            return waiting.bound(pool.create())
-                    .doOnSuccess(connection -> observer.recordAcquire(System.nanoTime() - started, true))
-                    .doFinally(signal -> waiting.ended())
+            return watch.startAcquire(poolPolicy.maxAcquireTime())
+                    .bound(pool.create(), new SignalHooks<Connection>() {
+                        @Override
+                        protected void onItem(Connection connection) {
+                            observer.recordAcquire(System.nanoTime() - started, true);
+                        }
+                    })
                     .onErrorResume(error -> {
                         observer.recordAcquire(System.nanoTime() - started, false);
                         if (NodeAcquireException.isQueueFull(error)) {
@@ -356,53 +359,67 @@ public final class Node {
      *        (not for streams paced by their consumer)
      * @param queueAtLimit whether work the concurrency limit refuses waits in the pool's bounded queue
      *        instead (for work this node already refused once, and that found no room elsewhere)
+     * @param caller what the caller does as the attempt's signals pass (its metrics and facts), after
+     *        the node's own verdicts and in the same subscriber; it sees refusals and deadlines as errors
      * @param <T> the type of the results
      * @return the results
      */
     public <T> Flux<T> run(Function<? super Connection, ? extends Publisher<T>> work, @Nullable Duration deadline,
-            boolean watchSilence, boolean queueAtLimit) {
+            boolean watchSilence, boolean queueAtLimit, SignalHooks<T> caller) {
         return Flux.defer(() -> {
-            Admission admission = admit(queueAtLimit);
-            RuntimeException refusal = admission.refusal();
-            if (refusal != null) {
-                return Flux.error(refusal);
-            }
-            CircuitBreaker breaker = gate.breaker();
-            Limiter.@Nullable Listener limit = admission.limit();
-            Bookkeeping<T> kept;
             try {
-                // The deadline bounds the whole stream, not the gap between two items.
-                kept = new Bookkeeping<>(watch.start(deadline, watchSilence ? silenceWindow() : null));
+                return admitted(work, deadline, watchSilence, queueAtLimit, caller);
             } catch (RuntimeException e) {
-                // Not started (the timer refused the watch's sweep: shut down): give back what was taken;
-                // defer makes the exception the attempt's error.
-                breaker.releasePermission();
-                if (limit != null) {
-                    limit.onIgnore();
-                }
-                throw e;
+                // The caller's hooks see every end of the attempt, this one too.
+                return SignalHooks.hooked(Flux.<T>error(e), caller);
             }
-            load.started();
-            Verdicts<T> verdicts = new Verdicts<>(breaker, limit);
-            Flux<T> leased = DroppedBuffers.released(Flux.usingWhen(
-                    acquire().doOnNext(connection -> kept.acquiredAt = now()), work,
-                    Connection::close, (connection, error) -> ConnectionSettler.release(connection),
-                    connection -> settler.settle(connection, kept.answered ? 0 : kept.acquiredAt)));
-            // The bookkeeping inside the watch (a timeout cancels the work: no answer), the verdicts outside
-            // (a timeout is the breaker's failure and the limit's overload signal).
-            return SignalHooks.hooked(kept.watched.bound(SignalHooks.hooked(leased, kept)), verdicts);
         });
+    }
+
+    /** The attempt, once subscribed: admitted, watched and hooked; or refused. */
+    private <T> Flux<T> admitted(Function<? super Connection, ? extends Publisher<T>> work, @Nullable Duration deadline,
+            boolean watchSilence, boolean queueAtLimit, SignalHooks<T> caller) {
+        Admission admission = admit(queueAtLimit);
+        RuntimeException refusal = admission.refusal();
+        if (refusal != null) {
+            return SignalHooks.hooked(Flux.<T>error(refusal), caller);
+        }
+        CircuitBreaker breaker = gate.breaker();
+        Limiter.@Nullable Listener limit = admission.limit();
+        AttemptWatch.Watch watched;
+        try {
+            // The deadline bounds the whole stream, not the gap between two items.
+            watched = watch.start(deadline, watchSilence ? silenceWindow() : null);
+        } catch (RuntimeException e) {
+            // Not started (the timer refused the watch's sweep: shut down): give back what was taken.
+            breaker.releasePermission();
+            if (limit != null) {
+                limit.onIgnore();
+            }
+            throw e;
+        }
+        load.started();
+        Verdicts<T> verdicts = new Verdicts<>(breaker, limit, caller);
+        Bookkeeping<T> kept = new Bookkeeping<>();
+        Flux<T> leased = DroppedBuffers.released(Flux.usingWhen(acquire(), connection -> {
+                    kept.acquiredAt = now();
+                    return work.apply(connection);
+                }, Connection::close, (connection, error) -> ConnectionSettler.release(connection),
+                connection -> settler.settle(connection, kept.answered ? 0 : kept.acquiredAt)));
+        // The bookkeeping with the watch (a timeout cancels the work: no answer), the verdicts and the
+        // caller's hooks outside it (a timeout is the breaker's failure and the limit's overload signal).
+        return SignalHooks.hooked(watched.bound(leased, kept), verdicts);
     }
 
     /**
      * How an admitted attempt ended, told once to the node's breaker, its concurrency limit and its
      * load: what resilience4j's Reactor operator and five peeks around it did per attempt, in one
-     * subscriber, through the breaker's own API (as the routing factory's leases are judged). The
-     * breaker hears a success, a failure (it decides what counts), or, for an attempt cancelled before
-     * any item, nothing (its permission is given back); the limit hears a success, a timeout as the
-     * overload signal, and nothing of other ends.
+     * subscriber, through the breaker's own API (as the routing factory's leases are judged), joined
+     * by the caller's hooks. The breaker hears a success, a failure (it decides what counts), or, for
+     * an attempt cancelled before any item, nothing (its permission is given back); the limit hears a
+     * success, a timeout as the overload signal, and nothing of other ends.
      */
-    private final class Verdicts<T> extends SignalHooks<T> {
+    private final class Verdicts<T> extends SignalHooks.Joined<T> {
 
         @SuppressWarnings("rawtypes")
         private static final AtomicIntegerFieldUpdater<Verdicts> ENDED =
@@ -415,7 +432,8 @@ public final class Node {
         private volatile int ended;
         private volatile boolean emitted;
 
-        Verdicts(CircuitBreaker breaker, Limiter.@Nullable Listener limit) {
+        Verdicts(CircuitBreaker breaker, Limiter.@Nullable Listener limit, SignalHooks<T> caller) {
+            super(caller);
             this.breaker = breaker;
             this.limit = limit;
             this.startedAt = breaker.getCurrentTimestamp();
@@ -426,6 +444,7 @@ public final class Node {
             if (!emitted) {
                 emitted = true;
             }
+            super.onItem(item);
         }
 
         @Override
@@ -436,6 +455,7 @@ public final class Node {
                     limit.onSuccess();
                 }
             }
+            super.onComplete();
         }
 
         @Override
@@ -450,7 +470,7 @@ public final class Node {
                     }
                 }
             }
-            return error;
+            return super.onError(error);
         }
 
         @Override
@@ -466,6 +486,7 @@ public final class Node {
                     limit.onIgnore();
                 }
             }
+            super.onCancel();
         }
 
         /** Ends the attempt once: the load falls at the first of its ends, which alone is told. */
@@ -484,19 +505,15 @@ public final class Node {
 
     /**
      * One attempt's bookkeeping as its signals pass: when it got its connection, whether the server
-     * has answered, the node's load and latency, and the end of its watch.
+     * has answered, the node's load and latency. Bound with the attempt's watch, whose deadline it sees
+     * as a cancellation.
      */
     private final class Bookkeeping<T> extends SignalHooks<T> {
 
-        private final AttemptWatch.Watch watched;
         /** When the connection was in hand, on the pipeline's clock; 0 before. */
         private long acquiredAt;
         /** Whether the server answered (an item, a completion or an error after the acquire). */
         private boolean answered;
-
-        Bookkeeping(AttemptWatch.Watch watched) {
-            this.watched = watched;
-        }
 
         @Override
         protected void onItem(T item) {
@@ -505,7 +522,6 @@ public final class Node {
 
         @Override
         protected void onComplete() {
-            watched.ended();
             heard();
             long now = now();
             health.recordLatency(now - acquiredAt, now);
@@ -513,14 +529,12 @@ public final class Node {
 
         @Override
         protected Throwable onError(Throwable error) {
-            watched.ended();
             heard();
             return error;
         }
 
         @Override
         protected void onCancel() {
-            watched.ended();
             // Abandoned before any answer: the wait so far is a lower bound of the latency, and the
             // average learns it at once (settling teaches the rest).
             if (!answered && acquiredAt != 0) {

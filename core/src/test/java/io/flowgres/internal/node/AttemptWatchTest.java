@@ -8,6 +8,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
+import io.flowgres.internal.SignalHooks;
 import io.r2dbc.spi.R2dbcTimeoutException;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
@@ -95,7 +96,7 @@ final class AttemptWatchTest {
                 () -> time.now(TimeUnit.NANOSECONDS));
 
         AttemptWatch.Watch waiting = watch.startAcquire(Duration.ofMillis(300));
-        StepVerifier.create(waiting.bound(Mono.<String>never()).doFinally(signal -> waiting.ended()))
+        StepVerifier.create(waiting.bound(Mono.<String>never(), new SignalHooks<>() { }))
                 .expectSubscription()
                 .then(() -> time.advanceTimeBy(Duration.ofMillis(299)))
                 .expectNoEvent(Duration.ZERO)
@@ -104,7 +105,7 @@ final class AttemptWatchTest {
                         .hasMessage("Connection acquisition from replica-1 timed out after 300ms"));
 
         AttemptWatch.Watch quick = watch.startAcquire(Duration.ofMillis(300));
-        StepVerifier.create(quick.bound(Mono.just("connection")).doFinally(signal -> quick.ended()))
+        StepVerifier.create(quick.bound(Mono.just("connection"), new SignalHooks<>() { }))
                 .expectNext("connection")
                 .verifyComplete();
         // Ended: the next sweep lets it go and nothing is watched any more, so the sweeps stop.
@@ -135,9 +136,9 @@ final class AttemptWatchTest {
                 .verifyError(TimeoutException.class);
     }
 
-    /** An attempt bound to its watch and telling it when it ended, as {@code Node.run} does. */
+    /** An attempt bound to its watch, with hooks that do nothing of their own. */
     private static <T> Flux<T> watched(AttemptWatch.Watch watch, Flux<T> attempt) {
-        return watch.bound(attempt.doFinally(signal -> watch.ended()));
+        return watch.bound(attempt, new SignalHooks<>() { });
     }
 
     /** A watch on the virtual time of the test's {@link StepVerifier#withVirtualTime}. */

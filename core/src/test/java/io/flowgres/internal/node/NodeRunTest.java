@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -15,6 +17,7 @@ import java.util.concurrent.TimeoutException;
 import io.flowgres.cluster.ClusterConfig;
 import io.flowgres.cluster.NodeConfig;
 import io.flowgres.internal.NodeAcquireException;
+import io.flowgres.internal.SignalHooks;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -40,6 +43,20 @@ final class NodeRunTest {
     private final CircuitBreaker breaker = CircuitBreaker.of("node", CircuitBreakerConfig.custom()
             .permittedNumberOfCallsInHalfOpenState(1).build());
     private Node node;
+    /** What the caller's hooks saw: every end of the attempt, refusals and deadlines included. */
+    private final List<String> told = new CopyOnWriteArrayList<>();
+    private final SignalHooks<Integer> caller = new SignalHooks<>() {
+        @Override
+        protected Throwable onError(Throwable error) {
+            told.add("error " + error.getClass().getSimpleName());
+            return error;
+        }
+
+        @Override
+        protected void onCancel() {
+            told.add("cancel");
+        }
+    };
 
     NodeRunTest() throws IOException {
         frozen = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -83,12 +100,13 @@ final class NodeRunTest {
         }
         open(refusing);
 
-        StepVerifier.create(node.run(NodeRunTest::oneRow, null, false, false))
+        StepVerifier.create(node.run(NodeRunTest::oneRow, null, false, false, caller))
                 .expectError(NodeAcquireException.class)
                 .verify(Duration.ofSeconds(10));
 
         assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
         assertNothingHeld();
+        assertThat(told).containsExactly("error NodeAcquireException");
     }
 
     @Test
@@ -96,11 +114,12 @@ final class NodeRunTest {
         open(frozen.getLocalPort());
         breaker.transitionToOpenState();
 
-        StepVerifier.create(node.run(NodeRunTest::oneRow, null, false, false))
+        StepVerifier.create(node.run(NodeRunTest::oneRow, null, false, false, caller))
                 .expectError(CallNotPermittedException.class)
                 .verify(Duration.ofSeconds(10));
 
         assertNothingHeld();
+        assertThat(told).as("the caller's hooks see the refusal").containsExactly("error CallNotPermittedException");
     }
 
     @Test
@@ -109,7 +128,7 @@ final class NodeRunTest {
         breaker.transitionToOpenState();
         breaker.transitionToHalfOpenState();
 
-        Disposable waiting = node.run(NodeRunTest::oneRow, null, false, false).subscribe();
+        Disposable waiting = node.run(NodeRunTest::oneRow, null, false, false, caller).subscribe();
         assertThat(node.load().inFlight()).isEqualTo(1);
         assertThat(breaker.tryAcquirePermission()).as("the only trial call is taken").isFalse();
         waiting.dispose();
@@ -117,13 +136,14 @@ final class NodeRunTest {
         assertNothingHeld();
         assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).as("a cancel is no call").isZero();
         assertThat(breaker.tryAcquirePermission()).as("the trial call is back").isTrue();
+        assertThat(told).containsExactly("cancel");
     }
 
     @Test
     void aDeadlineReachedOnAFrozenNodeIsTheBreakersFailure() {
         open(frozen.getLocalPort());
 
-        StepVerifier.create(node.run(NodeRunTest::oneRow, Duration.ofMillis(100), false, false))
+        StepVerifier.create(node.run(NodeRunTest::oneRow, Duration.ofMillis(100), false, false, caller))
                 .then(() -> time.advanceTimeBy(Duration.ofMillis(200)))
                 .expectErrorSatisfies(error -> assertThat(error).isInstanceOf(TimeoutException.class)
                         .hasMessageContaining("deadline of 100 ms"))
@@ -131,6 +151,7 @@ final class NodeRunTest {
 
         assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
         assertNothingHeld();
+        assertThat(told).as("outside the watch, the deadline is an error").containsExactly("error TimeoutException");
     }
 
     @Test
@@ -142,11 +163,12 @@ final class NodeRunTest {
         breaker.transitionToOpenState();
         breaker.transitionToHalfOpenState();
 
-        StepVerifier.create(node.run(NodeRunTest::oneRow, Duration.ofMillis(100), false, false))
+        StepVerifier.create(node.run(NodeRunTest::oneRow, Duration.ofMillis(100), false, false, caller))
                 .expectError(RejectedExecutionException.class)
                 .verify(Duration.ofSeconds(10));
 
         assertNothingHeld();
         assertThat(breaker.tryAcquirePermission()).as("the trial call is back").isTrue();
+        assertThat(told).containsExactly("error RejectedExecutionException");
     }
 }
