@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.sun.management.OperatingSystemMXBean;
+import com.sun.management.ThreadMXBean;
 
 /**
  * Runs contenders in interleaved rounds, so that drift on a shared machine (other work, caches,
@@ -19,7 +20,9 @@ import com.sun.management.OperatingSystemMXBean;
  *
  * <p>Besides latency and throughput, it counts the CPU time this JVM used while each contender ran,
  * per request: on a shared machine, other processes' load stretches latencies and cuts throughput,
- * but hardly changes how much work a request costs.
+ * but hardly changes how much work a request costs. And the bytes this JVM's threads allocated per
+ * request, which other processes do not change at all: a change of a few hundred nanoseconds a
+ * request is lost in the noise of two cores shared with PostgreSQL, the objects it saves are not.
  */
 final class InterleavedRounds {
 
@@ -27,6 +30,7 @@ final class InterleavedRounds {
     private static final int CAPACITY = 4_000_000;
     private static final OperatingSystemMXBean PROCESS =
             (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    private static final ThreadMXBean THREADS = (ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     private InterleavedRounds() {
     }
@@ -60,8 +64,11 @@ final class InterleavedRounds {
      * @param roundThroughputs the throughput of each round, in round order
      * @param cpuMicrosPerRequest this JVM's CPU time (all threads) per answered request while the
      *     contender ran, in microseconds; {@code NaN} for a contender that runs elsewhere
+     * @param bytesPerRequest the bytes this JVM's threads allocated per answered request while the
+     *     contender ran; {@code NaN} for a contender that runs elsewhere
      */
-    record Result(LatencyRecorder.Summary summary, double[] roundThroughputs, double cpuMicrosPerRequest) {
+    record Result(LatencyRecorder.Summary summary, double[] roundThroughputs, double cpuMicrosPerRequest,
+            double bytesPerRequest) {
 
         /**
          * This contender's throughput over another's, round by round (the two ran next to each other).
@@ -116,11 +123,13 @@ final class InterleavedRounds {
         Map<String, double[]> seconds = new LinkedHashMap<>();
         Map<String, double[]> throughputs = new LinkedHashMap<>();
         Map<String, Long> cpuNanos = new LinkedHashMap<>();
+        Map<String, Long> allocated = new LinkedHashMap<>();
         for (Contender contender : contenders) {
             recorders.put(contender.name(), new LatencyRecorder(CAPACITY));
             seconds.put(contender.name(), new double[rounds]);
             throughputs.put(contender.name(), new double[rounds]);
             cpuNanos.put(contender.name(), 0L);
+            allocated.put(contender.name(), 0L);
         }
         List<Contender> order = new ArrayList<>(contenders);
         for (int r = 0; r < rounds; r++) {
@@ -128,8 +137,10 @@ final class InterleavedRounds {
                 LatencyRecorder recorder = recorders.get(contender.name());
                 int before = recorder.count();
                 long cpuBefore = PROCESS.getProcessCpuTime();
+                long allocatedBefore = allocatedBytes();
                 double took = contender.run(round, r, recorder);
                 cpuNanos.merge(contender.name(), PROCESS.getProcessCpuTime() - cpuBefore, Long::sum);
+                allocated.merge(contender.name(), allocatedBytes() - allocatedBefore, Long::sum);
                 seconds.get(contender.name())[r] = took;
                 throughputs.get(contender.name())[r] = (recorder.count() - before) / took;
             }
@@ -141,9 +152,25 @@ final class InterleavedRounds {
             LatencyRecorder recorder = recorders.get(contender.name());
             double cpu = contender.inJvm() ? cpuNanos.get(contender.name()) / 1e3 / Math.max(1, recorder.count())
                     : Double.NaN;
+            double bytes = contender.inJvm() ? (double) allocated.get(contender.name()) / Math.max(1, recorder.count())
+                    : Double.NaN;
             results.put(contender.name(), new Result(recorder.summarise(total), throughputs.get(contender.name()),
-                    cpu));
+                    cpu, bytes));
         }
         return results;
+    }
+
+    /**
+     * What the JVM's live threads have allocated so far, in bytes. A thread that ends within a round
+     * takes its share with it; the event loops and pools that do the work live through the run.
+     */
+    private static long allocatedBytes() {
+        long total = 0;
+        for (long bytes : THREADS.getThreadAllocatedBytes(THREADS.getAllThreadIds())) {
+            if (bytes > 0) {
+                total += bytes;
+            }
+        }
+        return total;
     }
 }

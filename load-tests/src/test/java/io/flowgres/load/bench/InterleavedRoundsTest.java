@@ -66,6 +66,8 @@ final class InterleavedRoundsTest {
         assertThat(fast.roundRatioRange(slow)).containsExactly(2.0, 2.0);
         assertThat(fast.cpuMicrosPerRequest()).isNotNaN().isNotNegative();
         assertThat(slow.cpuMicrosPerRequest()).isNaN();
+        assertThat(fast.bytesPerRequest()).isNotNaN().isNotNegative();
+        assertThat(slow.bytesPerRequest()).isNaN();
     }
 
     @Test

@@ -351,9 +351,9 @@ public final class OverheadBenchmark {
                 continue;
             }
             System.out.printf("%s against the bare pool:%n", contender);
-            System.out.printf("%5s | %8s %6s %6s %7s | %8s %6s %6s %7s | %6s %6s %11s | %6s | %7s | %s%n", "conc",
-                    "bare/s", "p50", "p99", "CPU us", "Flowg./s", "p50", "p99", "CPU us", "ratio", "median", "rounds",
-                    "CPU x", "p99 +ms", "goal");
+            System.out.printf("%5s | %8s %6s %6s %7s %6s | %8s %6s %6s %7s %6s | %6s %6s %11s | %6s | %7s | %s%n",
+                    "conc", "bare/s", "p50", "p99", "CPU us", "B", "Flowg./s", "p50", "p99", "CPU us", "B", "ratio",
+                    "median", "rounds", "CPU x", "p99 +ms", "goal");
             printInProcess(results, contender);
         }
     }
@@ -365,10 +365,11 @@ public final class OverheadBenchmark {
             double ratio = flowgres.summary().throughput() / bare.summary().throughput();
             double[] range = flowgres.roundRatioRange(bare);
             double p99Delta = flowgres.summary().p99() - bare.summary().p99();
-            System.out.printf("%5d | %8.0f %6.2f %6.2f %7.1f | %8.0f %6.2f %6.2f %7.1f | %6.3f %6.3f %5.2f-%-5.2f "
-                    + "| %6.2f | %+7.2f | %s%n", concurrency, bare.summary().throughput(), bare.summary().p50(),
-                    bare.summary().p99(), bare.cpuMicrosPerRequest(), flowgres.summary().throughput(),
-                    flowgres.summary().p50(), flowgres.summary().p99(), flowgres.cpuMicrosPerRequest(), ratio,
+            System.out.printf("%5d | %8.0f %6.2f %6.2f %7.1f %6.0f | %8.0f %6.2f %6.2f %7.1f %6.0f | %6.3f %6.3f "
+                    + "%5.2f-%-5.2f | %6.2f | %+7.2f | %s%n", concurrency, bare.summary().throughput(),
+                    bare.summary().p50(), bare.summary().p99(), bare.cpuMicrosPerRequest(), bare.bytesPerRequest(),
+                    flowgres.summary().throughput(), flowgres.summary().p50(), flowgres.summary().p99(),
+                    flowgres.cpuMicrosPerRequest(), flowgres.bytesPerRequest(), ratio,
                     flowgres.medianRoundRatio(bare), range[0], range[1],
                     flowgres.cpuMicrosPerRequest() / bare.cpuMicrosPerRequest(), p99Delta,
                     // Issue #16's goal is the facade's; the factory has none of its own in-process.
@@ -380,12 +381,13 @@ public final class OverheadBenchmark {
 
     private static void printHttp(Map<String, Result> results, int clients, String pgbenchNote) {
         System.out.printf("%nHTTP GET /api/pitches/{id}, %d connections, closed model; CPU = this JVM's CPU time per "
-                + "request (the service's, and the client's unless it is wrk)%n", clients);
-        System.out.printf("%-32s | %8s %6s %6s %7s%n", "contender", "req/s", "p50", "p99", "CPU us");
+                + "request (the service's, and the client's unless it is wrk), B = bytes it allocated per request%n",
+                clients);
+        System.out.printf("%-32s | %8s %6s %6s %7s %7s%n", "contender", "req/s", "p50", "p99", "CPU us", "B");
         results.forEach((name, result) -> {
             LatencyRecorder.Summary summary = result.summary();
-            System.out.printf("%-32s | %8.0f %6.2f %6.2f %7.1f%n", name, summary.throughput(), summary.p50(),
-                    summary.p99(), result.cpuMicrosPerRequest());
+            System.out.printf("%-32s | %8.0f %6.2f %6.2f %7.1f %7.0f%n", name, summary.throughput(), summary.p50(),
+                    summary.p99(), result.cpuMicrosPerRequest(), result.bytesPerRequest());
             failures(name, summary);
         });
         Result plain = results.get(PLAIN);
@@ -397,8 +399,10 @@ public final class OverheadBenchmark {
         double ratio = reference.summary().throughput() / plain.summary().throughput();
         double[] range = reference.roundRatioRange(plain);
         System.out.printf("reference / plain WebFlux: throughput %.3f (median of rounds %.3f, rounds %.2f-%.2f), "
-                + "CPU per request %.2fx, p99 %+.2f ms: goal >= %.2f %s%n", ratio, reference.medianRoundRatio(plain),
-                range[0], range[1], reference.cpuMicrosPerRequest() / plain.cpuMicrosPerRequest(),
+                + "CPU per request %.2fx, bytes per request %.2fx, p99 %+.2f ms: goal >= %.2f %s%n", ratio,
+                reference.medianRoundRatio(plain), range[0], range[1],
+                reference.cpuMicrosPerRequest() / plain.cpuMicrosPerRequest(),
+                reference.bytesPerRequest() / plain.bytesPerRequest(),
                 reference.summary().p99() - plain.summary().p99(), HTTP_GOAL, met(ratio >= HTTP_GOAL));
         Result pgbench = results.get(PGBENCH);
         if (pgbench == null) {
