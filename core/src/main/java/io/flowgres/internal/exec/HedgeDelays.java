@@ -1,7 +1,6 @@
 package io.flowgres.internal.exec;
 
 import java.time.Duration;
-import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 import io.flowgres.internal.Sweeper;
@@ -42,36 +41,55 @@ final class HedgeDelays {
     Mono<Long> after(Duration delay) {
         return Mono.defer(() -> {
             Delay pending = new Delay();
-            schedule(delay, pending::isWaited, pending::elapse);
+            schedule(delay, pending);
             return pending.elapsed.asMono();
         });
     }
 
     /**
-     * Runs {@code due} on the sweep once {@code delay} has passed, unless {@code waiting} says
-     * beforehand that nobody waits any more (it is then forgotten on the next sweep): the delay of a
-     * race, without a publisher of its own per read.
+     * Runs {@code due} on the sweep once {@code delay} has passed, unless it says beforehand that
+     * nobody waits any more (it is then forgotten on the next sweep): the delay of a race, without a
+     * publisher, nor any other object, of its own per read.
      *
      * @param delay how long
-     * @param waiting whether the delay is still wanted; asked on each sweep
-     * @param due what to run once it has passed
+     * @param due what waits, and what to run once it has passed
      */
-    void schedule(Duration delay, BooleanSupplier waiting, Runnable due) {
-        long dueNanos = sweeper.now() + delay.toNanos();
-        sweeper.add(nowNanos -> {
-            if (!waiting.getAsBoolean()) {
+    void schedule(Duration delay, Due due) {
+        due.dueNanos = sweeper.now() + delay.toNanos();
+        sweeper.add(due);
+    }
+
+    /** Something that runs once its delay has passed, unless nobody waits for it any more. */
+    abstract static class Due implements Sweeper.Watched {
+
+        /** When the delay ends, on the sweeper's clock; set before the sweeper sees it. */
+        private long dueNanos;
+
+        /**
+         * Whether the delay is still wanted; asked on each sweep.
+         *
+         * @return {@code false} to forget it
+         */
+        abstract boolean waiting();
+
+        /** The delay has passed while wanted; runs once, on the sweep. */
+        abstract void elapse();
+
+        @Override
+        public final boolean looked(long nowNanos) {
+            if (!waiting()) {
                 return false;
             }
             if (nowNanos - dueNanos < 0) {
                 return true;
             }
-            due.run();
+            elapse();
             return false;
-        });
+        }
     }
 
     /** One subscription's delay: filled on the first sweep at or past its time while someone waits. */
-    private static final class Delay {
+    private static final class Delay extends Due {
 
         private final Sinks.One<Long> elapsed = Sinks.one();
         private boolean heard;
@@ -81,12 +99,14 @@ final class HedgeDelays {
          * (it is made right before, on a thread a busy machine may deschedule for a while); once its
          * subscriber has gone (cancelled), it is not.
          */
-        boolean isWaited() {
+        @Override
+        boolean waiting() {
             boolean subscribed = elapsed.currentSubscriberCount() > 0;
             heard |= subscribed;
             return subscribed || !heard;
         }
 
+        @Override
         void elapse() {
             elapsed.tryEmitValue(0L);
         }

@@ -71,7 +71,7 @@ final class Hedging {
             actual.onSubscribe(race);
             first.subscribe(race.firstRun);
             if (race.isUndecided()) {
-                delays.schedule(after, race::isUndecided, race::startHedge);
+                delays.schedule(after, race);
             }
         }
     }
@@ -81,7 +81,7 @@ final class Hedging {
      * get all the caller's demand, so the winner has had all of it; the decision is a compare-and-set
      * by the first signal of either, and from then on only the winner's signals reach the caller.
      */
-    private static final class Race<T> implements Subscription {
+    private static final class Race<T> extends HedgeDelays.Due implements Subscription {
 
         private static final int UNDECIDED = 0;
         private static final int FIRST = 1;
@@ -110,8 +110,15 @@ final class Hedging {
             return state == UNDECIDED;
         }
 
+        /** The hedge's delay is wanted while nobody has won. */
+        @Override
+        boolean waiting() {
+            return isUndecided();
+        }
+
         /** The delay has passed with no answer: ask for the hedge, and run it if the race is still open. */
-        void startHedge() {
+        @Override
+        void elapse() {
             if (state != UNDECIDED) {
                 return;
             }

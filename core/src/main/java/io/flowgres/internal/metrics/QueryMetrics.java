@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.flowgres.internal.SqlStates;
@@ -161,12 +162,16 @@ public final class QueryMetrics {
      */
     public final class Attempt {
 
+        private static final AtomicIntegerFieldUpdater<Attempt> RECORDED =
+                AtomicIntegerFieldUpdater.newUpdater(Attempt.class, "recorded");
+
         private final String query;
         private final String node;
         private final String role;
         private final long startedNanos;
         private final Observation observation;
-        private final AtomicBoolean recorded = new AtomicBoolean();
+        /** 1 once an outcome was recorded (a field, not an {@code AtomicBoolean}: one object fewer per attempt). */
+        private volatile int recorded;
 
         private Attempt(String query, String node, String role, long startedNanos, Observation observation) {
             this.query = query;
@@ -195,7 +200,7 @@ public final class QueryMetrics {
          * @param error what it failed with, counted by SQLSTATE class
          */
         public void failed(Throwable error) {
-            if (!recorded.get()) {
+            if (recorded == 0) {
                 recordError(query, node, error);
             }
             record("error", error);
@@ -207,7 +212,7 @@ public final class QueryMetrics {
         }
 
         private void record(String outcome, @Nullable Throwable error) {
-            if (recorded.compareAndSet(false, true)) {
+            if (RECORDED.compareAndSet(this, 0, 1)) {
                 try {
                     recordAttempt(query, node, role, outcome, Duration.ofNanos(System.nanoTime() - startedNanos));
                 } finally {

@@ -86,9 +86,7 @@ final class AttemptWatch {
         if (deadline == null && firstSilence == null) {
             return UNWATCHED;
         }
-        long deadlineMillis = deadline == null ? 0 : deadline.toMillis();
-        Watched watched = new Watched(now(), deadline, firstSilence, () -> new TimeoutException(
-                "'" + ATTEMPT_NAME + "' on " + node + " did not end within its deadline of " + deadlineMillis + " ms"));
+        Watched watched = new Watched(now(), deadline, firstSilence, false);
         sweeper.add(watched);
         return watched;
     }
@@ -102,8 +100,7 @@ final class AttemptWatch {
      * @return the acquire's watch
      */
     Watch startAcquire(Duration maxAcquireTime) {
-        Watched watched = new Watched(now(), maxAcquireTime, null, () -> new R2dbcTimeoutException(
-                "Connection acquisition from " + node + " timed out after " + maxAcquireTime.toMillis() + "ms"));
+        Watched watched = new Watched(now(), maxAcquireTime, null, true);
         sweeper.add(watched);
         return watched;
     }
@@ -160,7 +157,8 @@ final class AttemptWatch {
 
         private final @Nullable Duration deadline;
         private final long deadlineNanos;
-        private final Supplier<Throwable> overdue;
+        /** Whether it watches a wait for a pooled connection (else an attempt), for its error. */
+        private final boolean acquire;
         private final long firstWindowNanos;
         /** The attempt's hooks, once bound; the sweeps fail the attempt through them. */
         private volatile @Nullable SignalHooks<?> hooks;
@@ -173,10 +171,9 @@ final class AttemptWatch {
         private volatile long windowNanos;
         private volatile boolean checking;
 
-        Watched(long startedNanos, @Nullable Duration deadline, @Nullable Duration firstSilence,
-                Supplier<Throwable> overdue) {
+        Watched(long startedNanos, @Nullable Duration deadline, @Nullable Duration firstSilence, boolean acquire) {
             this.deadline = deadline;
-            this.overdue = overdue;
+            this.acquire = acquire;
             this.deadlineNanos = deadline == null ? 0 : startedNanos + deadline.toNanos();
             this.firstWindowNanos = firstSilence == null ? 0 : firstSilence.toNanos();
             this.lastSignalNanos = startedNanos;
@@ -204,6 +201,15 @@ final class AttemptWatch {
             return heard;
         }
 
+        /** The error of a wait past its deadline: as r2dbc-pool's own bound for an acquire. */
+        private Throwable overdue(long deadlineMillis) {
+            return acquire
+                    ? new R2dbcTimeoutException("Connection acquisition from " + node + " timed out after "
+                            + deadlineMillis + "ms")
+                    : new TimeoutException("'" + ATTEMPT_NAME + "' on " + node + " did not end within its deadline of "
+                            + deadlineMillis + " ms");
+        }
+
         /** Fails the attempt, from a sweep or a liveness check's answer. */
         private void fail(Throwable error) {
             // Written before the hooks are read, and read by bind after it set them: one of the two fails them.
@@ -220,7 +226,7 @@ final class AttemptWatch {
                 return false;
             }
             if (deadline != null && now - deadlineNanos >= 0) {
-                fail(overdue.get());
+                fail(overdue(deadline.toMillis()));
                 return false;
             }
             long silentSince = Math.max(lastSignalNanos, checkedNanos);
