@@ -15,16 +15,16 @@ import reactor.util.context.Context;
 /**
  * What an attempt does as its signals pass, in one subscriber: items, completion, an error (which it
  * may replace) and cancellation; and, from outside, {@linkplain #fail a failure} (a watch's deadline,
- * a hung node). Every attempt of every query passes three such points: the node's bookkeeping, with
- * its watch, then the verdicts for the node's breaker, limit and load, then the pipeline's metrics and
- * attempt facts; every wait for a pooled connection passes one. Reactor's peeks there ({@code doOnEach},
- * which captures the subscriber's context and builds a {@code Signal} per signal, {@code doOnNext},
- * {@code doOnComplete}, {@code doOnCancel}, {@code onErrorMap}, {@code doFirst}, {@code doFinally}),
- * resilience4j's breaker operator and the {@code timeout} operators of the watch (each subscribing
- * to its expiry again after every item) were about twenty subscribers per attempt. A
- * {@link FluxOperator}, as resilience4j-reactor's breaker operator is. The cancel hook runs at most
- * once, and even after a terminal signal (a subscriber may cancel then), like {@code doOnCancel}.
- * Internal: not part of the API and free to change.
+ * a hung node). Every attempt of every query passes two such points: the node's bookkeeping, which
+ * its watch {@linkplain Joined joins}, then the verdicts for the node's breaker, limit and load, which
+ * the pipeline's metrics and attempt facts join; every wait for a pooled connection passes one.
+ * Reactor's peeks there ({@code doOnEach}, which captures the subscriber's context and builds a
+ * {@code Signal} per signal, {@code doOnNext}, {@code doOnComplete}, {@code doOnCancel},
+ * {@code onErrorMap}, {@code doFirst}, {@code doFinally}), resilience4j's breaker operator and the
+ * {@code timeout} operators of the watch (each subscribing to its expiry again after every item)
+ * were some twenty subscribers per attempt. A {@link FluxOperator}, as resilience4j-reactor's breaker
+ * operator is. The cancel hook runs at most once, and even after a terminal signal (a subscriber may
+ * cancel then), like {@code doOnCancel}. Internal: not part of the API and free to change.
  *
  * @param <T> the attempt's item type
  */
