@@ -1,5 +1,6 @@
 package io.flowgres.internal;
 
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import org.jspecify.annotations.Nullable;
@@ -212,7 +213,6 @@ public abstract class SignalHooks<T> {
         private volatile int cancelHooked;
         /** How deep the passing thread is in {@link #onNext}: an item the downstream's request brought on at once. */
         private int depth;
-        private volatile @Nullable Throwable pendingFailure;
 
         HookedSubscriber(CoreSubscriber<? super T> actual, SignalHooks<T> hooks) {
             this.actual = actual;
@@ -261,8 +261,8 @@ public abstract class SignalHooks<T> {
                 depth = 0;
             }
             if (!STATE.compareAndSet(this, PASSING, IDLE) && STATE.compareAndSet(this, FAILING, DONE)) {
-                Throwable failed = pendingFailure;
-                deliverFailure(failed != null ? failed : new IllegalStateException("failed without a cause"));
+                // The hooks hold the failure: written before the state said FAILING.
+                deliverFailure(Objects.requireNonNull(hooks.failure, "failing without a failure"));
             }
         }
 
@@ -329,7 +329,10 @@ public abstract class SignalHooks<T> {
             }
         }
 
-        /** A failure from outside, from any thread. */
+        /**
+         * A failure from outside, from any thread; the hooks hold it ({@link SignalHooks#fail} writes it
+         * first), for the passing thread to deliver when it comes while an item is passed on.
+         */
         void fail(Throwable error) {
             for (;;) {
                 int current = state;
@@ -339,7 +342,6 @@ public abstract class SignalHooks<T> {
                         return;
                     }
                 } else if (current == PASSING) {
-                    pendingFailure = error;
                     if (STATE.compareAndSet(this, PASSING, FAILING)) {
                         return;
                     }
@@ -366,17 +368,11 @@ public abstract class SignalHooks<T> {
         @Override
         public void cancel() {
             // A cancel inside an item's handling (take, next) ends the stream: a failure no longer goes on.
-            terminateForCancel();
+            terminate();
             try {
                 cancelHook();
             } finally {
                 requireUpstream().cancel();
-            }
-        }
-
-        private void terminateForCancel() {
-            if (state != DONE) {
-                terminate();
             }
         }
 
