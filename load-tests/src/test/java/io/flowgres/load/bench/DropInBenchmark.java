@@ -106,7 +106,9 @@ public final class DropInBenchmark {
                 if (measured.contains("flowgres")) {
                     contenders.add(new HttpContender(DROP_IN, clients, pitches, dropInClient));
                 }
-                results = InterleavedRounds.run(contenders, warmUp, rounds, round);
+                results = InterleavedRounds.run(contenders, warmUp,
+                        InterleavedRounds.Settling.jit(Duration.ofSeconds(Integer.getInteger("bench.settleSeconds", 120))),
+                        rounds, round);
             }
         } finally {
             providers.forEach(ConnectionProvider::dispose);

@@ -8,15 +8,17 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 import com.sun.management.OperatingSystemMXBean;
 import com.sun.management.ThreadMXBean;
 
 /**
  * Runs contenders in interleaved rounds, so that drift on a shared machine (other work, caches,
- * a JIT compiling late, vacuum) hits them all alike: a warm-up of each, then round after round of
- * each contender in turn for the same time, the order rotated every round (A,B then B,A; A,B,C then
- * B,C,A, then C,A,B). Within a round all contenders draw the same request ids.
+ * a JIT compiling late, vacuum) hits them all alike: a warm-up of each, then unrecorded rounds until
+ * the JIT has settled ({@link Settling}), then round after round of each contender in turn for the same
+ * time, the order rotated every round (A,B then B,A; A,B,C then B,C,A, then C,A,B). Within a round all
+ * contenders draw the same request ids.
  *
  * <p>Besides latency and throughput, it counts the CPU time this JVM used while each contender ran,
  * per request: on a shared machine, other processes' load stretches latencies and cuts throughput,
@@ -33,6 +35,39 @@ final class InterleavedRounds {
     private static final ThreadMXBean THREADS = (ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     private InterleavedRounds() {
+    }
+
+    /**
+     * When warming up is over: after the fixed warm-up, every contender runs unrecorded rounds in turn
+     * until the JIT compiled for less than {@code quietShare} of such a round's time, or until
+     * {@code atMost} has gone by. A fixed warm-up alone is not enough when one contender runs more code
+     * than another: measured on 2026-12-06, the reference service still compiled for minutes after a
+     * 15 s warm-up, and a run that began then cost 3x the CPU per request it cost 70 s later, where the
+     * plain service's cost had long settled; its rounds would have measured its JIT, not its steady state.
+     *
+     * @param atMost the longest the settling rounds may take together (their contenders' own seconds)
+     * @param quietShare the compilation time, as a share of a round's time, below which the JIT counts as settled
+     * @param compiledMillis the JIT's total compilation time so far, in milliseconds
+     */
+    record Settling(Duration atMost, double quietShare, LongSupplier compiledMillis) {
+
+        /** No settling rounds: the fixed warm-up only. */
+        static final Settling NONE = new Settling(Duration.ZERO, 1, () -> 0);
+
+        /**
+         * Settling on this JVM's JIT ({@link java.lang.management.CompilationMXBean}), until it compiles
+         * for less than 2 % of a round's time.
+         *
+         * @param atMost the longest the settling rounds may take
+         * @return the settling; {@link #NONE} when the JVM does not time its compilation
+         */
+        static Settling jit(Duration atMost) {
+            var compilation = ManagementFactory.getCompilationMXBean();
+            if (compilation == null || !compilation.isCompilationTimeMonitoringSupported()) {
+                return NONE;
+            }
+            return new Settling(atMost, 0.02, compilation::getTotalCompilationTime);
+        }
     }
 
     /** One of the things compared. */
@@ -104,21 +139,25 @@ final class InterleavedRounds {
     }
 
     /**
-     * Warms every contender up, then runs the rounds.
+     * Warms every contender up, runs unrecorded rounds until the JIT has settled, then runs the rounds.
      *
      * @param contenders the contenders, in the first round's order
      * @param warmUp how long each contender warms up (not recorded)
+     * @param settling when the warm-up is over
      * @param rounds how many measured rounds, at least 1
      * @param round how long each contender runs per round
      * @return each contender's result, by name, in the given order
      */
-    static Map<String, Result> run(List<? extends Contender> contenders, Duration warmUp, int rounds, Duration round) {
+    static Map<String, Result> run(List<? extends Contender> contenders, Duration warmUp, Settling settling,
+            int rounds, Duration round) {
         if (rounds < 1) {
             throw new IllegalArgumentException("rounds must be at least 1, was " + rounds);
         }
         for (Contender contender : contenders) {
             contender.run(warmUp, -1, new LatencyRecorder(CAPACITY));
         }
+        settle(contenders, settling, round);
+        long compiledBefore = settling.compiledMillis().getAsLong();
         Map<String, LatencyRecorder> recorders = new LinkedHashMap<>();
         Map<String, double[]> seconds = new LinkedHashMap<>();
         Map<String, double[]> throughputs = new LinkedHashMap<>();
@@ -146,6 +185,11 @@ final class InterleavedRounds {
             }
             Collections.rotate(order, -1);
         }
+        if (settling != Settling.NONE) {
+            double measured = seconds.values().stream().flatMapToDouble(Arrays::stream).sum();
+            System.out.printf("JIT: compiled %d ms during the %.0f s of measured rounds%n",
+                    settling.compiledMillis().getAsLong() - compiledBefore, measured);
+        }
         Map<String, Result> results = new LinkedHashMap<>();
         for (Contender contender : contenders) {
             double total = Arrays.stream(seconds.get(contender.name())).sum();
@@ -158,6 +202,31 @@ final class InterleavedRounds {
                     cpu, bytes));
         }
         return results;
+    }
+
+    /** Unrecorded rounds of every contender in turn until the JIT is quiet or the time is up (seed -2). */
+    private static void settle(List<? extends Contender> contenders, Settling settling, Duration round) {
+        if (settling == Settling.NONE) {
+            return;
+        }
+        double spent = 0;
+        int cycles = 0;
+        while (true) {
+            long compiledBefore = settling.compiledMillis().getAsLong();
+            double cycle = 0;
+            for (Contender contender : contenders) {
+                cycle += contender.run(round, -2, new LatencyRecorder(CAPACITY));
+            }
+            long compiled = settling.compiledMillis().getAsLong() - compiledBefore;
+            spent += cycle;
+            cycles++;
+            boolean quiet = compiled <= settling.quietShare() * cycle * 1000;
+            if (quiet || spent * 1000 >= settling.atMost().toMillis()) {
+                System.out.printf("JIT: %s after %d settling rounds (%.0f s): %d ms compiled in the last one of %.0f s%n",
+                        quiet ? "settled" : "still compiling", cycles, spent, compiled, cycle);
+                return;
+            }
+        }
     }
 
     /**

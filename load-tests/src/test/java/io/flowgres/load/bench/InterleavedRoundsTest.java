@@ -45,7 +45,7 @@ final class InterleavedRoundsTest {
     @Test
     void warmsEveryContenderUpThenRotatesTheOrderEachRound() {
         InterleavedRounds.run(List.of(fake("a", 1, 1, true), fake("b", 1, 1, true), fake("c", 1, 1, true)),
-                Duration.ZERO, 3, Duration.ZERO);
+                Duration.ZERO, InterleavedRounds.Settling.NONE, 3, Duration.ZERO);
 
         assertThat(runs).containsExactly("a@-1", "b@-1", "c@-1", "a@0", "b@0", "c@0", "b@1", "c@1", "a@1", "c@2",
                 "a@2", "b@2");
@@ -54,7 +54,8 @@ final class InterleavedRoundsTest {
     @Test
     void summarisesMeasuredRoundsOnlyAndComparesRoundByRound() {
         Map<String, InterleavedRounds.Result> results = InterleavedRounds.run(
-                List.of(fake("fast", 200, 2, true), fake("slow", 100, 5, false)), Duration.ZERO, 4, Duration.ZERO);
+                List.of(fake("fast", 200, 2, true), fake("slow", 100, 5, false)), Duration.ZERO,
+                InterleavedRounds.Settling.NONE, 4, Duration.ZERO);
 
         InterleavedRounds.Result fast = results.get("fast");
         InterleavedRounds.Result slow = results.get("slow");
@@ -71,10 +72,39 @@ final class InterleavedRoundsTest {
     }
 
     @Test
+    void keepsWarmingUpInTurnUntilTheJitIsQuiet() {
+        // Each round of two fake contenders claims 2 s; the JIT compiles 500, 100, then 30 ms per round:
+        // 30 ms is under 2 % of 2 s, so the third settling round is the last.
+        // The JIT's total, read before and after each settling round: 500, 100, then 30 ms compiled.
+        long[] totals = {0, 500, 500, 600, 600, 630};
+        int[] reads = {0};
+        InterleavedRounds.Settling settling = new InterleavedRounds.Settling(Duration.ofSeconds(60), 0.02,
+                () -> totals[Math.min(reads[0]++, totals.length - 1)]);
+
+        InterleavedRounds.run(List.of(fake("a", 1, 1, true), fake("b", 1, 1, true)), Duration.ZERO, settling, 1,
+                Duration.ZERO);
+
+        assertThat(runs).containsExactly("a@-1", "b@-1", "a@-2", "b@-2", "a@-2", "b@-2", "a@-2", "b@-2", "a@0", "b@0");
+    }
+
+    @Test
+    void stopsSettlingWhenItsTimeIsUpEvenIfTheJitStillCompiles() {
+        long[] compiled = {0};
+        InterleavedRounds.Settling settling = new InterleavedRounds.Settling(Duration.ofSeconds(5), 0.02,
+                () -> compiled[0] += 1_000);
+
+        InterleavedRounds.run(List.of(fake("a", 1, 1, true), fake("b", 1, 1, true)), Duration.ZERO, settling, 1,
+                Duration.ZERO);
+
+        // 2 s of fake time per settling round: the third reaches 6 s, past the 5 s allowed.
+        assertThat(runs).containsExactly("a@-1", "b@-1", "a@-2", "b@-2", "a@-2", "b@-2", "a@-2", "b@-2", "a@0", "b@0");
+    }
+
+    @Test
     void needsAtLeastOneRound() {
         assertThatIllegalArgumentException()
-                .isThrownBy(() -> InterleavedRounds.run(List.of(fake("a", 1, 1, true)), Duration.ZERO, 0,
-                        Duration.ZERO))
+                .isThrownBy(() -> InterleavedRounds.run(List.of(fake("a", 1, 1, true)), Duration.ZERO,
+                        InterleavedRounds.Settling.NONE, 0, Duration.ZERO))
                 .withMessage("rounds must be at least 1, was 0");
     }
 }

@@ -66,7 +66,7 @@ import reactor.netty.resources.ConnectionProvider;
  * <p>Run: {@code ./mvnw -B -pl load-tests -am verify -Pbench-overhead -DskipTests}; knobs
  * {@code -Dbench.concurrency} (default {@code 1,8,32,128}), {@code -Dbench.pool} (pool size of both
  * in-process contenders, default 32), {@code -Dbench.rounds} (default 10), {@code -Dbench.roundSeconds}
- * (per contender and round, default 2; pgbench gets 2 s more to connect its clients first), {@code -Dbench.warmupSeconds} (default 15: the JIT is still compiling after a few seconds, and its CPU would count against whoever runs),
+ * (per contender and round, default 2; pgbench gets 2 s more to connect its clients first), {@code -Dbench.warmupSeconds} (default 15: the JIT is still compiling after a few seconds, and its CPU would count against whoever runs), {@code -Dbench.settleSeconds} (default 120: the longest the contenders keep warming up, in turn, until the JIT compiles for under 2 % of a round; {@link InterleavedRounds.Settling}),
  * {@code -Dbench.httpClients} (default 32), {@code -Dbench.pitches} (default 100000),
  * {@code -Dbench.referenceArgs} (extra arguments for the reference service), {@code -Dbench.httpContenders}
  * (default {@code plain,reference,pgbench}: which of them the HTTP part measures), {@code -Dbench.inprocessContenders}
@@ -133,6 +133,8 @@ public final class OverheadBenchmark {
         int rounds = Integer.getInteger("bench.rounds", 10);
         Duration round = Duration.ofSeconds(Integer.getInteger("bench.roundSeconds", 2));
         Duration warmUp = Duration.ofSeconds(Integer.getInteger("bench.warmupSeconds", 15));
+        InterleavedRounds.Settling settling =
+                InterleavedRounds.Settling.jit(Duration.ofSeconds(Integer.getInteger("bench.settleSeconds", 120)));
         int httpClients = Integer.getInteger("bench.httpClients", 32);
         int pitches = Integer.getInteger("bench.pitches", 100_000);
         Path pgbench = Path.of(System.getProperty("bench.pgbench", "/usr/bin/pgbench"));
@@ -148,18 +150,20 @@ public final class OverheadBenchmark {
             cluster.awaitReplication(Duration.ofSeconds(120));
             LocalNode replica = cluster.replicas().get(0);
             System.out.printf("%nOverhead benchmark, %s, %d cores: point read by primary key on %s, %,d pitches; "
-                    + "%d rounds of %d s per contender (order rotated each round) after %d s of warm-up%n", started,
-                    Runtime.getRuntime().availableProcessors(), replica.name(), pitches, rounds, round.toSeconds(),
-                    warmUp.toSeconds());
+                    + "%d rounds of %d s per contender (order rotated each round) after %d s of warm-up each and "
+                    + "until the JIT settles (at most %d s more)%n", started, Runtime.getRuntime().availableProcessors(),
+                    replica.name(), pitches, rounds, round.toSeconds(), warmUp.toSeconds(),
+                    settling.atMost().toSeconds());
             if (parts.contains("inprocess")) {
-                inProcess.putAll(inProcess(cluster, replica, levels, poolSize, pitches, warmUp, rounds, round));
+                inProcess.putAll(inProcess(cluster, replica, levels, poolSize, pitches, warmUp, settling, rounds,
+                        round));
             }
             if (parts.contains("http")) {
                 if (!Files.isExecutable(pgbench)) {
                     pgbenchNote = "pgbench skipped: " + pgbench + " is missing (set -Dbench.pgbench)";
                     System.out.println(pgbenchNote);
                 }
-                http.putAll(overHttp(cluster, replica, reference, httpClients, pitches, warmUp, rounds, round,
+                http.putAll(overHttp(cluster, replica, reference, httpClients, pitches, warmUp, settling, rounds, round,
                         pgbenchNote == null ? pgbench : null));
             }
         }
@@ -188,7 +192,8 @@ public final class OverheadBenchmark {
     }
 
     private static Map<Integer, Map<String, Result>> inProcess(LocalCluster cluster, LocalNode replica, int[] levels,
-            int poolSize, long pitches, Duration warmUp, int rounds, Duration round) {
+            int poolSize, long pitches, Duration warmUp, InterleavedRounds.Settling settling, int rounds,
+            Duration round) {
         PoolPolicy pool = PoolPolicy.builder().initialSize(poolSize).maxSize(poolSize).build();
         ClusterConfig config = ClusterConfig.builder()
                 .primary(NodeConfig.of("primary", cluster.primary().r2dbcUrl()))
@@ -230,7 +235,7 @@ public final class OverheadBenchmark {
                 // always runs, as everything is measured against it.
                 contenders.removeIf(contender -> !contender.name().equals(BARE)
                         && !measuredInProcess.contains(contender.name()));
-                results.put(concurrency, InterleavedRounds.run(contenders, warmUp, rounds, round));
+                results.put(concurrency, InterleavedRounds.run(contenders, warmUp, settling, rounds, round));
             }
             System.out.println("Flowgres attempts by node: " + attemptsByNode(flowgres, POINT_READ.name()));
         } finally {
@@ -247,8 +252,8 @@ public final class OverheadBenchmark {
     }
 
     private static Map<String, Result> overHttp(LocalCluster cluster, LocalNode replica,
-            ConfigurableApplicationContext reference, int clients, long pitches, Duration warmUp, int rounds,
-            Duration round, Path pgbench) {
+            ConfigurableApplicationContext reference, int clients, long pitches, Duration warmUp,
+            InterleavedRounds.Settling settling, int rounds, Duration round, Path pgbench) {
         PoolPolicy staging = PoolPolicy.staging();
         List<ConnectionProvider> providers = new ArrayList<>();
         PgBench limit = pgbench == null ? null : PgBench.prepare(pgbench, cluster, replica, clients, pitches);
@@ -288,7 +293,7 @@ public final class OverheadBenchmark {
                 System.out.println("pgbench: " + limit.commandLine(round));
                 contenders.add(limit);
             }
-            Map<String, Result> results = InterleavedRounds.run(contenders, warmUp, rounds, round);
+            Map<String, Result> results = InterleavedRounds.run(contenders, warmUp, settling, rounds, round);
             System.out.println("reference service attempts by node: "
                     + attemptsByNode(reference.getBean(Flowgres.class), "pitches.byId"));
             return results;
