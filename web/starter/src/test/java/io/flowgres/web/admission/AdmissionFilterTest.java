@@ -33,6 +33,11 @@ final class AdmissionFilterTest {
             registry);
 
     @Test
+    void itsNameIsOneConstantStringForTheChainsCheckpointOfEveryRequest() {
+        assertThat(filter.toString()).isEqualTo("Flowgres admission filter").isSameAs(filter.toString());
+    }
+
+    @Test
     void pastTheLimitARequestIsRefusedAtOnceAndExcludedPathsStillPass() {
         Sinks.Empty<Void> release = Sinks.empty();
         Disposable holding = filter.filter(exchange("/api/slow"), exchange -> release.asMono()).subscribe();
