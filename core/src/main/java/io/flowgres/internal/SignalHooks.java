@@ -213,6 +213,8 @@ public abstract class SignalHooks<T> {
         private volatile int cancelHooked;
         /** How deep the passing thread is in {@link #onNext}: an item the downstream's request brought on at once. */
         private int depth;
+        /** Whether the upstream sent its own end (its signals are serial, so its later items see this). */
+        private boolean upstreamEnded;
 
         HookedSubscriber(CoreSubscriber<? super T> actual, SignalHooks<T> hooks) {
             this.actual = actual;
@@ -243,15 +245,15 @@ public abstract class SignalHooks<T> {
                 // Re-entered from the item before (its downstream requested, the upstream answered at once):
                 // this thread passes items, a failure waits for the outermost to end.
                 if (state == DONE) {
-                    Operators.onNextDropped(item, actual.currentContext());
+                    drop(item);
                 } else {
                     pass(item);
                 }
                 return;
             }
             if (!STATE.compareAndSet(this, IDLE, PASSING)) {
-                // Failed from outside (or ended): the upstream was cancelled, this one came anyway.
-                Operators.onNextDropped(item, actual.currentContext());
+                // Failed from outside, cancelled, or ended: this one came anyway.
+                drop(item);
                 return;
             }
             depth = 1;
@@ -263,6 +265,19 @@ public abstract class SignalHooks<T> {
             if (!STATE.compareAndSet(this, PASSING, IDLE) && STATE.compareAndSet(this, FAILING, DONE)) {
                 // The hooks hold the failure: written before the state said FAILING.
                 deliverFailure(Objects.requireNonNull(hooks.failure, "failing without a failure"));
+            }
+        }
+
+        /**
+         * An item after the end. After the upstream's own end it broke the protocol ({@code onNextDropped});
+         * after a cancel or a failure from outside it was in flight, and goes to the caller's discard hook
+         * (as Reactor's operators discard what a cancel leaves), which may release what it holds.
+         */
+        private void drop(T item) {
+            if (upstreamEnded) {
+                Operators.onNextDropped(item, actual.currentContext());
+            } else {
+                Operators.onDiscard(item, actual.currentContext());
             }
         }
 
@@ -280,6 +295,7 @@ public abstract class SignalHooks<T> {
 
         @Override
         public void onError(Throwable error) {
+            upstreamEnded = true;
             if (!terminate()) {
                 Operators.onErrorDropped(error, actual.currentContext());
                 return;
@@ -300,6 +316,7 @@ public abstract class SignalHooks<T> {
 
         @Override
         public void onComplete() {
+            upstreamEnded = true;
             if (!terminate()) {
                 return;
             }

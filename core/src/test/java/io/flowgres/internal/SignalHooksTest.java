@@ -159,9 +159,23 @@ class SignalHooksTest {
                 .expectNext(1)
                 .expectErrorMessage("due during 1")
                 .verifyThenAssertThat()
-                .hasDropped(2);
+                // In flight when the failure cancelled the source: the caller's discard hook gets it.
+                .hasDiscardedExactly(2)
+                .hasNotDroppedElements();
         source.assertCancelled();
         assertThat(log).containsExactly("hook item 1", "got 1", "hook cancel");
+    }
+
+    @Test
+    void anItemAfterTheSourcesOwnEndIsDroppedNotDiscarded() {
+        TestPublisher<Integer> source = TestPublisher.createNoncompliant(TestPublisher.Violation.CLEANUP_ON_TERMINATE);
+        StepVerifier.create(SignalHooks.hooked(source.flux(), new SignalHooks<Integer>() { }))
+                .then(() -> source.next(1).complete().next(2))
+                .expectNext(1)
+                .expectComplete()
+                .verifyThenAssertThat()
+                .hasDropped(2)
+                .hasNotDiscardedElements();
     }
 
     @Test
