@@ -32,6 +32,7 @@ import reactor.netty.resources.ConnectionProvider;
  * {@code -Dbench.roundSeconds} (default 2), {@code -Dbench.warmupSeconds} (default 60, per contender: the
  * goal is about a service that has run a while, and after 15 s the JIT is still compiling the longer of the
  * two paths, whose CPU counts against it; 0.94-0.95x at 15 s against 0.95-0.98x at 60 s on 2026-12-05),
+ * {@code -Dbench.settleSeconds} (default 120: then in turn until the JIT settles; {@link InterleavedRounds.Settling}),
  * {@code -Dbench.pitches} (default 100000), {@code -Dbench.read} ({@code repository}, the default, or
  * {@code client}), {@code -Dbench.dropinContenders} ({@code plain}, {@code flowgres} or both, the default: one
  * alone, to profile what each service costs; no ratio then).
@@ -106,9 +107,8 @@ public final class DropInBenchmark {
                 if (measured.contains("flowgres")) {
                     contenders.add(new HttpContender(DROP_IN, clients, pitches, dropInClient));
                 }
-                results = InterleavedRounds.run(contenders, warmUp,
-                        InterleavedRounds.Settling.jit(Duration.ofSeconds(Integer.getInteger("bench.settleSeconds", 120))),
-                        rounds, round);
+                results = InterleavedRounds.run(contenders, warmUp, InterleavedRounds.Settling.jit(), rounds,
+                        round);
             }
         } finally {
             providers.forEach(ConnectionProvider::dispose);

@@ -56,7 +56,16 @@ final class InterleavedRounds {
 
         /**
          * Settling on this JVM's JIT ({@link java.lang.management.CompilationMXBean}), until it compiles
-         * for less than 2 % of a round's time.
+         * for less than 2 % of a round's time, for at most {@code -Dbench.settleSeconds} (default 120).
+         *
+         * @return the settling; {@link #NONE} when the JVM does not time its compilation
+         */
+        static Settling jit() {
+            return jit(Duration.ofSeconds(Integer.getInteger("bench.settleSeconds", 120)));
+        }
+
+        /**
+         * Settling on this JVM's JIT for at most the given time.
          *
          * @param atMost the longest the settling rounds may take
          * @return the settling; {@link #NONE} when the JVM does not time its compilation

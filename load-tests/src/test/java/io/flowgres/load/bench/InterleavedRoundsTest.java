@@ -73,9 +73,8 @@ final class InterleavedRoundsTest {
 
     @Test
     void keepsWarmingUpInTurnUntilTheJitIsQuiet() {
-        // Each round of two fake contenders claims 2 s; the JIT compiles 500, 100, then 30 ms per round:
-        // 30 ms is under 2 % of 2 s, so the third settling round is the last.
-        // The JIT's total, read before and after each settling round: 500, 100, then 30 ms compiled.
+        // Each round of two fake contenders claims 2 s; the JIT's total, read before and after each settling
+        // round, grows by 500, 100, then 30 ms: 30 ms is under 2 % of 2 s, so the third settling round is the last.
         long[] totals = {0, 500, 500, 600, 600, 630};
         int[] reads = {0};
         InterleavedRounds.Settling settling = new InterleavedRounds.Settling(Duration.ofSeconds(60), 0.02,

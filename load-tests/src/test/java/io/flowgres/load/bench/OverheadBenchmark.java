@@ -134,7 +134,7 @@ public final class OverheadBenchmark {
         Duration round = Duration.ofSeconds(Integer.getInteger("bench.roundSeconds", 2));
         Duration warmUp = Duration.ofSeconds(Integer.getInteger("bench.warmupSeconds", 15));
         InterleavedRounds.Settling settling =
-                InterleavedRounds.Settling.jit(Duration.ofSeconds(Integer.getInteger("bench.settleSeconds", 120)));
+                InterleavedRounds.Settling.jit();
         int httpClients = Integer.getInteger("bench.httpClients", 32);
         int pitches = Integer.getInteger("bench.pitches", 100_000);
         Path pgbench = Path.of(System.getProperty("bench.pgbench", "/usr/bin/pgbench"));

@@ -58,8 +58,6 @@ import reactor.core.publisher.Mono;
  */
 public final class AdmissionFilter implements WebFilter, Ordered {
 
-    private static final String NAME = "Flowgres admission filter";
-
     /** Meter: requests refused at the limit, tagged by {@link #LANE}. */
     public static final String REJECTED = "flowgres.http.admission.rejected";
     /** Meter: the current limit, tagged by {@link #LANE}. */
@@ -224,7 +222,7 @@ public final class AdmissionFilter implements WebFilter, Ordered {
      */
     @Override
     public String toString() {
-        return NAME;
+        return "Flowgres admission filter";
     }
 
     /** The current limit of the read lane ({@code GET}, {@code HEAD}, {@code OPTIONS}). */

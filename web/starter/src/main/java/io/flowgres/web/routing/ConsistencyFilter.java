@@ -30,8 +30,6 @@ public final class ConsistencyFilter implements WebFilter, Ordered {
     /** Right after the admission filter: a refused request costs nothing here. */
     public static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 10;
 
-    private static final String NAME = "Flowgres consistency filter";
-
     private static final HandlerStrategies STRATEGIES = HandlerStrategies.withDefaults();
     private static final ServerResponse.Context RESPONSE_CONTEXT = new ServerResponse.Context() {
         @Override
@@ -86,6 +84,6 @@ public final class ConsistencyFilter implements WebFilter, Ordered {
      */
     @Override
     public String toString() {
-        return NAME;
+        return "Flowgres consistency filter";
     }
 }
