@@ -16,7 +16,7 @@ import reactor.core.scheduler.Scheduler;
  */
 final class HedgeDelays {
 
-    /** The time between two sweeps: how late a hedge may start at most. */
+    /** The time between two sweeps: how late a hedge may start (a few ticks just when reads stop arriving). */
     static final Duration TICK = Duration.ofMillis(1);
 
     private final Sweeper sweeper;
@@ -55,8 +55,9 @@ final class HedgeDelays {
      * @param due what waits, and what to run once it has passed
      */
     void schedule(Duration delay, Due due) {
-        due.dueNanos = sweeper.now() + delay.toNanos();
-        sweeper.add(due);
+        long now = sweeper.now();
+        due.dueNanos = now + delay.toNanos();
+        sweeper.add(due, now);
     }
 
     /** Something that runs once its delay has passed, unless nobody waits for it any more. */

@@ -29,7 +29,7 @@ import reactor.core.scheduler.Scheduler;
  * that does not answer is hung (frozen, partitioned), and the attempt fails at once with a
  * {@link NodeSilentException}, in a fraction of a second instead of at its deadline. Any signal of
  * the attempt (a row, a result) starts a new first window. Both fire on the first sweep at or past
- * their time, so up to one tick late.
+ * their time: up to a tick late, or a few just when new work stops arriving (see {@link Sweeper}).
  *
  * <p>The same sweeps bound each wait for a pooled connection ({@link #startAcquire}): r2dbc-pool's own
  * {@code maxAcquireTime} scheduled and cancelled a timer per acquire, on the read path and on every
@@ -86,8 +86,9 @@ final class AttemptWatch {
         if (deadline == null && firstSilence == null) {
             return UNWATCHED;
         }
-        Watched watched = new Watched(now(), deadline, firstSilence, false);
-        sweeper.add(watched);
+        long now = now();
+        Watched watched = new Watched(now, deadline, firstSilence, false);
+        sweeper.add(watched, now);
         return watched;
     }
 
@@ -100,8 +101,9 @@ final class AttemptWatch {
      * @return the acquire's watch
      */
     Watch startAcquire(Duration maxAcquireTime) {
-        Watched watched = new Watched(now(), maxAcquireTime, null, true);
-        sweeper.add(watched);
+        long now = now();
+        Watched watched = new Watched(now, maxAcquireTime, null, true);
+        sweeper.add(watched, now);
         return watched;
     }
 
